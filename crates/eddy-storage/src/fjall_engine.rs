@@ -1,0 +1,170 @@
+//! The on-disk engine, on fjall (an LSM tree with a write-ahead journal).
+
+use std::ops::Bound;
+use std::path::Path;
+
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
+
+use crate::group_commit::GroupCommit;
+use crate::storage::{RangeIter, normalize_range};
+use crate::{Direction, Durability, Snapshot, Storage, StorageError, WriteBatch};
+
+/// All data lives in one keyspace: callers prefix their keys, and one LSM tree keeps the
+/// journal, memtable and compaction work in one place.
+const KEYSPACE: &str = "eddy";
+
+/// Settings of a [`FjallStorage`]; the defaults suit a server holding a few GB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FjallOptions {
+    /// When a commit returns.
+    pub durability: Durability,
+    /// Bytes of decompressed blocks kept in memory (default 64 MiB, twice fjall's own default:
+    /// point reads of hot items should not go to disk, but memory is not ours alone).
+    pub cache_bytes: u64,
+    /// Bytes of writes buffered in memory before they are flushed to a table file (default
+    /// 64 MiB, fjall's default). Larger means fewer flushes and compactions, but more journal to
+    /// replay on startup.
+    pub memtable_bytes: u64,
+}
+
+impl Default for FjallOptions {
+    fn default() -> Self {
+        Self {
+            durability: Durability::default(),
+            cache_bytes: 64 * 1024 * 1024,
+            memtable_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// A storage engine on disk, in fjall.
+///
+/// Every commit is written to fjall's journal and flushed out of fjall's userspace buffer before
+/// it returns ([`PersistMode::Buffer`]), so it survives `kill -9`; with [`Durability::Fsync`]
+/// the journal is also `fdatasync`ed, shared between concurrent committers (group commit).
+/// `fdatasync` suffices because fjall preallocates journal files, and it still syncs a size
+/// change when a journal outgrows its preallocation.
+///
+/// fjall's sync holds its journal lock, so writers queue behind a running sync; the next sync
+/// then covers all of them at once.
+pub struct FjallStorage {
+    db: Database,
+    keyspace: Keyspace,
+    /// Present in [`Durability::Fsync`] mode.
+    group: Option<GroupCommit>,
+}
+
+impl FjallStorage {
+    /// Opens the database in directory `path`, creating it if needed, with default options.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Locked`] if another process has it open; I/O failures; corrupt files.
+    pub fn open(path: &Path, durability: Durability) -> Result<Self, StorageError> {
+        Self::open_with(
+            path,
+            FjallOptions {
+                durability,
+                ..FjallOptions::default()
+            },
+        )
+    }
+
+    /// Opens the database in directory `path`, creating it if needed.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Locked`] if another process has it open; I/O failures; corrupt files.
+    pub fn open_with(path: &Path, options: FjallOptions) -> Result<Self, StorageError> {
+        let db = Database::builder(path)
+            .cache_size(options.cache_bytes)
+            // fjall's default, but commit correctness depends on it: batches flush the journal
+            // to the OS unless told otherwise. We also ask for it per batch below.
+            .manual_journal_persist(false)
+            .open()?;
+        let keyspace = db.keyspace(KEYSPACE, || {
+            KeyspaceCreateOptions::default().max_memtable_size(options.memtable_bytes)
+        })?;
+        let group = (options.durability == Durability::Fsync).then(GroupCommit::new);
+        Ok(Self {
+            db,
+            keyspace,
+            group,
+        })
+    }
+}
+
+impl Storage for FjallStorage {
+    fn snapshot(&self) -> Box<dyn Snapshot> {
+        Box::new(FjallSnapshot {
+            snapshot: self.db.snapshot(),
+            keyspace: self.keyspace.clone(),
+        })
+    }
+
+    fn commit(&self, batch: WriteBatch) -> Result<(), StorageError> {
+        let ops = batch.into_final_ops()?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        // Buffer: the batch leaves fjall's BufWriter (a write syscall) before commit returns;
+        // without it a batch could sit in userspace and die with the process.
+        let mut fjall_batch = self.db.batch().durability(Some(PersistMode::Buffer));
+        for (key, value) in ops {
+            match value {
+                Some(value) => fjall_batch.insert(&self.keyspace, key, value),
+                None => fjall_batch.remove(&self.keyspace, key),
+            }
+        }
+        fjall_batch.commit()?;
+        match &self.group {
+            Some(group) => group.sync_written(|| Ok(self.db.persist(PersistMode::SyncData)?)),
+            None => Ok(()),
+        }
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        if key.is_empty() {
+            return Ok(None);
+        }
+        Ok(self.keyspace.get(key)?.map(|value| value.to_vec()))
+    }
+}
+
+struct FjallSnapshot {
+    snapshot: fjall::Snapshot,
+    keyspace: Keyspace,
+}
+
+impl Snapshot for FjallSnapshot {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        // fjall asserts keys are non-empty; no stored key is.
+        if key.is_empty() {
+            return Ok(None);
+        }
+        Ok(self
+            .snapshot
+            .get(&self.keyspace, key)?
+            .map(|value| value.to_vec()))
+    }
+
+    fn range<'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        direction: Direction,
+    ) -> RangeIter<'a> {
+        let Some(bounds) = normalize_range(start, end) else {
+            return Box::new(std::iter::empty());
+        };
+        let pairs = self.snapshot.range::<&[u8], _>(&self.keyspace, bounds);
+        let to_owned = |guard: fjall::Guard| {
+            let (key, value) = guard.into_inner()?;
+            Ok((key.to_vec(), value.to_vec()))
+        };
+        match direction {
+            Direction::Forward => Box::new(pairs.map(to_owned)),
+            Direction::Reverse => Box::new(pairs.rev().map(to_owned)),
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The storage trait every engine implements.
+
+use std::ops::Bound;
+
+use crate::{StorageError, WriteBatch};
+
+/// An ordered byte-key store with snapshot reads and atomic batch writes.
+///
+/// Keys are 1 to 65,535 bytes; values any length. Engines are shared between threads
+/// (`Arc<dyn Storage>`) and every method may block on I/O, so async callers should use a
+/// blocking context.
+pub trait Storage: Send + Sync + 'static {
+    /// A consistent point-in-time view: commits that finish after this call are invisible to
+    /// it, however long it is kept.
+    fn snapshot(&self) -> Box<dyn Snapshot>;
+
+    /// Applies every operation of `batch` atomically (all or nothing, also across a crash) and
+    /// returns once the batch is durable per the engine's [`Durability`](crate::Durability).
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::InvalidKey`] for an empty or over-long key (nothing is applied);
+    /// I/O and engine failures otherwise.
+    fn commit(&self, batch: WriteBatch) -> Result<(), StorageError>;
+
+    /// The latest committed value of `key`; the same as `snapshot().get(key)`.
+    ///
+    /// # Errors
+    ///
+    /// I/O failures and corrupt data on disk.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+}
+
+/// A point-in-time read view of a [`Storage`].
+pub trait Snapshot: Send + Sync {
+    /// The value of `key` as of this snapshot.
+    ///
+    /// # Errors
+    ///
+    /// I/O failures and corrupt data on disk.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// The pairs whose keys lie between `start` and `end`, ascending for
+    /// [`Direction::Forward`], descending for [`Direction::Reverse`].
+    ///
+    /// The iterator is lazy: it reads as the caller pulls, so stopping early is cheap. A range
+    /// whose start lies after its end is empty.
+    ///
+    /// # Errors
+    ///
+    /// Items are `Err` on I/O failures and corrupt data; callers should stop at the first.
+    fn range<'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        direction: Direction,
+    ) -> RangeIter<'a>;
+}
+
+/// What [`Snapshot::range`] returns: `(key, value)` pairs, lazily.
+pub type RangeIter<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), StorageError>> + 'a>;
+
+/// A start and an end bound.
+type KeyBounds<'k> = (Bound<&'k [u8]>, Bound<&'k [u8]>);
+
+/// Order in which [`Snapshot::range`] yields keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Ascending key order.
+    Forward,
+    /// Descending key order.
+    Reverse,
+}
+
+/// Range bounds with the edge cases settled once for every engine: `None` if no key can lie in
+/// the range, otherwise bounds that never name the empty key (no stored key is empty, and fjall
+/// refuses empty keys even in bounds).
+pub(crate) fn normalize_range<'k>(
+    start: Bound<&'k [u8]>,
+    end: Bound<&'k [u8]>,
+) -> Option<KeyBounds<'k>> {
+    let start = match start {
+        Bound::Included([]) | Bound::Excluded([]) => Bound::Unbounded,
+        other => other,
+    };
+    let end = match end {
+        Bound::Included([]) | Bound::Excluded([]) => return None,
+        other => other,
+    };
+    let empty = match (start, end) {
+        (Bound::Included(s), Bound::Included(e)) => s > e,
+        (Bound::Included(s) | Bound::Excluded(s), Bound::Excluded(e))
+        | (Bound::Excluded(s), Bound::Included(e)) => s >= e,
+        (Bound::Unbounded, _) | (_, Bound::Unbounded) => false,
+    };
+    (!empty).then_some((start, end))
+}

@@ -1,0 +1,202 @@
+//! The conformance suite against both engines, plus fjall's durability promises.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use eddy_storage::{
+    Durability, FjallStorage, MemoryStorage, Storage, StorageError, WriteBatch, conformance,
+};
+use tempfile::TempDir;
+
+/// A fresh store and the directory it lives in (kept alive as long as the store).
+type Fresh = (Option<TempDir>, Box<dyn Storage>);
+
+fn memory() -> Result<Fresh, StorageError> {
+    Ok((None, Box::new(MemoryStorage::new())))
+}
+
+fn fjall_with(durability: Durability) -> Result<Fresh, StorageError> {
+    let dir = tempfile::tempdir()?;
+    let storage = FjallStorage::open(dir.path(), durability)?;
+    Ok((Some(dir), Box::new(storage)))
+}
+
+fn fjall() -> Result<Fresh, StorageError> {
+    fjall_with(Durability::Buffered)
+}
+
+fn fjall_fsync() -> Result<Fresh, StorageError> {
+    fjall_with(Durability::Fsync)
+}
+
+/// One `#[test]` per conformance property for the engine that `$fresh` creates.
+macro_rules! conformance_suite {
+    ($engine:ident, $fresh:expr, [$($property:ident),* $(,)?]) => {
+        mod $engine {
+            use super::*;
+            $(
+                #[test]
+                fn $property() -> Result<(), StorageError> {
+                    let (_dir, storage) = $fresh()?;
+                    conformance::$property(&*storage)
+                }
+            )*
+        }
+    };
+}
+
+conformance_suite!(
+    memory_engine,
+    memory,
+    [
+        get_put_delete,
+        batch_last_op_wins,
+        invalid_keys_reject_whole_batch,
+        range_bounds,
+        range_stops_early,
+        snapshot_isolation,
+        range_stable_during_commits,
+        snapshots_keep_their_versions,
+        concurrent_commits,
+        concurrent_readers_see_whole_batches,
+    ]
+);
+
+conformance_suite!(
+    fjall_engine,
+    fjall,
+    [
+        get_put_delete,
+        batch_last_op_wins,
+        invalid_keys_reject_whole_batch,
+        range_bounds,
+        range_stops_early,
+        snapshot_isolation,
+        range_stable_during_commits,
+        snapshots_keep_their_versions,
+        concurrent_commits,
+        concurrent_readers_see_whole_batches,
+    ]
+);
+
+// Fsync mode goes through group commit; these properties exercise it alone and concurrently.
+conformance_suite!(
+    fjall_fsync_engine,
+    fjall_fsync,
+    [get_put_delete, batch_last_op_wins, concurrent_commits,]
+);
+
+#[test]
+fn fjall_reopen_persists() -> Result<(), StorageError> {
+    let dir = tempfile::tempdir()?;
+    for durability in [Durability::Buffered, Durability::Fsync] {
+        let path = dir.path().join(format!("{durability:?}"));
+        conformance::reopen_persists(&|| Ok(Box::new(FjallStorage::open(&path, durability)?)))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn fjall_second_open_is_locked() -> Result<(), StorageError> {
+    let dir = tempfile::tempdir()?;
+    let _first = FjallStorage::open(dir.path(), Durability::Buffered)?;
+    let second = FjallStorage::open(dir.path(), Durability::Buffered);
+    assert!(
+        matches!(second, Err(StorageError::Locked)),
+        "{:?}",
+        second.err()
+    );
+    Ok(())
+}
+
+const KILL_CHILD_DIR: &str = "EDDY_STORAGE_KILL_CHILD_DIR";
+const ACK: &str = "acknowledged ";
+
+/// The child half of `buffered_commits_survive_kill`: commits batches forever, printing the
+/// index of each one `commit` acknowledged, until the parent kills it.
+#[test]
+#[ignore = "child process of buffered_commits_survive_kill; does nothing on its own"]
+fn kill_child_commit_loop() -> Result<(), StorageError> {
+    let Some(dir) = std::env::var_os(KILL_CHILD_DIR) else {
+        return Ok(());
+    };
+    let storage = FjallStorage::open(Path::new(&dir), Durability::Buffered)?;
+    let mut out = std::io::stdout().lock();
+    for i in 0u32.. {
+        let mut batch = WriteBatch::new();
+        batch.put(format!("{i:08}/a"), i.to_be_bytes());
+        batch.put(format!("{i:08}/b"), i.to_be_bytes());
+        storage.commit(batch)?;
+        writeln!(out, "{ACK}{i}")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Durability::Buffered promises that an acknowledged commit survives `kill -9`: a child
+/// process commits and reports each acknowledgement, is killed mid-stream with SIGKILL, and
+/// the reopened store holds every acknowledged batch, and no batch in part.
+#[test]
+fn buffered_commits_survive_kill() -> Result<(), Box<dyn std::error::Error>> {
+    const ACKS_BEFORE_KILL: usize = 500;
+    let dir = tempfile::tempdir()?;
+    let mut child = Command::new(std::env::current_exe()?)
+        .args([
+            "kill_child_commit_loop",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(KILL_CHILD_DIR, dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("child has no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let mut acknowledged = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for line in lines.by_ref() {
+        if let Some(index) = line?.strip_prefix(ACK) {
+            acknowledged.push(index.parse::<u32>()?);
+        }
+        if acknowledged.len() >= ACKS_BEFORE_KILL || Instant::now() > deadline {
+            break;
+        }
+    }
+    child.kill()?; // SIGKILL on Unix: no destructor, no flush.
+    child.wait()?;
+    // Acknowledgements printed before the kill that we had not read yet.
+    for line in lines {
+        if let Some(index) = line?.strip_prefix(ACK) {
+            acknowledged.push(index.parse::<u32>()?);
+        }
+    }
+    assert!(
+        acknowledged.len() >= ACKS_BEFORE_KILL,
+        "child acknowledged only {} commits",
+        acknowledged.len()
+    );
+
+    let storage = FjallStorage::open(dir.path(), Durability::Buffered)?;
+    for i in &acknowledged {
+        for half in ["a", "b"] {
+            let key = format!("{i:08}/{half}");
+            assert_eq!(
+                storage.get(key.as_bytes())?,
+                Some(i.to_be_bytes().to_vec()),
+                "acknowledged batch {i} lost {half}"
+            );
+        }
+    }
+    // The batch in flight at the kill, if any, is there whole or not at all.
+    let last = acknowledged.iter().max().copied().unwrap_or(0);
+    for i in last + 1..last + 3 {
+        let a = storage.get(format!("{i:08}/a").as_bytes())?;
+        let b = storage.get(format!("{i:08}/b").as_bytes())?;
+        assert_eq!(a, b, "batch {i} applied in part");
+    }
+    Ok(())
+}
