@@ -109,3 +109,75 @@ fn place_point(neg: bool, digits: &str, scale: usize) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Number {
+        Number::parse(s).unwrap()
+    }
+
+    #[test]
+    fn exact_addition_and_subtraction() {
+        let table = [
+            ("1", "2", "3", "-1"),
+            ("0.1", "0.2", "0.3", "-0.1"),
+            ("1", "1", "2", "0"),
+            ("-1.5", "0.5", "-1", "-2"),
+            ("0", "5", "5", "-5"),
+            ("5", "0", "5", "5"),
+            (
+                "1e60",
+                "1e50",
+                "1000000000100000000000000000000000000000000000000000000000000",
+                "999999999900000000000000000000000000000000000000000000000000",
+            ),
+            (
+                "1e-100",
+                "1e-101",
+                "0.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000011",
+                "0.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000009",
+            ),
+            (
+                "99999999999999999999999999999999999999",
+                "-99999999999999999999999999999999999999",
+                "0",
+                "199999999999999999999999999999999999998",
+            ),
+        ];
+        // A difference that breaks the limits is written as the text that fails to parse.
+        for (a, b, sum, diff) in table {
+            assert_eq!(
+                n(a).checked_add(&n(b)).map(|x| x.to_string()),
+                Ok(sum.into()),
+                "{a}+{b}"
+            );
+            let got = n(a).checked_sub(&n(b));
+            match Number::parse(diff) {
+                Ok(want) => assert_eq!(got, Ok(want), "{a}-{b}"),
+                Err(e) => assert_eq!(got, Err(e), "{a}-{b}"),
+            }
+        }
+    }
+
+    #[test]
+    fn results_are_rechecked() {
+        assert_eq!(
+            n("1e125").checked_add(&n("1e-130")),
+            Err(NumberError::TooManyDigits)
+        );
+        assert_eq!(
+            n("9.9999999999999999999999999999999999999e125").checked_add(&n("1e125")),
+            Err(NumberError::Overflow)
+        );
+        assert_eq!(
+            n("-9.9999999999999999999999999999999999999e125").checked_sub(&n("1e125")),
+            Err(NumberError::Overflow)
+        );
+        assert_eq!(
+            n("12345678901234567890123456789012345678").checked_add(&n("0.5")),
+            Err(NumberError::TooManyDigits)
+        );
+    }
+}

@@ -244,3 +244,110 @@ impl<'a> Reader<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::Rng;
+
+    fn item() -> Item {
+        let n = |s: &str| Number::parse(s).unwrap();
+        let mut nested = Item::new();
+        nested.insert("".into(), AttributeValue::S(String::new()));
+        nested.insert(
+            "deep".into(),
+            AttributeValue::L(vec![
+                AttributeValue::M(Item::new()),
+                AttributeValue::L(vec![]),
+            ]),
+        );
+        [
+            ("s".to_owned(), AttributeValue::S("héllo\0".into())),
+            ("e".to_owned(), AttributeValue::S(String::new())),
+            ("n".to_owned(), AttributeValue::N(n("-1.5e-100"))),
+            ("big".to_owned(), AttributeValue::N(n("1e125"))),
+            ("b".to_owned(), AttributeValue::B(vec![0, 255, 1])),
+            ("eb".to_owned(), AttributeValue::B(vec![])),
+            ("t".to_owned(), AttributeValue::Bool(true)),
+            ("f".to_owned(), AttributeValue::Bool(false)),
+            ("z".to_owned(), AttributeValue::Null),
+            (
+                "ss".to_owned(),
+                AttributeValue::Ss(vec!["b".into(), "a".into(), "".into()]),
+            ),
+            ("ns".to_owned(), AttributeValue::Ns(vec![n("3"), n("1")])),
+            (
+                "bs".to_owned(),
+                AttributeValue::Bs(vec![vec![2], vec![], vec![1]]),
+            ),
+            ("m".to_owned(), AttributeValue::M(nested)),
+            ("long".to_owned(), AttributeValue::S("x".repeat(300))),
+        ]
+        .into()
+    }
+
+    /// Structural equality, stricter than `==`: set order must survive too.
+    fn same(a: &Item, b: &Item) -> bool {
+        format!("{a:?}") == format!("{b:?}")
+    }
+
+    #[test]
+    fn round_trips_exactly() {
+        let item = item();
+        let mut out = Vec::new();
+        encode_item(&item, &mut out);
+        let back = decode_item(&out).unwrap();
+        assert!(same(&item, &back));
+        let mut empty = Vec::new();
+        encode_item(&Item::new(), &mut empty);
+        assert!(decode_item(&empty).unwrap().is_empty());
+    }
+
+    #[test]
+    fn deep_documents_round_trip() {
+        let mut v = AttributeValue::S("leaf".into());
+        for i in 0..40 {
+            v = if i % 2 == 0 {
+                AttributeValue::L(vec![v])
+            } else {
+                AttributeValue::M([("k".to_owned(), v)].into())
+            };
+        }
+        let item: Item = [("d".to_owned(), v)].into();
+        let mut out = Vec::new();
+        encode_item(&item, &mut out);
+        assert!(same(&decode_item(&out).unwrap(), &item));
+    }
+
+    #[test]
+    fn corrupt_records_fail_cleanly() {
+        let mut out = Vec::new();
+        encode_item(&item(), &mut out);
+        for cut in 0..out.len() {
+            assert!(decode_item(&out[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut extra = out.clone();
+        extra.push(0);
+        assert_eq!(decode_item(&extra), Err(CodecError::TrailingBytes));
+        assert_eq!(decode_item(&[2, 0]), Err(CodecError::UnknownTag(2)));
+        // A huge count must not allocate before failing.
+        assert!(decode_item(&[1, 0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
+        // Too deep: nested lists past the decoder's limit.
+        let mut deep = vec![FORMAT_V1, 1, 1, b'k'];
+        for _ in 0..300 {
+            deep.extend([TAG_L, 1]);
+        }
+        deep.push(TAG_NULL);
+        assert_eq!(decode_item(&deep), Err(CodecError::TooDeep));
+        // Random mutations never panic.
+        let mut rng = Rng::new(1);
+        for _ in 0..20_000 {
+            let mut bytes = out.clone();
+            for _ in 0..1 + rng.below(4) {
+                let i = rng.below(bytes.len() as u64) as usize;
+                bytes[i] = rng.next() as u8;
+            }
+            let _ = decode_item(&bytes);
+        }
+    }
+}

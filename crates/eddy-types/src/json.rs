@@ -380,3 +380,7 @@ fn repeat_listing<T: Ord>(members: &[T]) -> Vec<&T> {
     }
     members.iter().collect()
 }
+
+#[cfg(test)]
+#[path = "json_tests.rs"]
+mod tests;

@@ -165,3 +165,192 @@ fn decode_number(bytes: &[u8]) -> Result<(Number, usize), CodecError> {
     let number = Number::from_parts(neg, exp, sig).map_err(|_| CodecError::InvalidNumber)?;
     Ok((number, i))
 }
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+    use crate::test_util::Rng;
+
+    fn enc(v: &AttributeValue) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_key_value(v, &mut out);
+        out
+    }
+
+    fn num(s: &str) -> AttributeValue {
+        AttributeValue::N(Number::parse(s).unwrap())
+    }
+
+    fn random_number(rng: &mut Rng) -> Number {
+        let n_digits = 1 + rng.below(38) as usize;
+        let mut digits: String = (0..n_digits)
+            .map(|_| char::from(b'0' + rng.below(10) as u8))
+            .collect();
+        digits.replace_range(0..1, &(1 + rng.below(9)).to_string());
+        let exp = if rng.chance(3) {
+            rng.below(5) as i64 - 2
+        } else {
+            rng.below(256) as i64 - 130
+        };
+        let sign = if rng.chance(2) { "-" } else { "" };
+        if rng.chance(25) {
+            return Number::zero();
+        }
+        // Share prefixes often, so digit-by-digit comparisons are exercised.
+        if rng.chance(3) {
+            digits.truncate(1 + rng.below(3) as usize);
+        }
+        let (first, rest) = digits.split_at(1);
+        Number::parse(&format!("{sign}{first}.{rest}e{exp}")).unwrap()
+    }
+
+    fn random_bytes(rng: &mut Rng) -> Vec<u8> {
+        let len = rng.below(6) as usize;
+        // A small alphabet with 0x00, 0x01 and 0xFF makes prefixes and escapes common.
+        let alphabet = [0x00, 0x01, 0x02, b'a', 0x7f, 0xfe, 0xff];
+        (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+            .collect()
+    }
+
+    #[test]
+    fn numbers_encode_in_numeric_order() {
+        let mut rng = Rng::new(42);
+        let mut nums: Vec<Number> = (0..600).map(|_| random_number(&mut rng)).collect();
+        for edge in [
+            "1e125",
+            "-1e125",
+            "1e-130",
+            "-1e-130",
+            "9.9999999999999999999999999999999999999e125",
+            "-9.9999999999999999999999999999999999999e125",
+            "1",
+            "-1",
+            "1.05",
+            "1.5",
+            "10",
+            "-10",
+            "0",
+        ] {
+            nums.push(Number::parse(edge).unwrap());
+        }
+        let encoded: Vec<Vec<u8>> = nums
+            .iter()
+            .map(|n| enc(&AttributeValue::N(n.clone())))
+            .collect();
+        for (a, ea) in nums.iter().zip(&encoded) {
+            for (b, eb) in nums.iter().zip(&encoded) {
+                assert_eq!(ea.cmp(eb), a.cmp(b), "{a} vs {b}");
+            }
+        }
+        for (n, e) in nums.iter().zip(&encoded) {
+            let (back, used) = decode_key_value(e, AttrType::N).unwrap();
+            assert_eq!(used, e.len());
+            assert_eq!(back, AttributeValue::N(n.clone()));
+        }
+        assert!(encoded.iter().all(|e| e.len() <= 22));
+    }
+
+    #[test]
+    fn strings_and_binaries_encode_in_byte_order() {
+        let mut rng = Rng::new(9);
+        let values: Vec<Vec<u8>> = (0..300).map(|_| random_bytes(&mut rng)).collect();
+        for a in &values {
+            for b in &values {
+                let (ea, eb) = (
+                    enc(&AttributeValue::B(a.clone())),
+                    enc(&AttributeValue::B(b.clone())),
+                );
+                assert_eq!(ea.cmp(&eb), a.cmp(b), "{a:?} vs {b:?}");
+            }
+            let e = enc(&AttributeValue::B(a.clone()));
+            assert_eq!(
+                decode_key_value(&e, AttrType::B).unwrap(),
+                (AttributeValue::B(a.clone()), e.len())
+            );
+        }
+        let strings = [
+            "", "\0", "\0\0", "A", "a", "a\0", "a\0b", "ab", "z", "¿", "😀",
+        ];
+        for (i, a) in strings.iter().enumerate() {
+            for (j, b) in strings.iter().enumerate() {
+                let (ea, eb) = (enc(&(*a).into()), enc(&(*b).into()));
+                assert_eq!(ea.cmp(&eb), i.cmp(&j), "{a:?} vs {b:?}");
+            }
+            let e = enc(&(*a).into());
+            assert_eq!(
+                decode_key_value(&e, AttrType::S).unwrap(),
+                ((*a).into(), e.len())
+            );
+        }
+    }
+
+    #[test]
+    fn composite_keys_split_and_prefix() {
+        let mut rng = Rng::new(3);
+        let mut keys = Vec::new();
+        for _ in 0..200 {
+            let pk = AttributeValue::B(random_bytes(&mut rng));
+            let sk = AttributeValue::N(random_number(&mut rng));
+            let mut e = enc(&pk);
+            let pk_len = e.len();
+            encode_key_value(&sk, &mut e);
+            let (p, used) = decode_key_value(&e, AttrType::B).unwrap();
+            assert_eq!((p, used), (pk.clone(), pk_len));
+            let (s, used2) = decode_key_value(&e[used..], AttrType::N).unwrap();
+            assert_eq!((s, used + used2), (sk.clone(), e.len()));
+            keys.push((pk, sk, e));
+        }
+        // Composite encodings sort by partition key, then sort key; a partition key's
+        // encoding is a prefix of exactly its own items.
+        for (pa, sa, ea) in &keys {
+            let pa_enc = enc(pa);
+            for (pb, sb, eb) in &keys {
+                let (AttributeValue::B(ba), AttributeValue::B(bb)) = (pa, pb) else {
+                    unreachable!()
+                };
+                let (AttributeValue::N(na), AttributeValue::N(nb)) = (sa, sb) else {
+                    unreachable!()
+                };
+                let want = ba.cmp(bb).then_with(|| na.cmp(nb));
+                assert_eq!(ea.cmp(eb), want);
+                assert_eq!(eb.starts_with(&pa_enc), ba == bb);
+            }
+        }
+    }
+
+    #[test]
+    fn specific_number_encodings() {
+        assert_eq!(enc(&num("0")), [TAG_ZERO]);
+        assert_eq!(enc(&num("1")), [TAG_POSITIVE, 130, 11, 0]);
+        assert_eq!(enc(&num("-1")), [TAG_NEGATIVE, 255 - 130, 255 - 11, 255]);
+        assert_eq!(enc(&num("123")), [TAG_POSITIVE, 132, 13, 31, 0]);
+        assert!(enc(&num("1")) < enc(&num("1.01")));
+        assert!(enc(&num("-1")) > enc(&num("-1.01")));
+        assert_eq!(enc(&num("1.50")), enc(&num("15e-1")));
+    }
+
+    #[test]
+    fn corrupt_keys_fail_cleanly() {
+        assert!(decode_key_value(&[], AttrType::S).is_err());
+        assert!(decode_key_value(b"abc", AttrType::S).is_err());
+        assert!(decode_key_value(&[b'a', 0, 7], AttrType::B).is_err());
+        assert!(decode_key_value(&[0xff, 0xfe, 0, 1], AttrType::S).is_err());
+        assert!(decode_key_value(&[TAG_POSITIVE], AttrType::N).is_err());
+        assert!(decode_key_value(&[TAG_POSITIVE, 130, 200, 0], AttrType::N).is_err());
+        assert!(decode_key_value(&[TAG_POSITIVE, 130, 0], AttrType::N).is_err());
+        assert!(decode_key_value(&[9], AttrType::N).is_err());
+        assert!(decode_key_value(&[TAG_ZERO], AttrType::Bool).is_err());
+        let mut rng = Rng::new(5);
+        for _ in 0..20_000 {
+            let len = rng.below(30) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            for ty in [AttrType::S, AttrType::N, AttrType::B] {
+                if let Ok((_, used)) = decode_key_value(&bytes, ty) {
+                    assert!(used <= bytes.len());
+                }
+            }
+        }
+    }
+}

@@ -28,6 +28,9 @@ mod number;
 mod size;
 mod value;
 
+#[cfg(test)]
+mod test_util;
+
 pub use crate::{
     error::{CodecError, NumberError, ValueError},
     item_codec::{decode_item, encode_item},

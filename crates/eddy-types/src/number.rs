@@ -427,3 +427,287 @@ impl From<i64> for Number {
         Number::from_i64(v)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::Rng;
+
+    fn canon(s: &str) -> String {
+        Number::parse(s).unwrap().as_str().to_owned()
+    }
+
+    #[test]
+    fn canonicalisation_table() {
+        let table = [
+            ("00042", "42"),
+            ("1.0", "1"),
+            ("3.1400", "3.14"),
+            ("0042.1200", "42.12"),
+            ("1.5E2", "150"),
+            ("1.5e2", "150"),
+            ("-0", "0"),
+            ("-0.000", "0"),
+            ("+1", "1"),
+            (".5", "0.5"),
+            ("5.", "5"),
+            ("-.5", "-0.5"),
+            ("0", "0"),
+            ("0.0000001", "0.0000001"),
+            ("1.23e1", "12.3"),
+            ("-1.5e-3", "-0.0015"),
+            ("1E+2", "100"),
+            ("100e-2", "1"),
+            ("12345e-2", "123.45"),
+            ("0e125", "0"),
+            ("0.0e126", "0"),
+            ("-7", "-7"),
+            ("1e0000000000000000000000000002", "100"),
+        ];
+        for (input, want) in table {
+            assert_eq!(canon(input), want, "{input}");
+        }
+        assert_eq!(canon("1E125"), format!("1{}", "0".repeat(125)));
+        assert_eq!(canon("1e-130"), format!("0.{}1", "0".repeat(129)));
+        assert_eq!(
+            canon("9.9999999999999999999999999999999999999E+125"),
+            format!("{}{}", "9".repeat(38), "0".repeat(88))
+        );
+    }
+
+    #[test]
+    fn rejects_non_numbers_with_their_text() {
+        for text in [
+            "abc", "1.2.3", " 1", "1 ", "0x10", "1e", "NaN", "Infinity", "", ".", "-", "+", "e5",
+            "1e+", "--1", "1..2", "1e5.5", "１", "1_000", "-+1", "1e--1",
+        ] {
+            let err = Number::parse(text).unwrap_err();
+            assert_eq!(err, NumberError::NotNumeric(text.to_owned()), "{text:?}");
+            assert_eq!(
+                err.to_string(),
+                format!("The parameter cannot be converted to a numeric value: {text}")
+            );
+        }
+    }
+
+    #[test]
+    fn range_and_digit_limits() {
+        use NumberError::*;
+        let cases: &[(&str, NumberError)] = &[
+            ("1e126", Overflow),
+            ("-1e126", Overflow),
+            ("10e125", Overflow),
+            ("1e-131", Underflow),
+            ("-1e-131", Underflow),
+            ("0.1e-130", Underflow),
+            ("0e126", Overflow),
+            ("0e-131", Underflow),
+            ("1e2147483648", Overflow),
+            ("1e2147483647", Overflow),
+            ("1e-2147483648", Underflow),
+            ("1e99999999999", Overflow),
+            ("-1e99999999999", Overflow),
+            ("1e-99999999999", Underflow),
+            ("1e9223372036854775807", Overflow),
+            ("1e-9223372036854775808", Underflow),
+            ("123456789012345678901234567890123456789", TooManyDigits),
+            ("1234567890123456789012345678901234567890", TooManyDigits),
+            ("-1.23456789012345678901234567890123456789", TooManyDigits),
+            (
+                "0.000123456789012345678901234567890123456789",
+                TooManyDigits,
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Number::parse(text).unwrap_err(), *want, "{text}");
+        }
+        for text in [
+            "1e9223372036854775808",
+            "1e-9223372036854775809",
+            "1e99999999999999999999",
+        ] {
+            assert!(matches!(Number::parse(text), Err(NotNumeric(_))), "{text}");
+        }
+        for ok in [
+            "12345678901234567890123456789012345678",
+            "1234567890123456789012345678901234567800000",
+            "1e125",
+            "-1e125",
+            "1e-130",
+            "99999999999999999999999999999999999999e88",
+            "0.00000000000000000000000000000000000001",
+        ] {
+            assert!(Number::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            TooManyDigits.to_string(),
+            "Attempting to store more than 38 significant digits in a Number"
+        );
+        assert_eq!(
+            Overflow.to_string(),
+            "Number overflow. Attempting to store a number with magnitude larger than supported range"
+        );
+        assert_eq!(
+            Underflow.to_string(),
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+        );
+    }
+
+    #[test]
+    fn measured_sizes() {
+        // The literals measured against real DynamoDB (paritysuite numberByteSize capture).
+        let table = [
+            ("0", 1),
+            ("1", 2),
+            ("12", 2),
+            ("123", 3),
+            ("1234", 3),
+            ("12345678901234567890123456789012345678", 20),
+            ("0042", 2),
+            ("100", 2),
+            ("1010", 3),
+            ("0.0000001", 2),
+            ("1E125", 2),
+            ("1E-100", 2),
+            ("1.5", 3),
+            ("15", 2),
+            ("1.2", 3),
+            ("1.200", 3),
+            ("1.234", 4),
+            ("3.14159", 5),
+            ("123456", 4),
+            ("100.5", 4),
+            ("0.15", 2),
+            ("-42", 3),
+            ("-0", 1),
+        ];
+        for (text, want) in table {
+            assert_eq!(Number::parse(text).unwrap().size(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn equality_hash_and_display_use_canonical_text() {
+        let a = Number::parse("1.50").unwrap();
+        let b = Number::parse("15e-1").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.to_string(), "1.5");
+        let mut set = std::collections::HashSet::new();
+        set.insert(a);
+        assert!(set.contains(&b));
+        assert_eq!(Number::from_i64(-42).as_str(), "-42");
+        assert_eq!(
+            Number::from_i64(i64::MIN),
+            Number::parse("-9223372036854775808").unwrap()
+        );
+        assert!(Number::parse("0.000").unwrap().is_zero());
+        assert!(!Number::parse("0.001").unwrap().is_zero());
+    }
+
+    #[test]
+    fn ordering_is_numeric() {
+        let sorted = [
+            "-1e125", "-100", "-99.5", "-1", "-0.5", "-0.05", "-1e-130", "0", "1e-130", "0.05",
+            "0.5", "0.51", "1", "1.05", "1.5", "2", "9.99", "10", "10.5", "99", "100", "1e125",
+        ];
+        let nums: Vec<Number> = sorted.iter().map(|s| Number::parse(s).unwrap()).collect();
+        for (i, a) in nums.iter().enumerate() {
+            for (j, b) in nums.iter().enumerate() {
+                assert_eq!(a.cmp(b), i.cmp(&j), "{a} vs {b}");
+            }
+        }
+    }
+
+    /// A random valid number as (text in exponent form, sign, exponent, digits).
+    pub(crate) fn random_number(rng: &mut Rng) -> String {
+        let n_digits = 1 + rng.below(38) as usize;
+        let mut digits: Vec<u8> = (0..n_digits).map(|_| b'0' + rng.below(10) as u8).collect();
+        digits[0] = b'1' + rng.below(9) as u8;
+        let exp = if rng.chance(4) {
+            // Cluster near zero so equal exponents (digit comparisons) are common.
+            rng.below(5) as i32 - 2
+        } else {
+            rng.below(256) as i32 - 130
+        };
+        let sign = if rng.chance(2) { "-" } else { "" };
+        if rng.chance(20) {
+            return "0".into();
+        }
+        format!(
+            "{sign}{}.{}e{exp}",
+            char::from(digits[0]),
+            std::str::from_utf8(&digits[1..]).unwrap()
+        )
+    }
+
+    /// Reference comparison: compare `±d.ddd × 10^e` by sign, exponent, then digits.
+    fn reference_cmp(a: &Number, b: &Number) -> Ordering {
+        let key = |n: &Number| {
+            let p = n.parts();
+            let digits: Vec<u8> = p.digits.iter().collect();
+            let sign = if digits.is_empty() {
+                0
+            } else if p.neg {
+                -1
+            } else {
+                1
+            };
+            (sign, p.exp, digits)
+        };
+        let (sa, ea, da) = key(a);
+        let (sb, eb, db) = key(b);
+        let magnitude = ea.cmp(&eb).then_with(|| da.cmp(&db));
+        sa.cmp(&sb).then_with(|| match sa {
+            0 => Ordering::Equal,
+            1 => magnitude,
+            _ => magnitude.reverse(),
+        })
+    }
+
+    #[test]
+    fn randomised_ordering_matches_reference() {
+        let mut rng = Rng::new(7);
+        let nums: Vec<Number> = (0..400)
+            .map(|_| Number::parse(&random_number(&mut rng)).unwrap())
+            .collect();
+        for a in &nums {
+            for b in &nums {
+                assert_eq!(a.cmp(b), reference_cmp(a, b), "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_text_reparses_to_itself() {
+        let mut rng = Rng::new(11);
+        for _ in 0..2000 {
+            let n = Number::parse(&random_number(&mut rng)).unwrap();
+            assert_eq!(Number::parse(n.as_str()).unwrap().as_str(), n.as_str());
+            let p = n.parts();
+            let digits: Vec<u8> = p.digits.iter().collect();
+            assert_eq!(Number::from_parts(p.neg, p.exp, &digits).unwrap(), n);
+        }
+    }
+
+    #[test]
+    fn floor_to_i64() {
+        let table = [
+            ("1.5", Some(1)),
+            ("-1.5", Some(-2)),
+            ("-2", Some(-2)),
+            ("0.5", Some(0)),
+            ("-0.5", Some(-1)),
+            ("0", Some(0)),
+            ("1700000000", Some(1_700_000_000)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("9223372036854775807.5", Some(i64::MAX)),
+            ("9223372036854775808", None),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("-9223372036854775808.5", None),
+            ("1e125", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(Number::parse(text).unwrap().to_i64_floor(), want, "{text}");
+        }
+    }
+}

@@ -41,3 +41,57 @@ impl AttributeValue {
 pub fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + v.size()).sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::Number;
+
+    fn n(s: &str) -> AttributeValue {
+        AttributeValue::N(Number::parse(s).unwrap())
+    }
+
+    #[test]
+    fn value_sizes() {
+        use AttributeValue::*;
+        assert_eq!(S("Fred".into()).size(), 4);
+        assert_eq!(S("¿".into()).size(), 2);
+        assert_eq!(S(String::new()).size(), 0);
+        assert_eq!(B(vec![0; 10]).size(), 10);
+        assert_eq!(Bool(false).size(), 1);
+        assert_eq!(Null.size(), 1);
+        assert_eq!(n("1").size(), 2);
+        assert_eq!(n("123456").size(), 4);
+        assert_eq!(n("3.14159").size(), 5);
+        assert_eq!(n("1E125").size(), 2);
+        assert_eq!(Ss(vec!["ab".into(), "c".into()]).size(), 3);
+        assert_eq!(Bs(vec![vec![1, 2], vec![]]).size(), 2);
+        assert_eq!(
+            Ns(vec![
+                Number::parse("1").unwrap(),
+                Number::parse("-42").unwrap()
+            ])
+            .size(),
+            5
+        );
+        assert_eq!(L(vec![]).size(), 3);
+        assert_eq!(M(Item::new()).size(), 3);
+        // 3 + (1 + 1) + (1 + 2)
+        assert_eq!(L(vec![Null, S("ab".into())]).size(), 8);
+        // 3 + (1 + name 3 + value 4)
+        assert_eq!(M([("abc".to_owned(), S("Fred".into()))].into()).size(), 11);
+    }
+
+    #[test]
+    fn item_sizes() {
+        let item: Item = [("id".to_owned(), AttributeValue::S("Fred".into()))].into();
+        assert_eq!(item_size(&item), 6);
+        assert_eq!(item_size(&Item::new()), 0);
+        let item: Item = [
+            ("id".to_owned(), AttributeValue::S("Fred".into())),
+            ("n".to_owned(), n("-3.14159")),
+        ]
+        .into();
+        assert_eq!(item_size(&item), 6 + 1 + 6);
+    }
+}

@@ -202,3 +202,79 @@ impl From<bool> for AttributeValue {
         AttributeValue::Bool(b)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Number {
+        Number::parse(s).unwrap()
+    }
+
+    #[test]
+    fn type_names_round_trip() {
+        for ty in [
+            AttrType::S,
+            AttrType::N,
+            AttrType::B,
+            AttrType::Bool,
+            AttrType::Null,
+            AttrType::Ss,
+            AttrType::Ns,
+            AttrType::Bs,
+            AttrType::L,
+            AttrType::M,
+        ] {
+            assert_eq!(AttrType::parse(ty.as_str()), Some(ty));
+        }
+        assert_eq!(AttrType::Bool.as_str(), "BOOL");
+        assert_eq!(AttrType::parse("bool"), None);
+        assert_eq!(AttributeValue::Ns(vec![]).attr_type(), AttrType::Ns);
+    }
+
+    #[test]
+    fn equality_is_semantic() {
+        use AttributeValue::*;
+        assert_eq!(N(n("1.0")), N(n("1")));
+        assert_eq!(
+            Ss(vec!["a".into(), "b".into()]),
+            Ss(vec!["b".into(), "a".into()])
+        );
+        assert_ne!(
+            Ss(vec!["a".into(), "b".into()]),
+            Ss(vec!["a".into(), "c".into()])
+        );
+        assert_ne!(Ss(vec!["a".into()]), Ss(vec!["a".into(), "b".into()]));
+        assert_eq!(Ns(vec![n("1"), n("2.5")]), Ns(vec![n("2.50"), n("1")]));
+        assert_eq!(Bs(vec![vec![1], vec![2]]), Bs(vec![vec![2], vec![1]]));
+        let big_a: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+        let mut big_b = big_a.clone();
+        big_b.reverse();
+        assert_eq!(Ss(big_a.clone()), Ss(big_b.clone()));
+        big_b[0] = "x".into();
+        assert_ne!(Ss(big_a), Ss(big_b));
+        // Lists keep order; maps compare by content.
+        assert_ne!(
+            L(vec![S("a".into()), S("b".into())]),
+            L(vec![S("b".into()), S("a".into())])
+        );
+        let m1: Item = [("x".to_owned(), N(n("1"))), ("y".to_owned(), Null)].into();
+        let m2: Item = [("y".to_owned(), Null), ("x".to_owned(), N(n("1.00")))].into();
+        assert_eq!(M(m1), M(m2));
+        assert_ne!(S("1".into()), N(n("1")));
+        assert_ne!(B(vec![]), S(String::new()));
+        assert_eq!(Null, Null);
+        assert_ne!(Bool(true), Bool(false));
+    }
+
+    #[test]
+    fn depth_counts_levels() {
+        let mut v = AttributeValue::S("leaf".into());
+        assert_eq!(v.depth(), 1);
+        for _ in 0..31 {
+            v = AttributeValue::M([("n".to_owned(), v)].into());
+        }
+        assert_eq!(v.depth(), 32);
+        assert_eq!(AttributeValue::L(vec![]).depth(), 1);
+    }
+}
