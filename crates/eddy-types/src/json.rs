@@ -28,30 +28,69 @@ const INVALID: &str = "One or more parameter values were invalid: ";
 /// deep), so a hostile document cannot exhaust the stack.
 const HARD_DEPTH_LIMIT: usize = 128;
 
+/// How strictly and in which wording values are checked. DynamoDB runs two checking layers
+/// (facts §1.4–1.5): PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem and Query use the
+/// current one; BatchWriteItem, the transactions and Scan the older one, which words
+/// duplicate-set errors differently. The default is the current layer with the nesting limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Use the older layer's duplicate-set wording: members as sent, unquoted, and a bare
+    /// `Input collection contains duplicates` for number sets.
+    pub older_wording: bool,
+    /// Refuse documents deeper than 32 levels (TransactWriteItems does not check its
+    /// expression values).
+    pub check_nesting: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            older_wording: false,
+            check_nesting: true,
+        }
+    }
+}
+
 /// Reads one attribute value, treated as a top-level attribute for the nesting limit.
 ///
 /// # Errors
 /// [`ValueError::Serialization`] for a wrong JSON shape anywhere in the value, otherwise the
 /// first validation error found.
 pub fn value_from_json(v: &Value) -> Result<AttributeValue, ValueError> {
-    let mut r = Reader::default();
+    value_from_json_with(v, ReadOptions::default())
+}
+
+/// [`value_from_json`] with explicit [`ReadOptions`].
+///
+/// # Errors
+/// As [`value_from_json`].
+pub fn value_from_json_with(v: &Value, opts: ReadOptions) -> Result<AttributeValue, ValueError> {
+    let mut r = Reader::new(opts);
     let value = r.value(v, 1)?;
     r.finish(value)
 }
 
 /// Reads an item: a JSON object of attribute name → attribute value. JSON `null` reads as an
-/// empty item.
+/// empty item. Also suits other name → value maps such as `ExpressionAttributeValues`.
 ///
 /// # Errors
 /// As [`value_from_json`]; a non-object is a serialization error.
 pub fn item_from_json(v: &Value) -> Result<Item, ValueError> {
+    item_from_json_with(v, ReadOptions::default())
+}
+
+/// [`item_from_json`] with explicit [`ReadOptions`].
+///
+/// # Errors
+/// As [`item_from_json`].
+pub fn item_from_json_with(v: &Value, opts: ReadOptions) -> Result<Item, ValueError> {
     let obj = match v {
         Value::Object(o) => o,
         Value::Null => return Ok(Item::new()),
         Value::Array(_) => return Err(ser(MAP_COLLECTION)),
         _ => return Err(ser(UNEXPECTED_FIELD)),
     };
-    let mut r = Reader::default();
+    let mut r = Reader::new(opts);
     let mut item = Item::new();
     for (name, value) in obj {
         let value = r.value(value, 1)?;
@@ -64,13 +103,20 @@ fn ser(msg: impl Into<String>) -> ValueError {
     ValueError::Serialization(msg.into())
 }
 
-#[derive(Default)]
 struct Reader {
+    opts: ReadOptions,
     /// The first validation error seen; reported only if no shape error turns up.
     invalid: Option<ValueError>,
 }
 
 impl Reader {
+    fn new(opts: ReadOptions) -> Reader {
+        Reader {
+            opts,
+            invalid: None,
+        }
+    }
+
     fn finish<T>(self, v: T) -> Result<T, ValueError> {
         match self.invalid {
             Some(e) => Err(e),
@@ -106,11 +152,11 @@ impl Reader {
             Value::Array(_) => return Err(ser(VALUE_COLLECTION)),
             _ => return Err(ser(UNEXPECTED_VALUE)),
         };
-        if level > MAX_NESTING_DEPTH {
+        if level > MAX_NESTING_DEPTH && self.opts.check_nesting {
             self.refuse(ValueError::NestingTooDeep);
-            if level > HARD_DEPTH_LIMIT {
-                return Ok(AttributeValue::Null);
-            }
+        }
+        if level > HARD_DEPTH_LIMIT {
+            return Ok(self.refuse(ValueError::NestingTooDeep));
         }
         let mut result = None;
         let mut types = 0;
@@ -168,21 +214,21 @@ impl Reader {
                     .iter()
                     .map(|m| member(m).and_then(as_string).map(str::to_owned))
                     .collect::<Result<Vec<_>, _>>()?;
-                self.check(string_set(members))
+                self.check(string_set(members, self.opts.older_wording))
             }
             AttrType::Ns => {
                 let members = as_list(v)?
                     .iter()
                     .map(|m| member(m).and_then(as_string))
                     .collect::<Result<Vec<_>, _>>()?;
-                self.check(number_set(&members))
+                self.check(number_set(&members, self.opts.older_wording))
             }
             AttrType::Bs => {
                 let members = as_list(v)?
                     .iter()
                     .map(|m| member(m).and_then(as_blob))
                     .collect::<Result<Vec<_>, _>>()?;
-                self.check(binary_set(members))
+                self.check(binary_set(members, self.opts.older_wording))
             }
             AttrType::L => {
                 let list = as_list(v)?;
@@ -301,16 +347,20 @@ fn decode_base64(s: &str) -> Result<Vec<u8>, ValueError> {
     BASE64.decode(s).map_err(|_| ser(BAD_BASE64))
 }
 
-fn string_set(members: Vec<String>) -> Result<AttributeValue, ValueError> {
+fn string_set(members: Vec<String>, older: bool) -> Result<AttributeValue, ValueError> {
     if members.is_empty() {
         return Err(ValueError::EmptySet(AttrType::Ss));
     }
     if has_duplicates(&members) {
-        let listed = repeat_listing(&members)
-            .iter()
-            .map(|s| format!("\"{s}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let listed = if older {
+            members.join(", ")
+        } else {
+            repeat_listing(&members)
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         return Err(ValueError::Duplicates(format!(
             "{INVALID}Input collection [{listed}] contains duplicates."
         )));
@@ -318,7 +368,7 @@ fn string_set(members: Vec<String>) -> Result<AttributeValue, ValueError> {
     Ok(AttributeValue::Ss(members))
 }
 
-fn number_set(members: &[&str]) -> Result<AttributeValue, ValueError> {
+fn number_set(members: &[&str], older: bool) -> Result<AttributeValue, ValueError> {
     if members.is_empty() {
         return Err(ValueError::EmptySet(AttrType::Ns));
     }
@@ -328,23 +378,33 @@ fn number_set(members: &[&str]) -> Result<AttributeValue, ValueError> {
         .collect::<Result<Vec<_>, _>>()?;
     // Compared after canonicalisation, so `1` and `1.0` are the same member.
     if has_duplicates(&numbers) {
-        return Err(ValueError::Duplicates(format!(
-            "{INVALID}Input collection contains duplicates."
-        )));
+        return Err(ValueError::Duplicates(if older {
+            "Input collection contains duplicates".to_owned()
+        } else {
+            format!("{INVALID}Input collection contains duplicates.")
+        }));
     }
     Ok(AttributeValue::Ns(numbers))
 }
 
-fn binary_set(members: Vec<Vec<u8>>) -> Result<AttributeValue, ValueError> {
+fn binary_set(members: Vec<Vec<u8>>, older: bool) -> Result<AttributeValue, ValueError> {
     if members.is_empty() {
         return Err(ValueError::EmptySet(AttrType::Bs));
     }
     if has_duplicates(&members) {
-        let listed = repeat_listing(&members)
-            .iter()
-            .map(|b| format!("\"{}\"", BASE64.encode(b)))
-            .collect::<Vec<_>>()
-            .join(",");
+        let listed = if older {
+            members
+                .iter()
+                .map(|b| BASE64.encode(b))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            repeat_listing(&members)
+                .iter()
+                .map(|b| format!("\"{}\"", BASE64.encode(b)))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         return Err(ValueError::Duplicates(format!(
             "{INVALID}Input collection [{listed}]of type BS contains duplicates."
         )));

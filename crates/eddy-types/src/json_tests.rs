@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::error::{NumberError, ValueError};
-use crate::json::{item_from_json, value_from_json};
+use crate::json::{ReadOptions, item_from_json, value_from_json, value_from_json_with};
 use crate::json_write::{item_to_json, value_to_json, write_item_json};
 use crate::number::Number;
 use crate::value::{AttrType, AttributeValue, Item};
@@ -394,4 +394,34 @@ fn bool_accepts_known_spellings() {
         AttributeValue::Bool(false)
     );
     assert_eq!(read(json!({"NULL": "true"})).unwrap(), AttributeValue::Null);
+}
+
+#[test]
+fn older_layer_wording_and_unchecked_nesting() {
+    let older = ReadOptions {
+        older_wording: true,
+        ..ReadOptions::default()
+    };
+    let msg = |v: serde_json::Value| value_from_json_with(&v, older).unwrap_err().to_string();
+    assert_eq!(
+        msg(json!({"SS": ["b", "a", "b"]})),
+        "One or more parameter values were invalid: Input collection [b, a, b] contains duplicates."
+    );
+    assert_eq!(
+        msg(json!({"BS": ["/w==", "AA==", "AA=="]})),
+        "One or more parameter values were invalid: Input collection [/w==, AA==, AA==]of type BS contains duplicates."
+    );
+    assert_eq!(
+        msg(json!({"NS": ["2", "1", "2"]})),
+        "Input collection contains duplicates"
+    );
+    let unchecked = ReadOptions {
+        check_nesting: false,
+        ..ReadOptions::default()
+    };
+    assert!(value_from_json_with(&deep_map(40), unchecked).is_ok());
+    assert_eq!(
+        value_from_json_with(&deep_map(200), unchecked).unwrap_err(),
+        ValueError::NestingTooDeep
+    );
 }

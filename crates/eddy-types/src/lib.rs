@@ -34,7 +34,9 @@ mod test_util;
 pub use crate::{
     error::{CodecError, NumberError, ValueError},
     item_codec::{decode_item, encode_item},
-    json::{item_from_json, value_from_json},
+    json::{
+        ReadOptions, item_from_json, item_from_json_with, value_from_json, value_from_json_with,
+    },
     json_write::{item_to_json, value_to_json, write_item_json, write_value_json},
     key_codec::{decode_key_value, encode_key_value},
     number::{MAX_DIGITS, MAX_EXPONENT, MIN_EXPONENT, Number},
