@@ -448,3 +448,7 @@ fn attribute_type_name(o: &Operand, problems: &mut LeafProblems) -> AttrType {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "condition_expression_tests.rs"]
+mod tests;

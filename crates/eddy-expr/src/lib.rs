@@ -52,6 +52,8 @@ mod resolve;
 mod tokenizer;
 mod update;
 mod update_expression;
+#[cfg(test)]
+mod test_support;
 
 pub use crate::{
     condition::Condition,

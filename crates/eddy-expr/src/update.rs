@@ -361,3 +361,7 @@ fn remove(item: &mut Item, path: &Path) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

@@ -265,3 +265,7 @@ impl Resolver<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "update_expression_tests.rs"]
+mod tests;
