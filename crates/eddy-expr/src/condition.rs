@@ -80,7 +80,10 @@ impl Cond {
                     Some(Ordering::Greater | Ordering::Equal)
                 );
                 above_low
-                    && matches!(order(v, high.eval(item)), Some(Ordering::Less | Ordering::Equal))
+                    && matches!(
+                        order(v, high.eval(item)),
+                        Some(Ordering::Less | Ordering::Equal)
+                    )
             }
             Cond::In(subject, candidates) => match subject.eval(item) {
                 Some(v) => candidates
@@ -184,7 +187,10 @@ pub(crate) fn compare_values(a: &AttributeValue, b: &AttributeValue) -> Option<O
     }
 }
 
-fn order(a: Option<Cow<'_, AttributeValue>>, b: Option<Cow<'_, AttributeValue>>) -> Option<Ordering> {
+fn order(
+    a: Option<Cow<'_, AttributeValue>>,
+    b: Option<Cow<'_, AttributeValue>>,
+) -> Option<Ordering> {
     compare_values(a?.as_ref(), b?.as_ref())
 }
 
@@ -230,10 +236,19 @@ mod tests {
             ("s".to_owned(), s("hello")),
             ("b".to_owned(), AttributeValue::B(vec![1, 2, 3])),
             ("flag".to_owned(), AttributeValue::Bool(true)),
-            ("ss".to_owned(), AttributeValue::Ss(vec!["a".into(), "b".into()])),
-            ("ns".to_owned(), AttributeValue::Ns(vec![Number::parse("1").expect("n")])),
+            (
+                "ss".to_owned(),
+                AttributeValue::Ss(vec!["a".into(), "b".into()]),
+            ),
+            (
+                "ns".to_owned(),
+                AttributeValue::Ns(vec![Number::parse("1").expect("n")]),
+            ),
             ("l".to_owned(), AttributeValue::L(vec![s("x"), n("2")])),
-            ("m".to_owned(), AttributeValue::M(Item::from([("k".to_owned(), s("v"))]))),
+            (
+                "m".to_owned(),
+                AttributeValue::M(Item::from([("k".to_owned(), s("v"))])),
+            ),
             ("u".to_owned(), s("é𝄞")),
         ])
     }
@@ -264,8 +279,18 @@ mod tests {
             (Ge, path("b"), val(AttributeValue::B(vec![1, 2, 3])), true),
             (Gt, path("flag"), val(n("0")), false),
             (Lt, path("missing"), val(n("0")), false),
-            (Eq, path("ss"), val(AttributeValue::Ss(vec!["b".into(), "a".into()])), true),
-            (Eq, path("l"), val(AttributeValue::L(vec![s("x"), n("2")])), true),
+            (
+                Eq,
+                path("ss"),
+                val(AttributeValue::Ss(vec!["b".into(), "a".into()])),
+                true,
+            ),
+            (
+                Eq,
+                path("l"),
+                val(AttributeValue::L(vec![s("x"), n("2")])),
+                true,
+            ),
             (Gt, path("s"), val(s("Z")), true),
         ];
         for (op, a, b, expected) in cases {
@@ -287,8 +312,15 @@ mod tests {
         assert!(eval(Cond::Between(path("n"), val(n("1")), val(n("5")))));
         assert!(!eval(Cond::Between(path("n"), val(n("6")), val(n("9")))));
         assert!(!eval(Cond::Between(path("n"), val(s("1")), val(s("9")))));
-        assert!(!eval(Cond::Between(path("missing"), val(n("1")), val(n("9")))));
-        assert!(eval(Cond::In(path("s"), vec![val(s("x")), val(s("hello"))])));
+        assert!(!eval(Cond::Between(
+            path("missing"),
+            val(n("1")),
+            val(n("9"))
+        )));
+        assert!(eval(Cond::In(
+            path("s"),
+            vec![val(s("x")), val(s("hello"))]
+        )));
         assert!(!eval(Cond::In(path("missing"), vec![val(s("x"))])));
         assert!(!eval(Cond::In(path("n"), vec![path("missing")])));
         let t = || Cond::Exists(Path::attr("n"));
@@ -306,10 +338,16 @@ mod tests {
     fn functions() {
         assert!(eval(Cond::AttributeType(Path::attr("ss"), AttrType::Ss)));
         assert!(!eval(Cond::AttributeType(Path::attr("ss"), AttrType::S)));
-        assert!(!eval(Cond::AttributeType(Path::attr("missing"), AttrType::S)));
+        assert!(!eval(Cond::AttributeType(
+            Path::attr("missing"),
+            AttrType::S
+        )));
         assert!(eval(Cond::BeginsWith(path("s"), val(s("he")))));
         assert!(!eval(Cond::BeginsWith(path("s"), val(s("lo")))));
-        assert!(eval(Cond::BeginsWith(path("b"), val(AttributeValue::B(vec![1, 2])))));
+        assert!(eval(Cond::BeginsWith(
+            path("b"),
+            val(AttributeValue::B(vec![1, 2]))
+        )));
         assert!(!eval(Cond::BeginsWith(path("n"), val(s("5")))));
         for (subject, needle, expected) in [
             ("s", s("ell"), true),
@@ -324,14 +362,22 @@ mod tests {
             ("n", n("5"), false),
             ("missing", s("a"), false),
         ] {
-            assert_eq!(eval(Cond::Contains(path(subject), val(needle.clone()))), expected, "{subject} {needle:?}");
+            assert_eq!(
+                eval(Cond::Contains(path(subject), val(needle.clone()))),
+                expected,
+                "{subject} {needle:?}"
+            );
         }
     }
 
     #[test]
     fn size_counts_utf16_units_bytes_and_members() {
         let size_is = |name: &str, expected: &str| {
-            eval(Cond::Compare(Comparator::Eq, Operand::Size(Box::new(path(name))), val(n(expected))))
+            eval(Cond::Compare(
+                Comparator::Eq,
+                Operand::Size(Box::new(path(name))),
+                val(n(expected)),
+            ))
         };
         assert!(size_is("s", "5"));
         assert!(size_is("u", "3"));
@@ -342,14 +388,22 @@ mod tests {
         // No size for numbers, booleans or missing attributes: `=` is false and `<>` true.
         assert!(!size_is("n", "0"));
         assert!(!size_is("missing", "0"));
-        assert!(eval(Cond::Compare(Comparator::Ne, Operand::Size(Box::new(path("n"))), val(n("0")))));
+        assert!(eval(Cond::Compare(
+            Comparator::Ne,
+            Operand::Size(Box::new(path("n"))),
+            val(n("0"))
+        )));
     }
 
     #[test]
     fn paths_in_order() {
         let c = Condition {
             root: Cond::And(vec![
-                Cond::Compare(Comparator::Eq, Operand::Size(Box::new(path("a"))), path("b")),
+                Cond::Compare(
+                    Comparator::Eq,
+                    Operand::Size(Box::new(path("a"))),
+                    path("b"),
+                ),
                 Cond::Exists(Path::attr("c")),
             ]),
         };

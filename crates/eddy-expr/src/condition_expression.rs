@@ -54,9 +54,7 @@ pub(crate) fn resolve_condition(
     if let Some(problem) = first.into_first() {
         return Err(invalid(param, problem));
     }
-    Resolver { ph }
-        .cond(&tree)
-        .map_err(|p| invalid(param, p))
+    Resolver { ph }.cond(&tree).map_err(|p| invalid(param, p))
 }
 
 fn count_operators(c: &CondExpr<'_>) -> usize {
@@ -255,7 +253,11 @@ impl Resolver<'_, '_> {
     /// A condition function.
     fn function(&mut self, call: &Call<'_>, problems: &mut LeafProblems) -> Cond {
         let name = call.name;
-        let args: Vec<Operand> = call.args.iter().map(|a| self.operand(a, problems)).collect();
+        let args: Vec<Operand> = call
+            .args
+            .iter()
+            .map(|a| self.operand(a, problems))
+            .collect();
         let expected = CONDITION_FUNCTIONS
             .iter()
             .find(|(f, _)| *f == name)
@@ -305,7 +307,9 @@ impl Resolver<'_, '_> {
             }
             ("begins_with", Some(second)) => {
                 for o in [&first, &second] {
-                    if let Some(ty) = static_type(o).filter(|t| !matches!(t, AttrType::S | AttrType::B)) {
+                    if let Some(ty) =
+                        static_type(o).filter(|t| !matches!(t, AttrType::S | AttrType::B))
+                    {
                         problems.record(OPERAND_TYPE, operand_type("begins_with", ty.as_str()));
                     }
                 }
@@ -339,8 +343,11 @@ impl Resolver<'_, '_> {
             ast::Operand::Paren(inner) => self.operand(inner, problems),
             ast::Operand::Call(call) => {
                 // Pass 1 let only size() through to operand positions.
-                let args: Vec<Operand> =
-                    call.args.iter().map(|a| self.operand(a, problems)).collect();
+                let args: Vec<Operand> = call
+                    .args
+                    .iter()
+                    .map(|a| self.operand(a, problems))
+                    .collect();
                 if args.len() != 1 {
                     problems.record(
                         OPERAND_COUNT,
@@ -350,7 +357,10 @@ impl Resolver<'_, '_> {
                         },
                     );
                 }
-                let arg = args.into_iter().next().unwrap_or(Operand::Value(AttributeValue::Null));
+                let arg = args
+                    .into_iter()
+                    .next()
+                    .unwrap_or(Operand::Value(AttributeValue::Null));
                 if let Some(ty) = static_type(&arg)
                     .filter(|t| matches!(t, AttrType::N | AttrType::Bool | AttrType::Null))
                 {
@@ -435,7 +445,10 @@ fn attribute_type_name(o: &Operand, problems: &mut LeafProblems) -> AttrType {
             AttrType::S
         }),
         Operand::Value(v) => {
-            problems.record(OPERAND_TYPE, operand_type("attribute_type", v.attr_type().as_str()));
+            problems.record(
+                OPERAND_TYPE,
+                operand_type("attribute_type", v.attr_type().as_str()),
+            );
             AttrType::S
         }
         Operand::Size(_) => {

@@ -28,7 +28,10 @@ fn ok(text: &str) -> Condition {
 
 #[test]
 fn empty_and_syntax_errors() {
-    assert_eq!(err(""), "Invalid ConditionExpression: The expression can not be empty;");
+    assert_eq!(
+        err(""),
+        "Invalid ConditionExpression: The expression can not be empty;"
+    );
     assert_eq!(
         err("INVALID SYNTAX HERE"),
         "Invalid ConditionExpression: Syntax error; token: \"SYNTAX\", near: \"INVALID SYNTAX HERE\""
@@ -82,7 +85,10 @@ fn reserved_words_and_index_range() {
 #[test]
 fn functions_in_the_wrong_place() {
     assert_eq!(problem("foo(a)"), "Invalid function name; function: foo");
-    assert_eq!(problem("SIZE(a) > :n"), "Invalid function name; function: SIZE");
+    assert_eq!(
+        problem("SIZE(a) > :n"),
+        "Invalid function name; function: SIZE"
+    );
     assert_eq!(
         problem("size(a)"),
         "The function is not allowed to be used this way in an expression; function: size"
@@ -100,13 +106,19 @@ fn functions_in_the_wrong_place() {
 #[test]
 fn pass_priorities() {
     // A function problem outranks an earlier reserved word.
-    assert_eq!(problem("status = :s AND foo(a)"), "Invalid function name; function: foo");
+    assert_eq!(
+        problem("status = :s AND foo(a)"),
+        "Invalid function name; function: foo"
+    );
     assert_eq!(
         problem("status = :s AND size(a)"),
         "The function is not allowed to be used this way in an expression; function: size"
     );
     // An unknown function outranks an earlier misplaced one.
-    assert_eq!(problem("size(a) AND foo(b)"), "Invalid function name; function: foo");
+    assert_eq!(
+        problem("size(a) AND foo(b)"),
+        "Invalid function name; function: foo"
+    );
     // Redundant parentheses outrank everything after parsing.
     assert_eq!(
         problem("foo(a) AND ((b = :s))"),
@@ -161,11 +173,19 @@ fn operand_counts_paths_and_types() {
         "Incorrect operand type for operator or function; operator or function: size, operand type: N"
     );
     assert!(parse_with("size(:s) > :n", ExprParam::ConditionExpression).is_ok());
-    for (ty, key) in [("BOOL", ":bool"), ("NULL", ":null"), ("SS", ":ss"), ("L", ":l"), ("M", ":m")] {
+    for (ty, key) in [
+        ("BOOL", ":bool"),
+        ("NULL", ":null"),
+        ("SS", ":ss"),
+        ("L", ":l"),
+        ("M", ":m"),
+    ] {
         for op in ["<", "<=", ">", ">="] {
             assert_eq!(
                 problem(&format!("a {op} {key}")),
-                format!("Incorrect operand type for operator or function; operator or function: {op}, operand type: {ty}")
+                format!(
+                    "Incorrect operand type for operator or function; operator or function: {op}, operand type: {ty}"
+                )
             );
         }
         assert!(parse_with(&format!("a = {key}"), ExprParam::ConditionExpression).is_ok());
@@ -260,7 +280,13 @@ fn limits() {
         problem(&deep),
         "The document path has too many nesting levels; nesting levels: 33"
     );
-    assert!(parse_with(&format!("a{} = :s", ".b".repeat(31)), ExprParam::ConditionExpression).is_ok());
+    assert!(
+        parse_with(
+            &format!("a{} = :s", ".b".repeat(31)),
+            ExprParam::ConditionExpression
+        )
+        .is_ok()
+    );
 }
 
 #[test]

@@ -100,7 +100,9 @@ pub enum Problem {
     )]
     UndefinedName(String),
     /// A `:value` missing from ExpressionAttributeValues.
-    #[error("An expression attribute value used in expression is not defined; attribute value: {0}")]
+    #[error(
+        "An expression attribute value used in expression is not defined; attribute value: {0}"
+    )]
     UndefinedValue(String),
     /// A document path deeper than 32 levels.
     #[error("The document path has too many nesting levels; nesting levels: {0}")]
@@ -199,7 +201,8 @@ pub enum Problem {
 }
 
 fn size_suffix(size: Option<usize>) -> String {
-    size.map(|n| format!(" expression size: {n}")).unwrap_or_default()
+    size.map(|n| format!(" expression size: {n}"))
+        .unwrap_or_default()
 }
 
 /// Every error of this crate. `Display` is the text the client reads.
@@ -236,7 +239,9 @@ pub enum ExprError {
     )]
     KeyAttributeNotFirst(String),
     /// A key condition comparing two attributes.
-    #[error("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")]
+    #[error(
+        "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"
+    )]
     MultipleKeyAttributes,
     /// A key condition comparing two values.
     #[error("Invalid condition in KeyConditionExpression: No key attribute specified")]
@@ -347,7 +352,9 @@ pub enum ExprError {
     )]
     UpdateDeleteType(&'static str),
     /// AttributeUpdates: ADD with a value that is not a number, set or list.
-    #[error("One or more parameter values were invalid: ADD action is not supported for the type {0}")]
+    #[error(
+        "One or more parameter values were invalid: ADD action is not supported for the type {0}"
+    )]
     UpdateAddType(&'static str),
 
     /// Runtime: an update operand path that is missing from the item.
@@ -411,22 +418,34 @@ mod tests {
             "Invalid UpdateExpression: The expression can not be empty;"
         );
         assert_eq!(
-            invalid(ExprParam::UpdateExpression, Problem::TooLarge { size: None }),
+            invalid(
+                ExprParam::UpdateExpression,
+                Problem::TooLarge { size: None }
+            ),
             "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;"
         );
         assert_eq!(
-            invalid(ExprParam::FilterExpression, Problem::TooLarge { size: Some(5872) }),
+            invalid(
+                ExprParam::FilterExpression,
+                Problem::TooLarge { size: Some(5872) }
+            ),
             "Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: 5872"
         );
         assert_eq!(
             invalid(
                 ExprParam::UpdateExpression,
-                Problem::ActionOperandType { action: "ADD", ty: "STRING" }
+                Problem::ActionOperandType {
+                    action: "ADD",
+                    ty: "STRING"
+                }
             ),
             "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"
         );
         assert_eq!(
-            invalid(ExprParam::ConditionExpression, Problem::InvalidAttributeType("X".into())),
+            invalid(
+                ExprParam::ConditionExpression,
+                Problem::InvalidAttributeType("X".into())
+            ),
             "Invalid ConditionExpression: Invalid attribute type name found; type: X, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"
         );
         assert_eq!(
@@ -438,7 +457,11 @@ mod tests {
             "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"
         );
         assert_eq!(
-            ExprError::ExpectedValueMissing { exists: None, attribute: "a".into() }.to_string(),
+            ExprError::ExpectedValueMissing {
+                exists: None,
+                attribute: "a".into()
+            }
+            .to_string(),
             "One or more parameter values were invalid: Value must be provided when Exists is null for Attribute: a"
         );
         assert!(ExprError::InvalidUpdatePath.is_runtime());

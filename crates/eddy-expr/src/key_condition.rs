@@ -224,3 +224,188 @@ pub(crate) fn build_key_condition(
     };
     Ok(KeyCondition { hash_value, range })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::test_support::{n, s};
+
+    fn key(text: &str, hash: &str, range: Option<&str>) -> Result<KeyCondition, ExprError> {
+        let values: HashMap<String, AttributeValue> = [
+            (":a", s("a")),
+            (":b", s("b")),
+            (":n", n("1")),
+            (":n2", n("2")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let names = HashMap::from([("#pk".to_owned(), "pk".to_owned())]);
+        let mut ph = Placeholders::new(Some(&names), Some(&values));
+        parse_key_condition(text, &mut ph, hash, range)
+    }
+
+    fn err(text: &str) -> String {
+        key(text, "a", Some("b")).expect_err(text).to_string()
+    }
+
+    #[test]
+    fn accepts_hash_and_range_conditions() {
+        let k = key("#pk = :a", "pk", None).expect("valid");
+        assert_eq!(
+            k,
+            KeyCondition {
+                hash_value: s("a"),
+                range: None
+            }
+        );
+        let k = key("a = :a AND b > :b", "a", Some("b")).expect("valid");
+        assert_eq!(k.range, Some(RangeCondition::Gt(s("b"))));
+        let k = key(":b <= b AND :a = a", "a", Some("b")).expect("valid");
+        assert_eq!(k.hash_value, s("a"));
+        assert_eq!(k.range, Some(RangeCondition::Ge(s("b"))));
+        let k = key("(a = :a) AND (b BETWEEN :n AND :n2)", "a", Some("b")).expect("valid");
+        assert_eq!(k.range, Some(RangeCondition::Between(n("1"), n("2"))));
+        let k = key("begins_with(b, :b) AND a = :a", "a", Some("b")).expect("valid");
+        assert_eq!(k.range, Some(RangeCondition::BeginsWith(s("b"))));
+        let k = key("a = :a", "a", Some("b")).expect("valid");
+        assert_eq!(k.range, None);
+    }
+
+    #[test]
+    fn invalid_operators() {
+        for (text, op) in [
+            ("a > b and size(b) > c or a > c", "OR"),
+            ("a in (b, size(c), d)", "IN"),
+            ("attribute_exists(a)", "attribute_exists"),
+            ("attribute_not_exists(a)", "attribute_not_exists"),
+            ("contains(a.d, b)", "contains"),
+            ("not a > b", "NOT"),
+            ("a <> b", "<>"),
+        ] {
+            assert_eq!(
+                err(text),
+                format!("Invalid operator used in KeyConditionExpression: {op}"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn structural_errors() {
+        for (text, message) in [
+            (
+                ":a between size(b) and size(a) and b > :b",
+                "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand",
+            ),
+            (
+                "begins_with(:a, b) and a > :b",
+                "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand",
+            ),
+            (
+                "size(b) > a AND a.b > b AND b > c",
+                "KeyConditionExpressions cannot contain nested operations",
+            ),
+            (
+                "a > size(b.d)",
+                "KeyConditionExpressions cannot contain nested operations",
+            ),
+            (
+                "a between size(b) and size(a)",
+                "KeyConditionExpressions cannot contain nested operations",
+            ),
+            (
+                "b > a.b",
+                "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+            ),
+            (
+                "b between c[1] and d",
+                "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+            ),
+            (
+                "begins_with(a, b)",
+                "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+            ),
+            (
+                "b.d > a AND c.d > e.f",
+                "KeyConditionExpressions cannot have conditions on nested attributes",
+            ),
+            (
+                "b[0] > a",
+                "KeyConditionExpressions cannot have conditions on nested attributes",
+            ),
+            (
+                ":b > :a AND a < :b",
+                "Invalid condition in KeyConditionExpression: No key attribute specified",
+            ),
+            (
+                "b > :a AND b < :a and c = :a and d = :a",
+                "KeyConditionExpressions must only contain one condition per key",
+            ),
+            (
+                "(a > :a and b > :a) and (b > :a and c > :a)",
+                "KeyConditionExpressions must only contain one condition per key",
+            ),
+            (
+                ":a = a and b = :a and :a = c",
+                "Conditions can be of length 1 or 2 only",
+            ),
+            (
+                "a = :a and c = :b",
+                "Query condition missed key schema element: b",
+            ),
+            ("z = :a", "Query condition missed key schema element: a"),
+            (
+                "z between :n and :n2",
+                "Query condition missed key schema element: a",
+            ),
+            ("a > :a", "Query key condition not supported"),
+            ("begins_with(a, :a)", "Query key condition not supported"),
+        ] {
+            assert_eq!(err(text), message, "{text}");
+        }
+        for text in ["a = :a AND b = :a", "y = :a and z = :a"] {
+            assert_eq!(
+                key(text, "a", None).expect_err(text).to_string(),
+                "Query key condition not supported",
+                "{text}"
+            );
+        }
+        // Expression problems come first, with the KeyConditionExpression prefix.
+        assert_eq!(
+            err("a BETWEEN :n2 AND :n"),
+            "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:2}, upper bound operand: AttributeValue: {N:1}"
+        );
+        assert_eq!(
+            err("a > 4"),
+            "Invalid KeyConditionExpression: Syntax error; token: \"4\", near: \"> 4\""
+        );
+    }
+
+    #[test]
+    fn range_matching() {
+        let cases = [
+            (RangeCondition::Eq(n("1")), n("1.0"), true),
+            (RangeCondition::Lt(n("2")), n("1"), true),
+            (RangeCondition::Le(n("1")), n("1"), true),
+            (RangeCondition::Gt(s("a")), s("b"), true),
+            (RangeCondition::Ge(s("b")), s("a"), false),
+            (RangeCondition::Between(n("1"), n("3")), n("3"), true),
+            (RangeCondition::Between(n("1"), n("3")), n("4"), false),
+            (RangeCondition::BeginsWith(s("ab")), s("abc"), true),
+            (RangeCondition::BeginsWith(s("ab")), s("a"), false),
+            (
+                RangeCondition::BeginsWith(AttributeValue::B(vec![1])),
+                AttributeValue::B(vec![1, 2]),
+                true,
+            ),
+            (RangeCondition::Eq(n("1")), s("1"), false),
+        ];
+        for (cond, v, expected) in cases {
+            assert_eq!(cond.matches(&v), expected, "{cond:?} {v:?}");
+        }
+        assert_eq!(RangeCondition::Between(n("1"), n("3")).values().len(), 2);
+    }
+}

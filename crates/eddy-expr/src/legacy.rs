@@ -315,12 +315,17 @@ pub fn attribute_updates_to_update(
             }
             ("ADD", Some(v)) => {
                 let ty = v.attr_type();
-                if !matches!(ty, AttrType::N | AttrType::Ss | AttrType::Ns | AttrType::Bs | AttrType::L) {
+                if !matches!(
+                    ty,
+                    AttrType::N | AttrType::Ss | AttrType::Ns | AttrType::Bs | AttrType::L
+                ) {
                     return Err(ExprError::UpdateAddType(ty.as_str()));
                 }
                 UpdateAction::Add(path, v.clone())
             }
-            (_, Some(v)) => UpdateAction::Set(path, SetValue::Operand(UpdateOperand::Value(v.clone()))),
+            (_, Some(v)) => {
+                UpdateAction::Set(path, SetValue::Operand(UpdateOperand::Value(v.clone())))
+            }
         };
         actions.push(lowered);
     }
@@ -334,3 +339,7 @@ pub fn attribute_updates_to_update(
 pub fn attributes_to_get(names: &[String]) -> Vec<Path> {
     names.iter().map(Path::attr).collect()
 }
+
+#[cfg(test)]
+#[path = "legacy_tests.rs"]
+mod tests;

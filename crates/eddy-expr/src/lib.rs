@@ -49,11 +49,11 @@ mod placeholders;
 mod projection;
 mod reserved;
 mod resolve;
+#[cfg(test)]
+mod test_support;
 mod tokenizer;
 mod update;
 mod update_expression;
-#[cfg(test)]
-mod test_support;
 
 pub use crate::{
     condition::Condition,

@@ -472,8 +472,14 @@ mod tests {
         );
         assert_eq!(cond_err("a = :v AND NOT #x"), syntax("<EOF>", "#x"));
         assert_eq!(cond_err("attribute_type()"), syntax(")", "()"));
-        assert_eq!(parse_update("SET").expect_err("bad"), syntax("<EOF>", "SET"));
-        assert_eq!(parse_update("SET a = ").expect_err("bad"), syntax("<EOF>", "= "));
+        assert_eq!(
+            parse_update("SET").expect_err("bad"),
+            syntax("<EOF>", "SET")
+        );
+        assert_eq!(
+            parse_update("SET a = ").expect_err("bad"),
+            syntax("<EOF>", "= ")
+        );
         assert_eq!(
             parse_projection("l[a]").expect_err("bad"),
             syntax("a", "[a]")
@@ -549,14 +555,30 @@ mod tests {
 
     #[test]
     fn redundant_parentheses() {
-        for text in ["((a = b))", "((a)) = b", "a = ((b))", "NOT ((a = b))", "f(((a)))"] {
-            assert_eq!(parse_condition(text), Err(Problem::RedundantParentheses), "{text}");
+        for text in [
+            "((a = b))",
+            "((a)) = b",
+            "a = ((b))",
+            "NOT ((a = b))",
+            "f(((a)))",
+        ] {
+            assert_eq!(
+                parse_condition(text),
+                Err(Problem::RedundantParentheses),
+                "{text}"
+            );
         }
         assert_eq!(
             parse_update("SET a = ((b))"),
             Err(Problem::RedundantParentheses)
         );
-        for text in ["(a = b)", "(a) = (b)", "(a = b) AND (c = d)", "(size(b)) = :b", "((size(b)) = :b) AND c = :c"] {
+        for text in [
+            "(a = b)",
+            "(a) = (b)",
+            "(a = b) AND (c = d)",
+            "(size(b)) = :b",
+            "((size(b)) = :b) AND c = :c",
+        ] {
             assert!(parse_condition(text).is_ok(), "{text}");
         }
     }
@@ -564,7 +586,9 @@ mod tests {
     #[test]
     fn precedence_not_and_or() {
         let c = parse_condition("NOT a = b AND c = d OR e = f").expect("parses");
-        assert!(matches!(&c, CondExpr::Or(l, _) if matches!(**l, CondExpr::And(ref n, _) if matches!(**n, CondExpr::Not(_)))));
+        assert!(
+            matches!(&c, CondExpr::Or(l, _) if matches!(**l, CondExpr::And(ref n, _) if matches!(**n, CondExpr::Not(_))))
+        );
         let c = parse_condition("a = b OR c = d AND e = f").expect("parses");
         assert!(matches!(&c, CondExpr::Or(_, r) if matches!(**r, CondExpr::And(..))));
         let c = parse_condition("a between :a and :b and c = d").expect("parses");
@@ -596,7 +620,11 @@ mod tests {
         ] {
             let first = parse_update(text).expect(text);
             let printed = first.to_string();
-            assert_eq!(parse_update(&printed).expect(&printed), first, "{text} -> {printed}");
+            assert_eq!(
+                parse_update(&printed).expect(&printed),
+                first,
+                "{text} -> {printed}"
+            );
         }
         let first = parse_projection("a, b.c, d[1][2].#e").expect("parses");
         assert_eq!(first.to_string(), "a, b.c, d[1][2].#e");

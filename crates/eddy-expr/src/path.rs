@@ -91,7 +91,10 @@ impl Path {
 }
 
 /// One step down from `value`, if it has that key or index.
-pub(crate) fn step<'v>(value: &'v AttributeValue, element: &PathElement) -> Option<&'v AttributeValue> {
+pub(crate) fn step<'v>(
+    value: &'v AttributeValue,
+    element: &PathElement,
+) -> Option<&'v AttributeValue> {
     match (value, element) {
         (AttributeValue::M(map), PathElement::Attr(name)) => map.get(name),
         (AttributeValue::L(list), PathElement::Index(i)) => list.get(*i),
@@ -146,19 +149,28 @@ mod tests {
 
     #[test]
     fn prints_dynamodb_form() {
-        assert_eq!(path(&[a("c"), PathElement::Index(1), a("a")]).to_string(), "[c, [1], a]");
+        assert_eq!(
+            path(&[a("c"), PathElement::Index(1), a("a")]).to_string(),
+            "[c, [1], a]"
+        );
         assert_eq!(Path::attr("pk").to_string(), "[pk]");
     }
 
     #[test]
     fn gets_nested_values() {
         let mut inner = Item::new();
-        inner.insert("b".into(), AttributeValue::L(vec![AttributeValue::S("x".into())]));
+        inner.insert(
+            "b".into(),
+            AttributeValue::L(vec![AttributeValue::S("x".into())]),
+        );
         let mut item = Item::new();
         item.insert("a".into(), AttributeValue::M(inner));
         let p = path(&[a("a"), a("b"), PathElement::Index(0)]);
         assert_eq!(p.get(&item), Some(&AttributeValue::S("x".into())));
-        assert_eq!(path(&[a("a"), a("b"), PathElement::Index(1)]).get(&item), None);
+        assert_eq!(
+            path(&[a("a"), a("b"), PathElement::Index(1)]).get(&item),
+            None
+        );
         assert_eq!(path(&[a("a"), PathElement::Index(0)]).get(&item), None);
         assert_eq!(path(&[a("a"), a("b"), a("c")]).get(&item), None);
         assert_eq!(p.top(), "a");

@@ -84,7 +84,10 @@ mod tests {
 
     #[test]
     fn records_use_and_reports_the_rest() {
-        let names = HashMap::from([("#b".to_owned(), "b".to_owned()), ("#a".to_owned(), "a".to_owned())]);
+        let names = HashMap::from([
+            ("#b".to_owned(), "b".to_owned()),
+            ("#a".to_owned(), "a".to_owned()),
+        ]);
         let values = HashMap::from([(":v".to_owned(), AttributeValue::Null)]);
         let mut ph = Placeholders::new(Some(&names), Some(&values));
         assert_eq!(

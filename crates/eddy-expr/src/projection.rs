@@ -70,11 +70,18 @@ pub fn project(item: &Item, paths: &[Path]) -> Item {
         };
         insert(&mut root, first, rest, value);
     }
-    root.into_iter().map(|(k, node)| (k, node.into_value())).collect()
+    root.into_iter()
+        .map(|(k, node)| (k, node.into_value()))
+        .collect()
 }
 
 /// Places `value` under `key` of `map`, following `rest` down the projected document.
-fn insert(map: &mut BTreeMap<String, Node>, key: &str, rest: &[PathElement], value: &AttributeValue) {
+fn insert(
+    map: &mut BTreeMap<String, Node>,
+    key: &str,
+    rest: &[PathElement],
+    value: &AttributeValue,
+) {
     match rest.split_first() {
         None => {
             map.insert(key.to_owned(), Node::Leaf(value.clone()));
@@ -124,7 +131,88 @@ impl Node {
                     .map(|(k, node)| (k, node.into_value()))
                     .collect(),
             ),
-            Node::List(list) => AttributeValue::L(list.into_values().map(Node::into_value).collect()),
+            Node::List(list) => {
+                AttributeValue::L(list.into_values().map(Node::into_value).collect())
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::legacy::attributes_to_get;
+    use crate::test_support::{item, l, m, n, names, s};
+
+    fn parse(text: &str) -> Result<Vec<Path>, ExprError> {
+        let names = names();
+        let mut ph = Placeholders::new(Some(&names), None);
+        parse_projection(text, &mut ph)
+    }
+
+    fn err(text: &str) -> String {
+        parse(text).expect_err(text).to_string()
+    }
+
+    #[test]
+    fn validation_messages() {
+        assert_eq!(
+            err(""),
+            "Invalid ProjectionExpression: The expression can not be empty;"
+        );
+        assert_eq!(
+            err("l[a]"),
+            "Invalid ProjectionExpression: Syntax error; token: \"a\", near: \"[a]\""
+        );
+        assert_eq!(
+            err("a, status"),
+            "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: status"
+        );
+        assert_eq!(
+            err("#zz, status"),
+            "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: status"
+        );
+        assert_eq!(
+            err("a, #zz"),
+            "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #zz"
+        );
+        assert_eq!(
+            err("a, b, a.c"),
+            "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, c]"
+        );
+        assert_eq!(
+            err("a.b, a[0]"),
+            "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a, [0]]"
+        );
+        assert_eq!(
+            err("a = b"),
+            "Invalid ProjectionExpression: Syntax error; token: \"=\", near: \"a = b\""
+        );
+        let paths = parse("#s, a.b[1], #c").expect("parses");
+        let printed: Vec<String> = paths.iter().map(ToString::to_string).collect();
+        assert_eq!(printed, ["[status]", "[a, b, [1]]", "[c]"]);
+    }
+
+    #[test]
+    fn projects_nested_paths_and_compacts_lists() {
+        let it = item(&[
+            ("a", m(&[("b", n("1")), ("c", n("2"))])),
+            ("l", l(vec![n("0"), n("1"), n("2"), n("3")])),
+            ("docs", l(vec![m(&[("k", s("v")), ("j", s("w"))])])),
+            ("x", n("5")),
+        ]);
+        let paths = parse("a.b, l[3], l[1], x, nope, l[9], docs[0].k, a.zz").expect("parses");
+        assert_eq!(
+            project(&it, &paths),
+            item(&[
+                ("a", m(&[("b", n("1"))])),
+                ("l", l(vec![n("1"), n("3")])),
+                ("docs", l(vec![m(&[("k", s("v"))])])),
+                ("x", n("5")),
+            ])
+        );
+        assert_eq!(project(&it, &[]), Item::new());
+        let legacy = attributes_to_get(&["x".to_owned(), "nope".to_owned()]);
+        assert_eq!(project(&it, &legacy), item(&[("x", n("5"))]));
     }
 }

@@ -68,7 +68,10 @@ pub(crate) fn path_word_problem(path: &DocPath<'_>) -> Option<Problem> {
 /// Substitutes a path's `#names`. On failure returns the problem and a stand-in path (with the
 /// placeholder itself as the name) so that checking can go on; callers report the problem
 /// before anything the stand-in could cause.
-pub(crate) fn resolve_path(doc: &DocPath<'_>, ph: &mut Placeholders<'_>) -> (Path, Option<Problem>) {
+pub(crate) fn resolve_path(
+    doc: &DocPath<'_>,
+    ph: &mut Placeholders<'_>,
+) -> (Path, Option<Problem>) {
     let mut problem = None;
     let mut elements = Vec::with_capacity(doc.steps.len());
     for step in &doc.steps {
@@ -226,7 +229,9 @@ mod tests {
         );
         assert!(check_text(&"a".repeat(4096), param).is_ok());
         assert_eq!(
-            check_text(&"a".repeat(4097), param).expect_err("large").to_string(),
+            check_text(&"a".repeat(4097), param)
+                .expect_err("large")
+                .to_string(),
             "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;"
         );
         assert_eq!(
@@ -271,7 +276,7 @@ mod tests {
                 two: "[a, [1]]".into()
             })
         );
-        assert_eq!(check_overlaps(&[&ac, &p(&[a("a"), a("d")]), &a1.clone()]).is_some(), true);
+        assert!(check_overlaps(&[&ac, &p(&[a("a"), a("d")]), &a1]).is_some());
         assert_eq!(check_overlaps(&[&ac, &p(&[a("a"), a("d")])]), None);
         assert_eq!(
             check_overlaps(&[&c, &c]),

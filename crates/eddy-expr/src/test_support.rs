@@ -31,12 +31,20 @@ pub(crate) fn ss(members: &[&str]) -> AttributeValue {
 
 /// A number set.
 pub(crate) fn ns(members: &[&str]) -> AttributeValue {
-    AttributeValue::Ns(members.iter().map(|m| Number::parse(m).expect("test number")).collect())
+    AttributeValue::Ns(
+        members
+            .iter()
+            .map(|m| Number::parse(m).expect("test number"))
+            .collect(),
+    )
 }
 
 /// An item.
 pub(crate) fn item(entries: &[(&str, AttributeValue)]) -> Item {
-    entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+    entries
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
 }
 
 /// ExpressionAttributeNames used across tests.

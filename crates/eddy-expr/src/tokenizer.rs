@@ -183,7 +183,9 @@ mod tests {
     fn splits_names_placeholders_and_operators() {
         assert_eq!(
             texts("a.b[10] <= :v_1 AND #n<>x"),
-            ["a", ".", "b", "[", "10", "]", "<=", ":v_1", "AND", "#n", "<>", "x", ""]
+            [
+                "a", ".", "b", "[", "10", "]", "<=", ":v_1", "AND", "#n", "<>", "x", ""
+            ]
         );
         assert_eq!(
             kinds("a.b[10] <= :v_1 AND #n<>x"),

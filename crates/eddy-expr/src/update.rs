@@ -89,9 +89,7 @@ impl Update {
                 return Err(ExprError::InvalidUpdatePath);
             }
             let write = match action {
-                UpdateAction::Set(path, _) => values
-                    .next()
-                    .map(|v| Write::Put(path.clone(), v)),
+                UpdateAction::Set(path, _) => values.next().map(|v| Write::Put(path.clone(), v)),
                 UpdateAction::Remove(path) => {
                     path.get(original).map(|_| Write::Remove(path.clone()))
                 }
@@ -203,9 +201,15 @@ impl Update {
         value: &AttributeValue,
     ) -> Result<Option<AttributeValue>, ExprError> {
         let rest = match (existing, value) {
-            (AttributeValue::Ss(a), AttributeValue::Ss(b)) => difference(a, b).map(AttributeValue::Ss),
-            (AttributeValue::Ns(a), AttributeValue::Ns(b)) => difference(a, b).map(AttributeValue::Ns),
-            (AttributeValue::Bs(a), AttributeValue::Bs(b)) => difference(a, b).map(AttributeValue::Bs),
+            (AttributeValue::Ss(a), AttributeValue::Ss(b)) => {
+                difference(a, b).map(AttributeValue::Ss)
+            }
+            (AttributeValue::Ns(a), AttributeValue::Ns(b)) => {
+                difference(a, b).map(AttributeValue::Ns)
+            }
+            (AttributeValue::Bs(a), AttributeValue::Bs(b)) => {
+                difference(a, b).map(AttributeValue::Bs)
+            }
             _ => return Err(self.type_error()),
         };
         Ok(rest)

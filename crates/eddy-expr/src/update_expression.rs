@@ -225,8 +225,12 @@ impl Resolver<'_, '_> {
         let known = matches!(name, "if_not_exists" | "list_append");
         if !known {
             let problem = match name {
-                "attribute_exists" | "attribute_not_exists" | "attribute_type" | "begins_with"
-                | "contains" | "size" => Problem::FunctionNotAllowedInUpdate(name.to_owned()),
+                "attribute_exists"
+                | "attribute_not_exists"
+                | "attribute_type"
+                | "begins_with"
+                | "contains"
+                | "size" => Problem::FunctionNotAllowedInUpdate(name.to_owned()),
                 _ => Problem::InvalidFunction(name.to_owned()),
             };
             self.problems.record(UNKNOWN_FUNCTION, problem);
@@ -252,9 +256,7 @@ impl Resolver<'_, '_> {
             return UpdateOperand::ListAppend(Box::new(first), Box::new(second));
         }
         match first {
-            UpdateOperand::Path(path) => {
-                UpdateOperand::IfNotExists(path, Box::new(second))
-            }
+            UpdateOperand::Path(path) => UpdateOperand::IfNotExists(path, Box::new(second)),
             _ => {
                 if known {
                     self.problems

@@ -69,7 +69,10 @@ fn functions() {
         problem("set a = list_append(c)"),
         "Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 1"
     );
-    for text in ["set a = if_not_exists(:s, c)", "set a = if_not_exists(if_not_exists(a, b), c)"] {
+    for text in [
+        "set a = if_not_exists(:s, c)",
+        "set a = if_not_exists(if_not_exists(a, b), c)",
+    ] {
         assert_eq!(
             problem(text),
             "Operator or function requires a document path; operator or function: if_not_exists",
@@ -89,7 +92,9 @@ fn functions() {
     ] {
         assert_eq!(
             problem(text),
-            format!("Incorrect operand type for operator or function; operator or function: {function}, operand type: {ty}"),
+            format!(
+                "Incorrect operand type for operator or function; operator or function: {function}, operand type: {ty}"
+            ),
             "{text}"
         );
     }
@@ -169,18 +174,29 @@ fn add_and_delete_operand_types() {
     ] {
         assert_eq!(
             problem(&format!("add a.b {value}")),
-            format!("Incorrect operand type for operator or function; operator: ADD, operand type: {add_ty}, typeSet: ALLOWED_FOR_ADD_OPERAND")
+            format!(
+                "Incorrect operand type for operator or function; operator: ADD, operand type: {add_ty}, typeSet: ALLOWED_FOR_ADD_OPERAND"
+            )
         );
         assert_eq!(
             problem(&format!("delete a.b {value}")),
-            format!("Incorrect operand type for operator or function; operator: DELETE, operand type: {add_ty}, typeSet: ALLOWED_FOR_DELETE_OPERAND")
+            format!(
+                "Incorrect operand type for operator or function; operator: DELETE, operand type: {add_ty}, typeSet: ALLOWED_FOR_DELETE_OPERAND"
+            )
         );
     }
     assert_eq!(
         problem("delete a.b :n"),
         "Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"
     );
-    for text in ["add a :n", "add a :ss", "add a :ns", "add a :bs", "delete a :ss", "delete a :bs"] {
+    for text in [
+        "add a :n",
+        "add a :ss",
+        "add a :ns",
+        "add a :bs",
+        "delete a :ss",
+        "delete a :bs",
+    ] {
         assert!(parse(text).is_ok(), "{text}");
     }
 }
@@ -200,12 +216,22 @@ fn operator_limit() {
 
 #[test]
 fn targets_paths_and_types() {
-    let u = parse("SET a = :s, b.c = list_append(b.c, :l), n = x + :n REMOVE r[1] ADD s :ss DELETE #d :ss")
-        .expect("parses");
+    let u = parse(
+        "SET a = :s, b.c = list_append(b.c, :l), n = x + :n REMOVE r[1] ADD s :ss DELETE #d :ss",
+    )
+    .expect("parses");
     let targets: Vec<String> = u.target_paths().iter().map(ToString::to_string).collect();
-    assert_eq!(targets, ["[a]", "[b, c]", "[n]", "[r, [1]]", "[s]", "[data]"]);
+    assert_eq!(
+        targets,
+        ["[a]", "[b, c]", "[n]", "[r, [1]]", "[s]", "[data]"]
+    );
     let all: Vec<String> = u.paths().iter().map(ToString::to_string).collect();
-    assert_eq!(all, ["[a]", "[b, c]", "[b, c]", "[n]", "[x]", "[r, [1]]", "[s]", "[data]"]);
+    assert_eq!(
+        all,
+        [
+            "[a]", "[b, c]", "[b, c]", "[n]", "[x]", "[r, [1]]", "[s]", "[data]"
+        ]
+    );
     assert_eq!(u.assigned_type("a"), Some(AttrType::S));
     assert_eq!(u.assigned_type("n"), Some(AttrType::N));
     assert_eq!(u.assigned_type("s"), Some(AttrType::Ss));

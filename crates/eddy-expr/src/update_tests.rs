@@ -8,14 +8,20 @@ use crate::test_support::{item, l, m, n, ns, s, ss};
 use crate::update_expression::parse_update;
 
 fn update(text: &str, values: &[(&str, AttributeValue)]) -> Update {
-    let values: HashMap<String, AttributeValue> =
-        values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let values: HashMap<String, AttributeValue> = values
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
     let names = HashMap::from([("#k".to_owned(), "key".to_owned())]);
     let mut ph = Placeholders::new(Some(&names), Some(&values));
     parse_update(text, &mut ph).unwrap_or_else(|e| panic!("{text}: {e}"))
 }
 
-fn applied(text: &str, values: &[(&str, AttributeValue)], before: &Item) -> Result<Item, ExprError> {
+fn applied(
+    text: &str,
+    values: &[(&str, AttributeValue)],
+    before: &Item,
+) -> Result<Item, ExprError> {
     let mut it = before.clone();
     update(text, values).apply(&mut it)?;
     Ok(it)
@@ -24,8 +30,12 @@ fn applied(text: &str, values: &[(&str, AttributeValue)], before: &Item) -> Resu
 #[test]
 fn set_top_level_nested_and_from_old_values() {
     let before = item(&[("a", n("1")), ("b", n("2")), ("m", m(&[("x", s("old"))]))]);
-    let after = applied("SET a = b, b = a, m.x = :v, m.y = :v, c = :v", &[(":v", s("new"))], &before)
-        .expect("applies");
+    let after = applied(
+        "SET a = b, b = a, m.x = :v, m.y = :v, c = :v",
+        &[(":v", s("new"))],
+        &before,
+    )
+    .expect("applies");
     assert_eq!(
         after,
         item(&[
@@ -47,8 +57,12 @@ fn list_indexes_refer_to_the_original_list() {
     assert_eq!(after, item(&[("l", l(vec![n("1"), n("2"), s("x")]))]));
 
     // Out-of-range SETs append, in index order; out-of-range REMOVEs do nothing.
-    let after = applied("SET l[9] = :b, l[7] = :a REMOVE l[8]", &[(":a", s("a")), (":b", s("b"))], &before)
-        .expect("applies");
+    let after = applied(
+        "SET l[9] = :b, l[7] = :a REMOVE l[8]",
+        &[(":a", s("a")), (":b", s("b"))],
+        &before,
+    )
+    .expect("applies");
     assert_eq!(
         after,
         item(&[("l", l(vec![n("0"), n("1"), n("2"), n("3"), s("a"), s("b")]))])
@@ -74,7 +88,17 @@ fn mixed_update_from_dynalite() {
         item(&[
             ("a", key.clone()),
             ("b", m(&[("a", key.clone()), ("b", n("2")), ("c", n("4"))])),
-            ("c", l(vec![n("1"), key.clone(), n("3"), n("-1"), n("2"), ss(&["a"])])),
+            (
+                "c",
+                l(vec![
+                    n("1"),
+                    key.clone(),
+                    n("3"),
+                    n("-1"),
+                    n("2"),
+                    ss(&["a"])
+                ])
+            ),
         ])
     );
     // UPDATED_NEW: the written paths, projected from the new item.
@@ -91,7 +115,10 @@ fn mixed_update_from_dynalite() {
 #[test]
 fn remove_missing_is_a_no_op_but_needs_a_parent() {
     let before = item(&[("m", m(&[("x", n("1"))]))]);
-    assert_eq!(applied("REMOVE nope, m.y", &[], &before).expect("applies"), before);
+    assert_eq!(
+        applied("REMOVE nope, m.y", &[], &before).expect("applies"),
+        before
+    );
     assert_eq!(
         applied("REMOVE nope.x", &[], &before),
         Err(ExprError::InvalidUpdatePath)
@@ -101,7 +128,13 @@ fn remove_missing_is_a_no_op_but_needs_a_parent() {
 #[test]
 fn invalid_paths() {
     let before = item(&[("m", m(&[])), ("l", l(vec![]))]);
-    for text in ["SET nope.x = :v", "SET m[0] = :v", "SET l.x = :v", "ADD nope.n :n", "SET m.a.b = :v"] {
+    for text in [
+        "SET nope.x = :v",
+        "SET m[0] = :v",
+        "SET l.x = :v",
+        "ADD nope.n :n",
+        "SET m.a.b = :v",
+    ] {
         assert_eq!(
             applied(text, &[(":v", n("1")), (":n", n("1"))], &before),
             Err(ExprError::InvalidUpdatePath),
@@ -116,10 +149,19 @@ fn invalid_paths() {
 
 #[test]
 fn add_numbers_and_sets() {
-    let before = item(&[("n", n("1.5")), ("tags", ss(&["a", "b"])), ("nums", ns(&["1"])), ("str", s("x"))]);
+    let before = item(&[
+        ("n", n("1.5")),
+        ("tags", ss(&["a", "b"])),
+        ("nums", ns(&["1"])),
+        ("str", s("x")),
+    ]);
     let after = applied(
         "ADD n :n, tags :tags, nums :nums, fresh :n, fresh_set :tags",
-        &[(":n", n("2.25")), (":tags", ss(&["b", "c"])), (":nums", ns(&["1.0", "2"]))],
+        &[
+            (":n", n("2.25")),
+            (":tags", ss(&["b", "c"])),
+            (":nums", ns(&["1.0", "2"])),
+        ],
         &before,
     )
     .expect("applies");
@@ -128,8 +170,16 @@ fn add_numbers_and_sets() {
     assert_eq!(after["nums"], ns(&["1", "2"]));
     assert_eq!(after["fresh"], n("2.25"));
     assert_eq!(after["fresh_set"], ss(&["b", "c"]));
-    for (text, v) in [("ADD str :v", n("1")), ("ADD tags :v", ns(&["1"])), ("ADD n :v", ss(&["a"]))] {
-        assert_eq!(applied(text, &[(":v", v)], &before), Err(ExprError::IncorrectOperandType), "{text}");
+    for (text, v) in [
+        ("ADD str :v", n("1")),
+        ("ADD tags :v", ns(&["1"])),
+        ("ADD n :v", ss(&["a"])),
+    ] {
+        assert_eq!(
+            applied(text, &[(":v", v)], &before),
+            Err(ExprError::IncorrectOperandType),
+            "{text}"
+        );
     }
 }
 
@@ -172,7 +222,10 @@ fn set_functions_and_arithmetic() {
         ("SET a = nope", ExprError::MissingAttribute),
         ("SET a = nope + :one", ExprError::MissingAttribute),
         ("SET a = s + :one", ExprError::IncorrectOperandType),
-        ("SET a = list_append(s, :l)", ExprError::IncorrectOperandType),
+        (
+            "SET a = list_append(s, :l)",
+            ExprError::IncorrectOperandType,
+        ),
         ("SET a = list_append(nope, :l)", ExprError::MissingAttribute),
     ] {
         assert_eq!(applied(text, &vals, &before), Err(expected), "{text}");
@@ -205,21 +258,53 @@ fn failed_update_leaves_item_unchanged() {
 fn legacy_updates() {
     let before = item(&[("l", l(vec![n("1")])), ("s", s("x")), ("gone", n("1"))]);
     let updates = [
-        ("l".to_owned(), AttributeValueUpdate { value: Some(l(vec![n("2")])), action: Some("ADD".into()) }),
-        ("p".to_owned(), AttributeValueUpdate { value: Some(s("v")), action: None }),
-        ("gone".to_owned(), AttributeValueUpdate { value: None, action: Some("DELETE".into()) }),
-        ("c".to_owned(), AttributeValueUpdate { value: Some(n("5")), action: Some("ADD".into()) }),
+        (
+            "l".to_owned(),
+            AttributeValueUpdate {
+                value: Some(l(vec![n("2")])),
+                action: Some("ADD".into()),
+            },
+        ),
+        (
+            "p".to_owned(),
+            AttributeValueUpdate {
+                value: Some(s("v")),
+                action: None,
+            },
+        ),
+        (
+            "gone".to_owned(),
+            AttributeValueUpdate {
+                value: None,
+                action: Some("DELETE".into()),
+            },
+        ),
+        (
+            "c".to_owned(),
+            AttributeValueUpdate {
+                value: Some(n("5")),
+                action: Some("ADD".into()),
+            },
+        ),
     ];
     let u = attribute_updates_to_update(&updates).expect("lowers");
     let mut it = before.clone();
     u.apply(&mut it).expect("applies");
     assert_eq!(
         it,
-        item(&[("l", l(vec![n("1"), n("2")])), ("s", s("x")), ("p", s("v")), ("c", n("5"))])
+        item(&[
+            ("l", l(vec![n("1"), n("2")])),
+            ("s", s("x")),
+            ("p", s("v")),
+            ("c", n("5"))
+        ])
     );
     let bad = attribute_updates_to_update(&[(
         "s".to_owned(),
-        AttributeValueUpdate { value: Some(n("1")), action: Some("ADD".into()) },
+        AttributeValueUpdate {
+            value: Some(n("1")),
+            action: Some("ADD".into()),
+        },
     )])
     .expect("lowers");
     let mut it = before;
