@@ -116,9 +116,11 @@ impl Storage for FjallStorage {
                 None => fjall_batch.remove(&self.keyspace, key),
             }
         }
+        // Announced before writing, so a sync leader can wait for this write to join its sync.
+        let pending = self.group.as_ref().map(GroupCommit::begin_write);
         fjall_batch.commit()?;
-        match &self.group {
-            Some(group) => group.sync_written(|| Ok(self.db.persist(PersistMode::SyncData)?)),
+        match pending {
+            Some(pending) => pending.wait_durable(|| Ok(self.db.persist(PersistMode::SyncData)?)),
             None => Ok(()),
         }
     }

@@ -1,75 +1,132 @@
 //! Group commit: concurrent committers share journal syncs.
 //!
-//! Each committer writes its batch to the journal (handed to the OS, not synced), then calls
-//! [`GroupCommit::sync_written`]. If no sync is running it becomes the leader and syncs; whoever
-//! arrives meanwhile waits, and the next leader's single sync covers all of them. So with N
-//! writers one sync acknowledges up to N commits instead of N syncs running one after another.
+//! A committer announces its write ([`GroupCommit::begin_write`]), writes its batch to the
+//! journal (handed to the OS, not synced), then waits for a sync that covers it
+//! ([`PendingWrite::wait_durable`]). If no sync is running it becomes the leader: it lets the
+//! writes already announced finish (they take microseconds, a sync takes far longer), then syncs
+//! once for all of them. Whoever arrives during a sync waits and is covered by the next one. So
+//! N concurrent writers need about one sync per round instead of N syncs one after another.
+//!
+//! Waiting for announced writes matters with fjall, whose sync holds the journal lock: writers
+//! queue behind a running sync and finish their writes one by one after it, and a leader that
+//! synced at once would cover only the first of them.
+
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
 use crate::StorageError;
 
+/// Longest a leader waits for announced writes before syncing without them, so a stalled
+/// writer delays the others by no more than this.
+const MAX_GATHER: Duration = Duration::from_millis(2);
+
 /// Tracks which journal writes a completed sync covers.
 pub(crate) struct GroupCommit {
     state: Mutex<State>,
-    synced: Condvar,
+    changed: Condvar,
 }
 
 struct State {
-    /// Tickets handed out so far; ticket `n` is the `n`-th write registered.
-    written: u64,
+    /// Writes announced so far.
+    started: u64,
+    /// Writes finished (or abandoned) so far; a finished write's ticket is this count right
+    /// after it finished.
+    finished: u64,
     /// Every ticket up to this one is durable.
     durable: u64,
-    /// Whether a leader is syncing right now.
-    syncing: bool,
+    /// Whether a leader is gathering or syncing right now.
+    leading: bool,
+}
+
+/// A write announced to a [`GroupCommit`]; dropping it without waiting abandons it (a failed
+/// write), so no leader waits for it.
+pub(crate) struct PendingWrite<'a> {
+    group: &'a GroupCommit,
+    finished: bool,
 }
 
 impl GroupCommit {
     pub(crate) fn new() -> Self {
         Self {
             state: Mutex::new(State {
-                written: 0,
+                started: 0,
+                finished: 0,
                 durable: 0,
-                syncing: false,
+                leading: false,
             }),
-            synced: Condvar::new(),
+            changed: Condvar::new(),
         }
     }
 
-    /// Returns once a call of `sync` that started after this call covers the caller's write.
-    ///
-    /// Call it after the write has reached the OS: the ticket taken on entry then orders the
-    /// write before any sync that claims to cover it.
+    /// Announces a write that is about to start, so a leader can wait for it.
+    pub(crate) fn begin_write(&self) -> PendingWrite<'_> {
+        self.state.lock().started += 1;
+        PendingWrite {
+            group: self,
+            finished: false,
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        let mut state = self.state.lock();
+        state.finished += 1;
+        let ticket = state.finished;
+        drop(state);
+        self.changed.notify_all();
+        ticket
+    }
+}
+
+impl PendingWrite<'_> {
+    /// Returns once a call of `sync` that started after the write covers it. Call it when the
+    /// write has reached the OS.
     ///
     /// # Errors
     ///
     /// The error of the sync this caller led. A waiter whose leader failed leads a sync of its
     /// own (which fails again if the engine is poisoned), so every error reaches a caller.
-    pub(crate) fn sync_written(
-        &self,
+    pub(crate) fn wait_durable(
+        mut self,
         sync: impl Fn() -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
-        let mut state = self.state.lock();
-        state.written += 1;
-        let ticket = state.written;
+        self.finished = true;
+        let group = self.group;
+        let ticket = group.finish();
+        let mut state = group.state.lock();
         loop {
             if state.durable >= ticket {
                 return Ok(());
             }
-            if state.syncing {
-                self.synced.wait(&mut state);
+            if state.leading {
+                group.changed.wait(&mut state);
                 continue;
             }
-            // Lead: everything written so far is in the OS, so one sync covers it all.
-            state.syncing = true;
-            let covers = state.written;
+            state.leading = true;
+            let announced = state.started;
+            let deadline = Instant::now() + MAX_GATHER;
+            while state.finished < announced {
+                if group.changed.wait_until(&mut state, deadline).timed_out() {
+                    break;
+                }
+            }
+            // Every write finished so far is in the OS, so one sync covers them all.
+            let covers = state.finished;
             let result = parking_lot::MutexGuard::unlocked(&mut state, &sync);
-            state.syncing = false;
+            state.leading = false;
             if result.is_ok() {
                 state.durable = state.durable.max(covers);
             }
-            self.synced.notify_all();
+            group.changed.notify_all();
             result?;
+        }
+    }
+}
+
+impl Drop for PendingWrite<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.group.finish();
         }
     }
 }
