@@ -331,6 +331,8 @@ pub fn attribute_updates_to_update(
     }
     Ok(Update {
         actions,
+        // AttributeUpdates has no clauses; its entries are checked as one.
+        clause_starts: vec![0],
         legacy: true,
     })
 }

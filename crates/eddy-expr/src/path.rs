@@ -42,28 +42,7 @@ impl Path {
 
     /// The value at this path, if the item has one.
     pub fn get<'i>(&self, item: &'i Item) -> Option<&'i AttributeValue> {
-        let (first, rest) = self.0.split_first()?;
-        let PathElement::Attr(name) = first else {
-            return None;
-        };
-        let mut value = item.get(name)?;
-        for element in rest {
-            value = step(value, element)?;
-        }
-        Some(value)
-    }
-
-    /// The mutable value at this path, if the item has one.
-    pub(crate) fn get_mut<'i>(&self, item: &'i mut Item) -> Option<&'i mut AttributeValue> {
-        let (first, rest) = self.0.split_first()?;
-        let PathElement::Attr(name) = first else {
-            return None;
-        };
-        let mut value = item.get_mut(name)?;
-        for element in rest {
-            value = step_mut(value, element)?;
-        }
-        Some(value)
+        lookup(item, &self.0)
     }
 
     /// The path without its last element, and that element.
@@ -90,11 +69,35 @@ impl Path {
     }
 }
 
+/// The value at the path made of `elements`, if the item has one.
+pub(crate) fn lookup<'i>(item: &'i Item, elements: &[PathElement]) -> Option<&'i AttributeValue> {
+    let (PathElement::Attr(name), rest) = elements.split_first()? else {
+        return None;
+    };
+    let mut value = item.get(name)?;
+    for element in rest {
+        value = step(value, element)?;
+    }
+    Some(value)
+}
+
+/// The mutable value at the path made of `elements`, if the item has one.
+pub(crate) fn lookup_mut<'i>(
+    item: &'i mut Item,
+    elements: &[PathElement],
+) -> Option<&'i mut AttributeValue> {
+    let (PathElement::Attr(name), rest) = elements.split_first()? else {
+        return None;
+    };
+    let mut value = item.get_mut(name)?;
+    for element in rest {
+        value = step_mut(value, element)?;
+    }
+    Some(value)
+}
+
 /// One step down from `value`, if it has that key or index.
-pub(crate) fn step<'v>(
-    value: &'v AttributeValue,
-    element: &PathElement,
-) -> Option<&'v AttributeValue> {
+fn step<'v>(value: &'v AttributeValue, element: &PathElement) -> Option<&'v AttributeValue> {
     match (value, element) {
         (AttributeValue::M(map), PathElement::Attr(name)) => map.get(name),
         (AttributeValue::L(list), PathElement::Index(i)) => list.get(*i),
@@ -175,7 +178,7 @@ mod tests {
         assert_eq!(path(&[a("a"), a("b"), a("c")]).get(&item), None);
         assert_eq!(p.top(), "a");
         assert!(p.is_nested());
-        if let Some(v) = p.get_mut(&mut item) {
+        if let Some(v) = lookup_mut(&mut item, &p.0) {
             *v = AttributeValue::Null;
         }
         assert_eq!(p.get(&item), Some(&AttributeValue::Null));

@@ -7,15 +7,18 @@
 //! (in path order, so appends land in index order), then the removals (from the highest index
 //! down, so earlier positions stay valid).
 
-use eddy_types::{AttrType, AttributeValue, Item, Number};
+use eddy_types::{AttrType, AttributeValue, Item, Number, NumberError};
 
 use crate::error::ExprError;
-use crate::path::{Path, PathElement};
+use crate::path::{Path, PathElement, lookup, lookup_mut};
 
 /// An update (UpdateExpression, or legacy AttributeUpdates) with every placeholder resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Update {
     pub(crate) actions: Vec<UpdateAction>,
+    /// Where each clause starts in `actions`, in order (runtime errors are reported clause by
+    /// clause).
+    pub(crate) clause_starts: Vec<usize>,
     /// Lowered from AttributeUpdates: ADD may append lists, and type mismatches use the
     /// legacy message.
     pub(crate) legacy: bool,
@@ -47,10 +50,24 @@ pub(crate) enum UpdateOperand {
     ListAppend(Box<UpdateOperand>, Box<UpdateOperand>),
 }
 
-/// A write computed from the original item.
-enum Write {
+/// What one action does, computed from the original item.
+enum Outcome {
     Put(Path, AttributeValue),
     Remove(Path),
+    Nothing,
+    /// A SET operand path is missing from the item.
+    Missing,
+    /// A SET result is outside the number range.
+    OutOfRange(NumberError),
+}
+
+/// The state of the map or list a target path writes into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Parent {
+    Present,
+    Missing,
+    /// It exists but is not a map (for a name) or a list (for an index).
+    WrongKind,
 }
 
 impl UpdateAction {
@@ -68,6 +85,11 @@ impl Update {
     /// Applies the update to `item` with DynamoDB's semantics. A missing item is updated as an
     /// empty one (the caller adds the key).
     ///
+    /// When several actions fail, the error reported follows DynamoDB's order: a target whose
+    /// parent is not a map or list as the path needs; then a stored value of the wrong type;
+    /// then, clause by clause from the last, a target whose parent is missing and an operand
+    /// attribute that is missing; last a SET result outside the number range.
+    ///
     /// # Errors
     ///
     /// The runtime errors DynamoDB reports: an operand path missing from the item, an operand
@@ -75,40 +97,43 @@ impl Update {
     /// arithmetic outside the number range. On error `item` is left unchanged.
     pub fn apply(&self, item: &mut Item) -> Result<(), ExprError> {
         let original: &Item = item;
-        let mut values = Vec::with_capacity(self.actions.len());
-        for action in &self.actions {
-            if let UpdateAction::Set(_, value) = action {
-                values.push(value.eval(original)?);
-            }
+        let parents: Vec<Parent> = self
+            .actions
+            .iter()
+            .map(|a| parent_of(original, a.path()))
+            .collect();
+        if parents.contains(&Parent::WrongKind) {
+            return Err(ExprError::InvalidUpdatePath);
         }
-        let mut values = values.into_iter();
-        let mut puts = Vec::new();
-        let mut removes = Vec::new();
-        for action in &self.actions {
-            if !parent_accepts(original, action.path()) {
+        let mut outcomes = Vec::with_capacity(self.actions.len());
+        for (action, parent) in self.actions.iter().zip(&parents) {
+            outcomes.push(self.outcome(action, *parent, original)?);
+        }
+        let mut end = self.actions.len();
+        for &start in self.clause_starts.iter().rev() {
+            let clause = start.min(end)..end;
+            if parents
+                .get(clause.clone())
+                .is_some_and(|p| p.contains(&Parent::Missing))
+            {
                 return Err(ExprError::InvalidUpdatePath);
             }
-            let write = match action {
-                UpdateAction::Set(path, _) => values.next().map(|v| Write::Put(path.clone(), v)),
-                UpdateAction::Remove(path) => {
-                    path.get(original).map(|_| Write::Remove(path.clone()))
-                }
-                UpdateAction::Add(path, value) => Some(Write::Put(
-                    path.clone(),
-                    self.add(path.get(original), value)?,
-                )),
-                UpdateAction::Delete(path, value) => match path.get(original) {
-                    None => None,
-                    Some(existing) => Some(match self.delete(existing, value)? {
-                        Some(rest) => Write::Put(path.clone(), rest),
-                        None => Write::Remove(path.clone()),
-                    }),
-                },
-            };
-            match write {
-                Some(Write::Put(p, v)) => puts.push((p, v)),
-                Some(Write::Remove(p)) => removes.push(p),
-                None => {}
+            if let Some(Outcome::Missing) = outcomes
+                .get(clause.clone())
+                .and_then(|o| o.iter().find(|o| matches!(o, Outcome::Missing)))
+            {
+                return Err(ExprError::MissingAttribute);
+            }
+            end = clause.start;
+        }
+        let mut puts = Vec::new();
+        let mut removes = Vec::new();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Put(p, v) => puts.push((p, v)),
+                Outcome::Remove(p) => removes.push(p),
+                Outcome::Nothing | Outcome::Missing => {}
+                Outcome::OutOfRange(e) => return Err(ExprError::Number(e)),
             }
         }
         puts.sort_by(|a, b| a.0.cmp_elements(&b.0));
@@ -120,6 +145,40 @@ impl Update {
             remove(item, &path);
         }
         Ok(())
+    }
+
+    /// What one action does to the original item. Only type errors return at once; the other
+    /// problems wait for their turn in [`Update::apply`]'s order.
+    fn outcome(
+        &self,
+        action: &UpdateAction,
+        parent: Parent,
+        original: &Item,
+    ) -> Result<Outcome, ExprError> {
+        let path = action.path();
+        Ok(match action {
+            UpdateAction::Set(path, value) => match value.eval(original) {
+                Ok(v) => Outcome::Put(path.clone(), v),
+                Err(ExprError::MissingAttribute) => Outcome::Missing,
+                Err(ExprError::Number(e)) => Outcome::OutOfRange(e),
+                Err(e) => return Err(e),
+            },
+            _ if parent != Parent::Present => Outcome::Nothing,
+            UpdateAction::Remove(_) => match path.get(original) {
+                Some(_) => Outcome::Remove(path.clone()),
+                None => Outcome::Nothing,
+            },
+            UpdateAction::Add(_, value) => {
+                Outcome::Put(path.clone(), self.add(path.get(original), value)?)
+            }
+            UpdateAction::Delete(_, value) => match path.get(original) {
+                None => Outcome::Nothing,
+                Some(existing) => match self.delete(existing, value)? {
+                    Some(rest) => Outcome::Put(path.clone(), rest),
+                    None => Outcome::Remove(path.clone()),
+                },
+            },
+        })
     }
 
     /// The document paths the update writes, in the order written (for ReturnValues
@@ -303,21 +362,24 @@ impl UpdateOperand {
     }
 }
 
-/// True when the value `path` names can be written: its parent exists and is a map (for a
-/// name) or a list (for an index). A top-level attribute can always be written.
-fn parent_accepts(item: &Item, path: &Path) -> bool {
+/// Whether the map or list `path` writes into exists and has the kind the path needs. A
+/// top-level attribute can always be written.
+fn parent_of(item: &Item, path: &Path) -> Parent {
     let Some((last, parent)) = path.split_last() else {
-        return false;
+        return Parent::WrongKind;
     };
     if parent.is_empty() {
-        return matches!(last, PathElement::Attr(_));
+        return match last {
+            PathElement::Attr(_) => Parent::Present,
+            PathElement::Index(_) => Parent::WrongKind,
+        };
     }
-    let parent = Path(parent.to_vec());
-    matches!(
-        (parent.get(item), last),
+    match (lookup(item, parent), last) {
+        (None, _) => Parent::Missing,
         (Some(AttributeValue::M(_)), PathElement::Attr(_))
-            | (Some(AttributeValue::L(_)), PathElement::Index(_))
-    )
+        | (Some(AttributeValue::L(_)), PathElement::Index(_)) => Parent::Present,
+        (Some(_), _) => Parent::WrongKind,
+    }
 }
 
 /// Writes `value` at `path`: into a map, over a list element, or appended when the index is
@@ -332,7 +394,7 @@ fn put(item: &mut Item, path: &Path, value: AttributeValue) {
         }
         return;
     }
-    match (Path(parent.to_vec()).get_mut(item), last) {
+    match (lookup_mut(item, parent), last) {
         (Some(AttributeValue::M(map)), PathElement::Attr(name)) => {
             map.insert(name.clone(), value);
         }
@@ -355,7 +417,7 @@ fn remove(item: &mut Item, path: &Path) {
         }
         return;
     }
-    match (Path(parent.to_vec()).get_mut(item), last) {
+    match (lookup_mut(item, parent), last) {
         (Some(AttributeValue::M(map)), PathElement::Attr(name)) => {
             map.remove(name);
         }

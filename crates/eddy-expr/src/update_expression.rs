@@ -45,7 +45,7 @@ pub fn parse_update(text: &str, ph: &mut Placeholders<'_>) -> Result<Update, Exp
         ph,
         problems: &mut problems,
     };
-    let actions = resolver.update(&tree);
+    let (actions, clause_starts) = resolver.update(&tree);
     if !problems.any_up_to(UNDEFINED_VALUE) {
         let targets: Vec<&Path> = actions.iter().map(target).collect();
         if let Some(problem) = check_overlaps(&targets) {
@@ -56,6 +56,7 @@ pub fn parse_update(text: &str, ph: &mut Placeholders<'_>) -> Result<Update, Exp
         Some(problem) => Err(invalid(param, problem)),
         None => Ok(Update {
             actions,
+            clause_starts,
             legacy: false,
         }),
     }
@@ -97,10 +98,13 @@ struct Resolver<'r, 'a> {
 }
 
 impl Resolver<'_, '_> {
-    fn update(&mut self, tree: &UpdateExpr<'_>) -> Vec<UpdateAction> {
+    /// The actions, and where each clause starts among them.
+    fn update(&mut self, tree: &UpdateExpr<'_>) -> (Vec<UpdateAction>, Vec<usize>) {
         let mut seen: Vec<ClauseKind> = Vec::new();
         let mut actions = Vec::new();
+        let mut starts = Vec::with_capacity(tree.clauses.len());
         for clause in &tree.clauses {
+            starts.push(actions.len());
             for action in &clause.actions {
                 actions.push(self.action(action));
             }
@@ -110,7 +114,7 @@ impl Resolver<'_, '_> {
             }
             seen.push(clause.kind);
         }
-        actions
+        (actions, starts)
     }
 
     fn action(&mut self, action: &Action<'_>) -> UpdateAction {

@@ -314,3 +314,22 @@ fn legacy_updates() {
         "Type mismatch for attribute to update"
     );
 }
+
+#[test]
+fn runtime_error_order() {
+    let before = item(&[("s", s("x")), ("n", n("1"))]);
+    let vals = [(":one", n("1"))];
+    for (text, expected) in [
+        // A parent of the wrong kind first, even after a type error.
+        ("SET b = s + :one, s.x = :one", ExprError::InvalidUpdatePath),
+        // Then wrong types, even after a missing attribute.
+        ("SET a = nope, b = s + :one", ExprError::IncorrectOperandType),
+        ("SET a = nope ADD s :one", ExprError::IncorrectOperandType),
+        // Then clause by clause from the last: missing parents, then missing attributes.
+        ("SET a = nope REMOVE x.y", ExprError::InvalidUpdatePath),
+        ("REMOVE x.y SET a = nope", ExprError::MissingAttribute),
+        ("SET a = nope, x.y = :one", ExprError::InvalidUpdatePath),
+    ] {
+        assert_eq!(applied(text, &vals, &before), Err(expected), "{text}");
+    }
+}
