@@ -24,9 +24,10 @@ pub enum StreamsError {
     /// A position before the shard's trim horizon (TrimmedDataAccessException).
     #[error("The data you are trying to access has been trimmed.")]
     TrimmedDataAccess,
-    /// A shard id that is not in the stream's shard map (ResourceNotFoundException).
+    /// A shard id that is not in the stream's shard map (ResourceNotFoundException); holds
+    /// the id as given.
     #[error("Requested resource not found: Shard does not exist")]
-    ShardNotFound(ShardId),
+    ShardNotFound(String),
     /// Rollover or split asked of a shard that is already closed (ValidationException; only
     /// the admin API can ask).
     #[error("Shard {0} is closed")]

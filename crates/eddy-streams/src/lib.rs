@@ -10,26 +10,29 @@
 //! ```
 //! use eddy_streams::{
 //!     IteratorKey, Position, ShardIterator, ShardMap, StreamViewType, build_record,
-//!     parse_stream_arn, stream_arn, stream_label,
+//!     parse_stream_arn, partition_hash, stream_arn, stream_label,
 //! };
-//! use eddy_types::{AttributeValue, Item};
+//! use eddy_types::{AttributeValue, Item, encode_key_value};
 //!
 //! let now = 1_700_000_000_000;
 //! let arn = stream_arn("us-east-1", "000000000000", "Music", &stream_label(now));
 //! assert_eq!(parse_stream_arn(&arn).unwrap().table, "Music");
 //!
-//! // A write: pick the shard and sequence number, build the record.
+//! // A write that inserts {id: "Fred"}: pick the shard and number, build the record.
 //! let mut shards = ShardMap::new(now, 1);
 //! let item: Item = [("id".to_owned(), AttributeValue::from("Fred"))].into();
-//! let (shard_id, seq) = shards.assign(0x1234, now).unwrap();
+//! let mut key_bytes = Vec::new();
+//! encode_key_value(&item["id"], &mut key_bytes);
+//! let (shard_id, seq) = shards.assign(partition_hash(&key_bytes), now).unwrap();
 //! let shard_id = shard_id.clone();
-//! let record = build_record(StreamViewType::NewAndOldImages, item.clone(), None, Some(&item), seq, now, false)
-//!     .expect("an insert is a change");
+//! let view = StreamViewType::NewAndOldImages;
+//! let record = build_record(view, item.clone(), None, Some(&item), seq, now, false).unwrap();
 //! assert_eq!(record.size_bytes(), 12);
 //!
 //! // A reader: an authenticated iterator at the shard's trim horizon.
 //! let key = IteratorKey::from_bytes([7; 32]);
-//! let iterator = ShardIterator { stream_arn: arn, shard_id, position: Position::TrimHorizon, issued_ms: now };
+//! let position = Position::TrimHorizon;
+//! let iterator = ShardIterator { stream_arn: arn, shard_id, position, issued_ms: now };
 //! let text = iterator.encode(&key);
 //! assert_eq!(ShardIterator::decode(&key, &text).unwrap(), iterator);
 //! ```
@@ -48,7 +51,7 @@ mod stream_record;
 pub use crate::{
     error::StreamsError,
     sequence_number::SequenceNumber,
-    shard::{HashRange, Shard, ShardId},
+    shard::{HashRange, Shard, ShardId, partition_hash},
     shard_iterator::{IteratorKey, MAX_SHARD_ITERATOR_LEN, Position, ShardIterator},
     shard_map::{DEFAULT_DESCRIBE_LIMIT, MAX_PARTITIONS, ShardMap},
     stream_arn::{

@@ -92,7 +92,10 @@ mod tests {
     #[test]
     fn first_is_a_one_and_twenty_zeros() {
         assert_eq!(SequenceNumber::FIRST.to_string(), "100000000000000000000");
-        assert_eq!(SequenceNumber::FIRST.next().to_string(), "100000000000000000001");
+        assert_eq!(
+            SequenceNumber::FIRST.next().to_string(),
+            "100000000000000000001"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::StreamsError;
 use crate::sequence_number::SequenceNumber;
@@ -26,8 +27,8 @@ impl ShardId {
         ShardId(format!("shardId-{created_ms:020}-{ordinal:08x}"))
     }
 
-    /// Wraps text taken from stored or authenticated data, not from a client.
-    pub(crate) fn from_trusted(text: String) -> ShardId {
+    /// Wraps text from an authenticated iterator, which only eddy can have written.
+    pub(crate) fn from_authenticated(text: String) -> ShardId {
         ShardId(text)
     }
 
@@ -43,7 +44,9 @@ impl ShardId {
             && text.starts_with("shardId-")
             && b[8..28].iter().all(u8::is_ascii_digit)
             && b[28] == b'-'
-            && b[29..].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+            && b[29..]
+                .iter()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
     }
 }
 
@@ -57,6 +60,14 @@ impl AsRef<str> for ShardId {
     fn as_ref(&self) -> &str {
         &self.0
     }
+}
+
+/// The hash that places an item in a shard: the first 4 bytes (big-endian) of the SHA-256 of
+/// its partition key's encoding (`eddy_types::encode_key_value`). Stable across versions and
+/// restarts, which a stored shard map needs, and uniform, so even hash ranges get even load.
+pub fn partition_hash(encoded_partition_key: &[u8]) -> u32 {
+    let digest = Sha256::digest(encoded_partition_key);
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
 /// A contiguous, inclusive range of the 32-bit partition-key hash space.
@@ -260,7 +271,11 @@ mod tests {
     use super::*;
 
     fn seq(v: u128) -> SequenceNumber {
-        SequenceNumber::FIRST.value().checked_add(v).map(SequenceNumber::new).unwrap()
+        SequenceNumber::FIRST
+            .value()
+            .checked_add(v)
+            .map(SequenceNumber::new)
+            .unwrap()
     }
 
     fn shard(start: u128) -> Shard {
@@ -294,11 +309,28 @@ mod tests {
             assert!(pair[0] < pair[1], "{} !< {}", pair[0], pair[1]);
             assert!(pair[0].as_str() < pair[1].as_str());
         }
-        assert_eq!(ShardId::new(u64::MAX, u32::MAX).as_str().len(), ShardId::LEN);
+        assert_eq!(
+            ShardId::new(u64::MAX, u32::MAX).as_str().len(),
+            ShardId::LEN
+        );
         for bad in ["", "shardId-1-1", "shardId-0000000170000000012a-0000000a"] {
             assert!(!ShardId::is_well_formed(bad), "{bad}");
         }
-        assert!(!ShardId::is_well_formed("shardId-00000001700000000123-0000000A"));
+        assert!(!ShardId::is_well_formed(
+            "shardId-00000001700000000123-0000000A"
+        ));
+    }
+
+    #[test]
+    fn partition_hash_is_stable_and_spreads() {
+        // Fixed forever: stored shard maps depend on it.
+        assert_eq!(partition_hash(b""), 0xe3b0_c442);
+        assert_eq!(partition_hash(b"Fred"), partition_hash(b"Fred"));
+        let mut halves = [0u32; 2];
+        for i in 0..1000u32 {
+            halves[(partition_hash(&i.to_be_bytes()) >> 31) as usize] += 1;
+        }
+        assert!(halves.iter().all(|&n| n > 400), "{halves:?}");
     }
 
     #[test]
@@ -312,11 +344,20 @@ mod tests {
             }
         }
         let (lo, hi) = HashRange::ALL.halves().unwrap();
-        assert_eq!((lo.first, lo.last, hi.first, hi.last), (0, u32::MAX / 2, u32::MAX / 2 + 1, u32::MAX));
+        assert_eq!(
+            (lo.first, lo.last, hi.first, hi.last),
+            (0, u32::MAX / 2, u32::MAX / 2 + 1, u32::MAX)
+        );
         let single = HashRange { first: 7, last: 7 };
         assert_eq!(single.halves(), None);
         let pair = HashRange { first: 7, last: 8 };
-        assert_eq!(pair.halves(), Some((HashRange { first: 7, last: 7 }, HashRange { first: 8, last: 8 })));
+        assert_eq!(
+            pair.halves(),
+            Some((
+                HashRange { first: 7, last: 7 },
+                HashRange { first: 8, last: 8 }
+            ))
+        );
         assert!(pair.contains(8) && !pair.contains(9) && !pair.contains(6));
     }
 
@@ -336,9 +377,15 @@ mod tests {
         let mut s = shard(10);
         s.trimmed_through = Some(seq(20));
         assert_eq!(s.read_start(&Position::TrimHorizon), Ok(seq(21)));
-        assert_eq!(s.read_start(&Position::AtSequence(seq(20))), Err(StreamsError::TrimmedDataAccess));
+        assert_eq!(
+            s.read_start(&Position::AtSequence(seq(20))),
+            Err(StreamsError::TrimmedDataAccess)
+        );
         assert_eq!(s.read_start(&Position::AtSequence(seq(21))), Ok(seq(21)));
-        assert_eq!(s.read_start(&Position::AfterSequence(seq(19))), Err(StreamsError::TrimmedDataAccess));
+        assert_eq!(
+            s.read_start(&Position::AfterSequence(seq(19))),
+            Err(StreamsError::TrimmedDataAccess)
+        );
         // After the last trimmed record nothing is missing.
         assert_eq!(s.read_start(&Position::AfterSequence(seq(20))), Ok(seq(21)));
         assert_eq!(
@@ -356,12 +403,21 @@ mod tests {
 
         let from = Position::TrimHorizon;
         // Open shard: always a next position; an empty page keeps the position.
-        assert_eq!(s.next_position(&from, None, true), Some(Position::TrimHorizon));
-        assert_eq!(s.next_position(&from, Some(seq(14)), true), Some(Position::AfterSequence(seq(14))));
+        assert_eq!(
+            s.next_position(&from, None, true),
+            Some(Position::TrimHorizon)
+        );
+        assert_eq!(
+            s.next_position(&from, Some(seq(14)), true),
+            Some(Position::AfterSequence(seq(14)))
+        );
         // Closed shard read to its end: no next iterator; stopped by a limit: continue.
         s.ending_sequence_number = Some(seq(14));
         assert_eq!(s.next_position(&from, Some(seq(14)), true), None);
         assert_eq!(s.next_position(&from, None, true), None);
-        assert_eq!(s.next_position(&from, Some(seq(12)), false), Some(Position::AfterSequence(seq(12))));
+        assert_eq!(
+            s.next_position(&from, Some(seq(12)), false),
+            Some(Position::AfterSequence(seq(12)))
+        );
     }
 }

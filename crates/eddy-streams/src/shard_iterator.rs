@@ -121,7 +121,11 @@ impl ShardIterator {
         let tag = key.mac(&self.stream_arn, &payload).finalize().into_bytes();
         let mut opaque = payload;
         opaque.extend_from_slice(&tag);
-        format!("{}|{VERSION}|{}", self.stream_arn, URL_SAFE_NO_PAD.encode(opaque))
+        format!(
+            "{}|{VERSION}|{}",
+            self.stream_arn,
+            URL_SAFE_NO_PAD.encode(opaque)
+        )
     }
 
     /// Reads iterator text made by [`encode`](Self::encode) under the same key. Does not
@@ -190,7 +194,7 @@ impl ShardIterator {
 fn parse_payload(payload: &[u8]) -> Option<(ShardId, Position, u64)> {
     let (&id_len, rest) = payload.split_first()?;
     let (id, rest) = rest.split_at_checked(usize::from(id_len))?;
-    let shard_id = ShardId::from_trusted(String::from_utf8(id.to_vec()).ok()?);
+    let shard_id = ShardId::from_authenticated(String::from_utf8(id.to_vec()).ok()?);
     let (&tag, rest) = rest.split_first()?;
     let (position, rest) = match tag {
         POSITION_TRIM_HORIZON => (Position::TrimHorizon, rest),
@@ -222,7 +226,12 @@ mod tests {
     }
 
     fn arn(table: &str) -> String {
-        stream_arn("us-east-1", "123456789012", table, &stream_label(1_700_000_000_000))
+        stream_arn(
+            "us-east-1",
+            "123456789012",
+            table,
+            &stream_label(1_700_000_000_000),
+        )
     }
 
     fn iterator(position: Position) -> ShardIterator {
@@ -258,13 +267,20 @@ mod tests {
 
     #[test]
     fn longest_arn_fits_the_limit() {
-        let long = stream_arn("us-east-1", "123456789012", &"t".repeat(255), "2024-01-01T00:00:00.000");
+        let long = stream_arn(
+            "us-east-1",
+            "123456789012",
+            &"t".repeat(255),
+            "2024-01-01T00:00:00.000",
+        );
         let mut it = iterator(Position::AfterSequence(SequenceNumber::new(u128::MAX)));
         it.stream_arn = long;
         let text = it.encode(&key(1));
         assert!(text.len() <= MAX_SHARD_ITERATOR_LEN, "{}", text.len());
         // Even an ARN at the 1024 limit leaves room.
-        assert!(1024 + 3 + (1 + 37 + 1 + 16 + 8 + 32usize).div_ceil(3) * 4 <= MAX_SHARD_ITERATOR_LEN);
+        assert!(
+            1024 + 3 + (1 + 37 + 1 + 16 + 8 + 32usize).div_ceil(3) * 4 <= MAX_SHARD_ITERATOR_LEN
+        );
     }
 
     #[test]
@@ -291,7 +307,10 @@ mod tests {
             }
             // Truncated or extended.
             for cut in 0..text.len() {
-                assert!(ShardIterator::decode(&k, &text[..cut]).is_err(), "cut at {cut}");
+                assert!(
+                    ShardIterator::decode(&k, &text[..cut]).is_err(),
+                    "cut at {cut}"
+                );
             }
             assert!(ShardIterator::decode(&k, &format!("{text}A")).is_err());
         }
@@ -305,22 +324,45 @@ mod tests {
         // The same opaque part under another stream's ARN.
         let opaque = text.rsplit('|').next().unwrap();
         let forged = format!("{}|1|{opaque}", arn("Other"));
-        assert_eq!(ShardIterator::decode(&k, &forged), Err(StreamsError::InvalidShardIterator));
+        assert_eq!(
+            ShardIterator::decode(&k, &forged),
+            Err(StreamsError::InvalidShardIterator)
+        );
         // Another server's key.
-        assert_eq!(ShardIterator::decode(&key(8), &text), Err(StreamsError::InvalidShardIterator));
+        assert_eq!(
+            ShardIterator::decode(&key(8), &text),
+            Err(StreamsError::InvalidShardIterator)
+        );
         // Another version.
         let v2 = text.replacen("|1|", "|2|", 1);
-        assert_eq!(ShardIterator::decode(&k, &v2), Err(StreamsError::InvalidShardIterator));
+        assert_eq!(
+            ShardIterator::decode(&k, &v2),
+            Err(StreamsError::InvalidShardIterator)
+        );
     }
 
     #[test]
     fn garbage_is_rejected() {
         let k = key(7);
         let too_long = "a".repeat(3000);
-        for garbage in ["", "|", "||", "a|1|", "a|1|!!!!", "not an iterator", too_long.as_str()] {
-            assert_eq!(ShardIterator::decode(&k, garbage), Err(StreamsError::InvalidShardIterator));
+        for garbage in [
+            "",
+            "|",
+            "||",
+            "a|1|",
+            "a|1|!!!!",
+            "not an iterator",
+            too_long.as_str(),
+        ] {
+            assert_eq!(
+                ShardIterator::decode(&k, garbage),
+                Err(StreamsError::InvalidShardIterator)
+            );
         }
-        assert_eq!(StreamsError::InvalidShardIterator.to_string(), "Invalid ShardIterator");
+        assert_eq!(
+            StreamsError::InvalidShardIterator.to_string(),
+            "Invalid ShardIterator"
+        );
     }
 
     #[test]
@@ -333,7 +375,10 @@ mod tests {
         // A clock before the issue time is not expiry.
         assert!(!it.is_expired(0, lifetime));
         assert!(!it.is_expired(u64::MAX, u64::MAX));
-        assert_eq!(StreamsError::ExpiredIterator.to_string(), "Shard iterator has expired");
+        assert_eq!(
+            StreamsError::ExpiredIterator.to_string(),
+            "Shard iterator has expired"
+        );
     }
 
     #[test]

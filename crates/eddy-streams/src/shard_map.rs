@@ -6,7 +6,8 @@
 //! sequence number counter, so a child shard always starts above everything its parent holds.
 //!
 //! What the engine calls, always under the table's write lock:
-//! - each write that changes an item: [`ShardMap::assign`] for the item's hash, then
+//! - each write that changes an item: [`ShardMap::assign`] for the item's
+//!   [`partition_hash`](crate::partition_hash), then
 //!   [`build_record`](crate::build_record) with the number it returns (skip both when
 //!   [`EventName::for_change`](crate::EventName::for_change) says nothing changed);
 //! - periodically: [`ShardMap::due_rollovers`] and [`ShardMap::rollover`] for each;
@@ -16,6 +17,12 @@
 //!   [`ShardMap::close_all`];
 //! - after loading a map saved before its last writes: [`ShardMap::note_record`] with the
 //!   newest stored record of each open shard, so the counter never reissues a number.
+//!
+//! Persistence: the map is serde-serialisable. Saving it in the same batch as every write
+//! is simplest; the cheaper choice is to save it after every call except `assign` (those
+//! change shards or the trim horizon and are rare) and rebuild what `assign` changed with
+//! `note_record` on load. Records written after such a save can only be in shards that were
+//! open at the save, so the newest record of each open shard is all that is needed.
 //!
 //! A write costs one binary search over the open shards and allocates nothing; structural
 //! changes (rollover, split, trim) rebuild the small open-shard index.
@@ -75,15 +82,23 @@ impl TryFrom<StoredShardMap> for ShardMap {
     /// Checks what the map's methods rely on: ids well formed and strictly increasing,
     /// open shards' ranges disjoint, numbers below the counter.
     fn try_from(stored: StoredShardMap) -> Result<Self, StreamsError> {
-        let ids_ok = stored.shards.iter().all(|s| ShardId::is_well_formed(s.shard_id.as_str()))
-            && stored.shards.windows(2).all(|w| w[0].shard_id < w[1].shard_id);
+        let ids_ok = stored
+            .shards
+            .iter()
+            .all(|s| ShardId::is_well_formed(s.shard_id.as_str()))
+            && stored
+                .shards
+                .windows(2)
+                .all(|w| w[0].shard_id < w[1].shard_id);
         if !ids_ok {
             return Err(StreamsError::Corrupt("shard ids out of order"));
         }
         let numbers_ok = stored.shards.iter().all(|s| {
             s.starting_sequence_number <= stored.next_sequence_number
-                && s.ending_sequence_number.is_none_or(|e| e < stored.next_sequence_number)
-                && s.last_record_sequence_number.is_none_or(|l| l < stored.next_sequence_number)
+                && s.ending_sequence_number
+                    .is_none_or(|e| e < stored.next_sequence_number)
+                && s.last_record_sequence_number
+                    .is_none_or(|l| l < stored.next_sequence_number)
         });
         if !numbers_ok {
             return Err(StreamsError::Corrupt("sequence numbers above the counter"));
@@ -96,9 +111,10 @@ impl TryFrom<StoredShardMap> for ShardMap {
             last_shard_ms: stored.last_shard_ms,
         };
         map.reindex_open();
-        let disjoint = map.open.windows(2).all(|w| {
-            map.shards[w[0]].hash_range.last < map.shards[w[1]].hash_range.first
-        });
+        let disjoint = map
+            .open
+            .windows(2)
+            .all(|w| map.shards[w[0]].hash_range.last < map.shards[w[1]].hash_range.first);
         if !disjoint {
             return Err(StreamsError::Corrupt("open shards overlap"));
         }
@@ -284,7 +300,9 @@ impl ShardMap {
         if !self.shards.iter().any(expired) {
             return Vec::new();
         }
-        let (removed, kept) = std::mem::take(&mut self.shards).into_iter().partition(expired);
+        let (removed, kept) = std::mem::take(&mut self.shards)
+            .into_iter()
+            .partition(expired);
         self.shards = kept;
         self.reindex_open();
         removed
@@ -309,7 +327,10 @@ impl ShardMap {
             },
         };
         let mut matching = self.shards[start..].iter().filter(|s| match children_of {
-            Some(parent) => s.parent_shard_id.as_ref().is_some_and(|p| p.as_str() == parent),
+            Some(parent) => s
+                .parent_shard_id
+                .as_ref()
+                .is_some_and(|p| p.as_str() == parent),
             None => true,
         });
         let page: Vec<&Shard> = matching.by_ref().take(limit).collect();
@@ -329,7 +350,7 @@ impl ShardMap {
 
     fn index_or_not_found(&self, shard_id: &str) -> Result<usize, StreamsError> {
         self.index_of(shard_id)
-            .ok_or_else(|| StreamsError::ShardNotFound(ShardId::from_trusted(shard_id.to_owned())))
+            .ok_or_else(|| StreamsError::ShardNotFound(shard_id.to_owned()))
     }
 
     fn open_or_error(&self, shard_id: &str) -> Result<usize, StreamsError> {
@@ -389,7 +410,10 @@ impl ShardMap {
         self.open = (0..self.shards.len())
             .filter(|&i| self.shards[i].is_open())
             .collect();
-        self.open
-            .sort_by_key(|&i| self.shards[i].hash_range.first);
+        self.open.sort_by_key(|&i| self.shards[i].hash_range.first);
     }
 }
+
+#[cfg(test)]
+#[path = "shard_map_tests.rs"]
+mod tests;

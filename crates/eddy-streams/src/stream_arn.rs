@@ -64,8 +64,18 @@ pub fn parse_stream_label(label: &str) -> Option<u64> {
         })
     };
     let (year, month, day) = (field(0, 4)?, field(5, 7)?, field(8, 10)?);
-    let (hour, minute, second, milli) = (field(11, 13)?, field(14, 16)?, field(17, 19)?, field(20, 23)?);
-    if year < 1970 || !(1..=12).contains(&month) || day < 1 || hour > 23 || minute > 59 || second > 59
+    let (hour, minute, second, milli) = (
+        field(11, 13)?,
+        field(14, 16)?,
+        field(17, 19)?,
+        field(20, 23)?,
+    );
+    if year < 1970
+        || !(1..=12).contains(&month)
+        || day < 1
+        || hour > 23
+        || minute > 59
+        || second > 59
     {
         return None;
     }
@@ -135,7 +145,10 @@ fn parse_parts(arn: &str) -> Option<StreamArnParts> {
         segments.next()?,
         segments.next()?,
     );
-    if segments.next().is_some() || kind != "table" || stream != "stream" || !valid_table_name(table)
+    if segments.next().is_some()
+        || kind != "table"
+        || stream != "stream"
+        || !valid_table_name(table)
     {
         return None;
     }
@@ -253,13 +266,19 @@ mod tests {
                 created_ms: 1_709_214_307_089,
             }
         );
-        let dotted = stream_arn("local", "000000000000", "my.table_1-x", "2024-01-01T00:00:00.000");
+        let dotted = stream_arn(
+            "local",
+            "000000000000",
+            "my.table_1-x",
+            "2024-01-01T00:00:00.000",
+        );
         assert_eq!(parse_stream_arn(&dotted).unwrap().table, "my.table_1-x");
     }
 
     #[test]
     fn malformed_arns_are_rejected() {
-        let good = "arn:aws:dynamodb:us-east-1:123456789012:table/Music/stream/2024-02-29T13:45:07.089";
+        let good =
+            "arn:aws:dynamodb:us-east-1:123456789012:table/Music/stream/2024-02-29T13:45:07.089";
         assert!(parse_stream_arn(good).is_ok());
         let long_table = "t".repeat(256);
         let too_long = format!(
@@ -288,8 +307,15 @@ mod tests {
             String::new(),
         ];
         for arn in &bad {
-            assert_eq!(parse_stream_arn(arn), Err(StreamsError::InvalidStreamArn), "{arn}");
+            assert_eq!(
+                parse_stream_arn(arn),
+                Err(StreamsError::InvalidStreamArn),
+                "{arn}"
+            );
         }
-        assert_eq!(StreamsError::InvalidStreamArn.to_string(), "Invalid StreamArn");
+        assert_eq!(
+            StreamsError::InvalidStreamArn.to_string(),
+            "Invalid StreamArn"
+        );
     }
 }

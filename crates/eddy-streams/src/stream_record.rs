@@ -49,11 +49,17 @@ impl StreamViewType {
     }
 
     fn includes_new(self) -> bool {
-        matches!(self, StreamViewType::NewImage | StreamViewType::NewAndOldImages)
+        matches!(
+            self,
+            StreamViewType::NewImage | StreamViewType::NewAndOldImages
+        )
     }
 
     fn includes_old(self) -> bool {
-        matches!(self, StreamViewType::OldImage | StreamViewType::NewAndOldImages)
+        matches!(
+            self,
+            StreamViewType::OldImage | StreamViewType::NewAndOldImages
+        )
     }
 
     fn code(self) -> u8 {
@@ -276,9 +282,13 @@ impl StreamRecord {
         out.push(flags);
         out.extend_from_slice(&self.sequence_number.value().to_be_bytes());
         out.extend_from_slice(&self.creation_ms.to_be_bytes());
-        for item in [Some(&self.keys), self.new_image.as_ref(), self.old_image.as_ref()]
-            .into_iter()
-            .flatten()
+        for item in [
+            Some(&self.keys),
+            self.new_image.as_ref(),
+            self.old_image.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
             put_item(item, &mut out);
         }
@@ -313,8 +323,16 @@ impl StreamRecord {
         let sequence_number = SequenceNumber::new(u128::from_be_bytes(r.array()?));
         let creation_ms = u64::from_be_bytes(r.array()?);
         let keys = r.item()?;
-        let new_image = if flags & FLAG_NEW != 0 { Some(r.item()?) } else { None };
-        let old_image = if flags & FLAG_OLD != 0 { Some(r.item()?) } else { None };
+        let new_image = if flags & FLAG_NEW != 0 {
+            Some(r.item()?)
+        } else {
+            None
+        };
+        let old_image = if flags & FLAG_OLD != 0 {
+            Some(r.item()?)
+        } else {
+            None
+        };
         if !r.0.is_empty() {
             return Err(StreamsError::Corrupt("trailing bytes after stream record"));
         }
@@ -369,7 +387,12 @@ impl Reader<'_> {
 
     fn item(&mut self) -> Result<Item, StreamsError> {
         let len = u32::from_be_bytes(self.array()?);
-        let len = usize::try_from(len).map_err(|_| StreamsError::Corrupt("stream record too large"))?;
+        let len =
+            usize::try_from(len).map_err(|_| StreamsError::Corrupt("stream record too large"))?;
         decode_item(self.take(len)?).map_err(|_| StreamsError::Corrupt("bad item in stream record"))
     }
 }
+
+#[cfg(test)]
+#[path = "stream_record_tests.rs"]
+mod tests;
