@@ -279,31 +279,24 @@ impl Resolver<'_, '_> {
         if let Some(second) = &second {
             check_distinct(name, &first, [second], problems);
         }
+        // The stand-in path is only used when the problem is reported.
         let path = match &first {
-            Operand::Path(p) => Some(p.clone()),
-            _ => None,
+            Operand::Path(p) => p.clone(),
+            _ => {
+                if matches!(
+                    name,
+                    "attribute_exists" | "attribute_not_exists" | "attribute_type"
+                ) {
+                    problems.record(OPERAND_TYPE, Problem::RequiresPath(name.to_owned()));
+                }
+                Path(Vec::new())
+            }
         };
-        let requires_path = || Problem::RequiresPath(name.to_owned());
-        let stand_in = || Path(Vec::new());
         match (name, second) {
-            ("attribute_exists", None) => {
-                if path.is_none() {
-                    problems.record(OPERAND_TYPE, requires_path());
-                }
-                Cond::Exists(path.unwrap_or_else(stand_in))
-            }
-            ("attribute_not_exists", None) => {
-                if path.is_none() {
-                    problems.record(OPERAND_TYPE, requires_path());
-                }
-                Cond::NotExists(path.unwrap_or_else(stand_in))
-            }
+            ("attribute_exists", None) => Cond::Exists(path),
+            ("attribute_not_exists", None) => Cond::NotExists(path),
             ("attribute_type", Some(type_name)) => {
-                if path.is_none() {
-                    problems.record(OPERAND_TYPE, requires_path());
-                }
-                let ty = attribute_type_name(&type_name, problems);
-                Cond::AttributeType(path.unwrap_or_else(stand_in), ty)
+                Cond::AttributeType(path, attribute_type_name(&type_name, problems))
             }
             ("begins_with", Some(second)) => {
                 for o in [&first, &second] {

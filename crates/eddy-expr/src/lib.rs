@@ -66,3 +66,84 @@ pub use crate::{
     update::Update,
     update_expression::parse_update,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{item, l, m, n, names, s, values};
+
+    /// Random expressions built from the language's pieces never panic, whatever they parse
+    /// to, and what parses also evaluates, applies and projects without panicking.
+    #[test]
+    fn random_expressions_never_panic() {
+        const PIECES: [&str; 40] = [
+            "a",
+            "b",
+            "#a",
+            "#zz",
+            ":s",
+            ":n",
+            ":l",
+            ":zz",
+            "(",
+            ")",
+            "[",
+            "]",
+            "0",
+            "7",
+            ".",
+            ",",
+            "=",
+            "<>",
+            "<",
+            ">=",
+            "+",
+            "-",
+            "AND",
+            "OR",
+            "NOT",
+            "BETWEEN",
+            "IN",
+            "SET",
+            "REMOVE",
+            "ADD",
+            "DELETE",
+            "size",
+            "contains",
+            "if_not_exists",
+            "list_append",
+            "attribute_exists",
+            "begins_with",
+            "status",
+            "é",
+            " ",
+        ];
+        let (names, values) = (names(), values());
+        let it = item(&[("a", l(vec![n("1"), m(&[("b", s("x"))])])), ("b", n("3"))]);
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 12) as usize + 1;
+            for i in 0..len {
+                let pick = (seed.rotate_left(i as u32 * 5) % PIECES.len() as u64) as usize;
+                text.push_str(PIECES[pick]);
+                text.push(' ');
+            }
+            let mut ph = Placeholders::new(Some(&names), Some(&values));
+            if let Ok(c) = parse_condition(&text, ExprParam::ConditionExpression, &mut ph) {
+                c.evaluate(&it);
+            }
+            if let Ok(u) = parse_update(&text, &mut ph) {
+                let mut copy = it.clone();
+                let _ = u.apply(&mut copy);
+            }
+            if let Ok(p) = parse_projection(&text, &mut ph) {
+                project(&it, &p);
+            }
+            let _ = parse_key_condition(&text, &mut ph, "a", Some("b"));
+        }
+    }
+}

@@ -323,7 +323,10 @@ fn runtime_error_order() {
         // A parent of the wrong kind first, even after a type error.
         ("SET b = s + :one, s.x = :one", ExprError::InvalidUpdatePath),
         // Then wrong types, even after a missing attribute.
-        ("SET a = nope, b = s + :one", ExprError::IncorrectOperandType),
+        (
+            "SET a = nope, b = s + :one",
+            ExprError::IncorrectOperandType,
+        ),
         ("SET a = nope ADD s :one", ExprError::IncorrectOperandType),
         // Then clause by clause from the last: missing parents, then missing attributes.
         ("SET a = nope REMOVE x.y", ExprError::InvalidUpdatePath),
