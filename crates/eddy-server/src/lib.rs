@@ -1,1 +1,61 @@
-//! placeholder
+//! eddy's HTTP server: DynamoDB's JSON 1.0 protocol over HTTP/1.1 on one port, request and
+//! response shapes, and the one mapping of errors to DynamoDB's error names.
+//!
+//! This crate holds no database logic: handlers turn JSON into engine calls and engine results
+//! into JSON. It must never reach into a concrete storage engine.
+
+#![deny(unsafe_code, missing_docs)]
+
+mod error;
+mod expressions;
+mod handlers;
+mod http;
+mod input;
+mod protocol;
+mod render;
+mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+pub use error::{ApiError, ErrorKind};
+pub use http::MAX_BODY_BYTES;
+pub use protocol::Operation;
+pub use state::AppState;
+
+/// Serves requests on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            },
+            () = &mut shutdown => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| http::handle(state.clone(), req));
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(error = %e, "connection closed");
+            }
+        });
+    }
+}

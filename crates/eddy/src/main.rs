@@ -1,1 +1,132 @@
-fn main() {}
+//! The eddy binary: `eddy serve` starts a DynamoDB-compatible server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use eddy_engine::{Engine, EngineConfig};
+use eddy_server::AppState;
+use eddy_storage::{Durability, FjallStorage, MemoryStorage, Storage};
+
+/// A DynamoDB-compatible database server with DynamoDB Streams.
+#[derive(Parser, Debug)]
+#[command(name = "eddy", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the DynamoDB and DynamoDB Streams APIs on one port.
+    Serve(ServeArgs),
+}
+
+#[derive(Parser, Debug)]
+struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+    /// Directory of the on-disk database (created if missing).
+    #[arg(long, default_value = "./eddy-data")]
+    data_dir: PathBuf,
+    /// Keep everything in memory; nothing touches the disk.
+    #[arg(long)]
+    in_memory: bool,
+    /// When a write is acknowledged: `buffered` survives a crash of the process,
+    /// `fsync` also survives power loss (concurrent writers share fsyncs).
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Buffered)]
+    durability: DurabilityArg,
+    /// Region reported in ARNs and stream records.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Account id reported in ARNs.
+    #[arg(long, default_value = "000000000000")]
+    account_id: String,
+    /// Also answer the test-control endpoints under /_eddy/ (clock advance).
+    #[arg(long)]
+    test_control: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DurabilityArg {
+    Buffered,
+    Fsync,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("EDDY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve(args) => match serve(args) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("eddy: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let storage: Arc<dyn Storage> = if args.in_memory {
+        Arc::new(MemoryStorage::new())
+    } else {
+        std::fs::create_dir_all(&args.data_dir)?;
+        let durability = match args.durability {
+            DurabilityArg::Buffered => Durability::Buffered,
+            DurabilityArg::Fsync => Durability::Fsync,
+        };
+        Arc::new(FjallStorage::open(&args.data_dir, durability)?)
+    };
+    let engine = Arc::new(Engine::open(
+        storage,
+        EngineConfig {
+            region: args.region,
+            account_id: args.account_id,
+        },
+    )?);
+    let state = Arc::new(AppState::new(engine, args.test_control));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        let addr = listener.local_addr()?;
+        // Tests and scripts read this line to learn the port.
+        println!("eddy listening on http://{addr}");
+        eddy_server::serve(listener, state, shutdown_signal()).await;
+        Ok::<(), std::io::Error>(())
+    })?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

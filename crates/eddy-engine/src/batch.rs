@@ -1,0 +1,187 @@
+//! BatchGetItem and BatchWriteItem. Every request of a batch is validated before any is
+//! applied; each write then commits on its own, as in DynamoDB.
+
+use std::collections::HashSet;
+
+use eddy_expr::{Path, project};
+use eddy_types::{Item, item_size};
+
+use crate::capacity::Consumed;
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::items::MAX_ITEM_BYTES;
+use crate::keys;
+
+/// The most data one BatchGetItem returns; the rest comes back as UnprocessedKeys.
+const MAX_BATCH_GET_BYTES: usize = 16 * 1024 * 1024;
+
+/// The keys to read from one table.
+#[derive(Clone, Debug, Default)]
+pub struct BatchGetRequest {
+    /// Table name.
+    pub table_name: String,
+    /// Keys.
+    pub keys: Vec<Item>,
+    /// ProjectionExpression (or AttributesToGet).
+    pub projection: Option<Vec<Path>>,
+    /// ConsistentRead.
+    pub consistent: bool,
+}
+
+/// BatchGetItem's answer.
+#[derive(Clone, Debug, Default)]
+pub struct BatchGetOutput {
+    /// Items found, per table, in request order of tables.
+    pub responses: Vec<(String, Vec<Item>)>,
+    /// Keys not read because the response reached 16 MB.
+    pub unprocessed: Vec<BatchGetRequest>,
+    /// Capacity per table.
+    pub consumed: Vec<(String, Consumed)>,
+}
+
+/// One write of a BatchWriteItem.
+#[derive(Clone, Debug)]
+pub enum WriteRequest {
+    /// PutRequest with its item.
+    Put(Item),
+    /// DeleteRequest with its key.
+    Delete(Item),
+}
+
+/// The writes to one table.
+#[derive(Clone, Debug, Default)]
+pub struct BatchWriteRequest {
+    /// Table name.
+    pub table_name: String,
+    /// Writes.
+    pub requests: Vec<WriteRequest>,
+}
+
+impl Engine {
+    /// BatchGetItem.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException when any table is missing; ValidationException for a bad or
+    /// duplicate key.
+    pub fn batch_get_item(&self, requests: Vec<BatchGetRequest>) -> Result<BatchGetOutput> {
+        let mut plans = Vec::with_capacity(requests.len());
+        for req in &requests {
+            let table = self.table(&req.table_name)?;
+            let def = table.def();
+            let mut seen = HashSet::with_capacity(req.keys.len());
+            let mut skeys = Vec::with_capacity(req.keys.len());
+            for key in &req.keys {
+                def.key_schema.check_key(key)?;
+                let skey = keys::item_key(def.id, &def.key_schema, key)?;
+                if !seen.insert(skey.clone()) {
+                    return Err(EngineError::validation(
+                        "Provided list of item keys contains duplicates",
+                    ));
+                }
+                skeys.push(skey);
+            }
+            plans.push(skeys);
+        }
+        let mut out = BatchGetOutput::default();
+        let mut total = 0usize;
+        for (req, skeys) in requests.into_iter().zip(plans) {
+            let mut items = Vec::new();
+            let mut consumed = Consumed::default();
+            let mut left = Vec::new();
+            for (key, skey) in req.keys.iter().zip(&skeys) {
+                if total >= MAX_BATCH_GET_BYTES {
+                    left.push(key.clone());
+                    continue;
+                }
+                let item = self.read_item(skey)?;
+                let size = item.as_ref().map_or(0, item_size);
+                total += size;
+                consumed += Consumed::read(size, req.consistent);
+                if let Some(item) = item {
+                    items.push(match &req.projection {
+                        Some(paths) => project(&item, paths),
+                        None => item,
+                    });
+                }
+            }
+            if !left.is_empty() {
+                out.unprocessed.push(BatchGetRequest {
+                    table_name: req.table_name.clone(),
+                    keys: left,
+                    projection: req.projection.clone(),
+                    consistent: req.consistent,
+                });
+            }
+            out.consumed.push((req.table_name.clone(), consumed));
+            out.responses.push((req.table_name, items));
+        }
+        Ok(out)
+    }
+
+    /// BatchWriteItem. Returns the capacity consumed per table.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException when any table is missing; ValidationException for a bad item,
+    /// key or duplicate, before anything is written.
+    pub fn batch_write_item(
+        &self,
+        requests: Vec<BatchWriteRequest>,
+    ) -> Result<Vec<(String, Consumed)>> {
+        let mut plans = Vec::with_capacity(requests.len());
+        for req in &requests {
+            let table = self.table(&req.table_name)?;
+            let def = table.def();
+            let mut seen = HashSet::with_capacity(req.requests.len());
+            let mut skeys = Vec::with_capacity(req.requests.len());
+            for write in &req.requests {
+                let skey = match write {
+                    WriteRequest::Put(item) => {
+                        let key = def.key_schema.key_of_item(item)?;
+                        for index in &def.indexes {
+                            index.check_item(item)?;
+                        }
+                        if item_size(item) > MAX_ITEM_BYTES {
+                            return Err(EngineError::validation(
+                                "Item size has exceeded the maximum allowed size",
+                            ));
+                        }
+                        keys::item_key(def.id, &def.key_schema, &key)?
+                    }
+                    WriteRequest::Delete(key) => {
+                        def.key_schema.check_key(key)?;
+                        keys::item_key(def.id, &def.key_schema, key)?
+                    }
+                };
+                if !seen.insert(skey.clone()) {
+                    return Err(EngineError::validation(
+                        "Provided list of item keys contains duplicates",
+                    ));
+                }
+                skeys.push(skey);
+            }
+            plans.push((table, skeys));
+        }
+        let mut consumed = Vec::with_capacity(requests.len());
+        for (req, (table, skeys)) in requests.into_iter().zip(plans) {
+            let mut units = Consumed::default();
+            let _guard = table.write_lock.lock();
+            for (write, skey) in req.requests.into_iter().zip(skeys) {
+                let old = self.read_item(&skey)?;
+                match write {
+                    WriteRequest::Put(item) => {
+                        units += Consumed::write(item_size(&item));
+                        self.commit_change(&table, skey, old.as_ref(), Some(&item))?;
+                    }
+                    WriteRequest::Delete(_) => {
+                        units += Consumed::write(old.as_ref().map_or(0, item_size));
+                        if old.is_some() {
+                            self.commit_change(&table, skey, old.as_ref(), None)?;
+                        }
+                    }
+                }
+            }
+            consumed.push((req.table_name, units));
+        }
+        Ok(consumed)
+    }
+}

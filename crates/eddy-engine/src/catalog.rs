@@ -1,0 +1,269 @@
+//! The catalog: the live set of tables, persisted as one record per table, and the per-table
+//! state every write goes through (the write lock and the item counters).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use eddy_storage::{Direction, Storage, WriteBatch};
+use eddy_types::{decode_item, item_size};
+use parking_lot::{Mutex, RwLock};
+
+use crate::error::{EngineError, Result};
+use crate::keys;
+use crate::schema::TableDef;
+
+/// A live table.
+#[derive(Debug)]
+pub struct Table {
+    def: RwLock<Arc<TableDef>>,
+    /// Held from the read of an item's old version through the commit of its new one, so writes
+    /// to the table serialise and conditional writes are atomic with their check.
+    pub(crate) write_lock: Mutex<()>,
+    item_count: AtomicI64,
+    size_bytes: AtomicI64,
+    /// Per index id: (ItemCount, IndexSizeBytes).
+    index_counts: Mutex<HashMap<u32, (i64, i64)>>,
+}
+
+impl Table {
+    fn new(def: TableDef) -> Self {
+        Self {
+            def: RwLock::new(Arc::new(def)),
+            write_lock: Mutex::new(()),
+            item_count: AtomicI64::new(0),
+            size_bytes: AtomicI64::new(0),
+            index_counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The current definition.
+    pub fn def(&self) -> Arc<TableDef> {
+        self.def.read().clone()
+    }
+
+    /// Replaces the definition (UpdateTable, tags).
+    pub(crate) fn set_def(&self, def: TableDef) {
+        *self.def.write() = Arc::new(def);
+    }
+
+    /// Number of items.
+    pub fn item_count(&self) -> i64 {
+        self.item_count.load(Ordering::Relaxed).max(0)
+    }
+
+    /// Total item bytes.
+    pub fn size_bytes(&self) -> i64 {
+        self.size_bytes.load(Ordering::Relaxed).max(0)
+    }
+
+    /// ItemCount and IndexSizeBytes of an index.
+    pub fn index_counts(&self, index_id: u32) -> (i64, i64) {
+        let (count, size) = self
+            .index_counts
+            .lock()
+            .get(&index_id)
+            .copied()
+            .unwrap_or_default();
+        (count.max(0), size.max(0))
+    }
+
+    /// Accounts one index entry change (sizes of the projected entries; None = absent).
+    pub(crate) fn account_index(&self, index_id: u32, old: Option<usize>, new: Option<usize>) {
+        let mut counts = self.index_counts.lock();
+        let entry = counts.entry(index_id).or_default();
+        entry.0 += i64::from(new.is_some()) - i64::from(old.is_some());
+        entry.1 += new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64;
+    }
+
+    /// Forgets the counters of a dropped index.
+    pub(crate) fn forget_index(&self, index_id: u32) {
+        self.index_counts.lock().remove(&index_id);
+    }
+
+    /// Accounts one item change: `old`/`new` are the sizes of the versions (None = absent).
+    pub(crate) fn account(&self, old: Option<usize>, new: Option<usize>) {
+        let count = i64::from(new.is_some()) - i64::from(old.is_some());
+        let bytes = new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64;
+        self.item_count.fetch_add(count, Ordering::Relaxed);
+        self.size_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+/// All tables by name.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    tables: RwLock<BTreeMap<String, Arc<Table>>>,
+    next_id: Mutex<u64>,
+}
+
+impl Catalog {
+    /// Loads every table record and recounts each table's items.
+    pub fn load(storage: &dyn Storage) -> Result<Self> {
+        let snap = storage.snapshot();
+        let mut tables = BTreeMap::new();
+        let start = [keys::CATALOG];
+        let end = [keys::CATALOG + 1];
+        for entry in snap.range(
+            std::ops::Bound::Included(&start[..]),
+            std::ops::Bound::Excluded(&end[..]),
+            Direction::Forward,
+        ) {
+            let (_, value) = entry?;
+            let def: TableDef = serde_json::from_slice(&value)
+                .map_err(|e| EngineError::Corrupt(format!("catalog record: {e}")))?;
+            let table = Table::new(def);
+            let def = table.def();
+            let prefix = keys::table_prefix(def.id);
+            let end = keys::table_end(def.id);
+            for item in snap.range(
+                std::ops::Bound::Included(&prefix[..]),
+                std::ops::Bound::Excluded(&end[..]),
+                Direction::Forward,
+            ) {
+                let (_, bytes) = item?;
+                let item = decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+                table.account(None, Some(item_size(&item)));
+            }
+            for index in &def.indexes {
+                let prefix = crate::indexes::index_prefix(def.id, index.id);
+                let end = keys::prefix_end(&prefix);
+                for entry in snap.range(
+                    std::ops::Bound::Included(&prefix[..]),
+                    std::ops::Bound::Excluded(&end[..]),
+                    Direction::Forward,
+                ) {
+                    let (_, bytes) = entry?;
+                    let item =
+                        decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+                    table.account_index(index.id, None, Some(item_size(&item)));
+                }
+            }
+            tables.insert(def.name.clone(), Arc::new(table));
+        }
+        let next_id = match snap.get(keys::NEXT_TABLE_ID)? {
+            Some(v) => u64::from_be_bytes(
+                v.as_slice()
+                    .try_into()
+                    .map_err(|_| EngineError::Corrupt("next table id".into()))?,
+            ),
+            None => 1,
+        };
+        Ok(Self {
+            tables: RwLock::new(tables),
+            next_id: Mutex::new(next_id),
+        })
+    }
+
+    /// The table called `name`.
+    pub fn get(&self, name: &str) -> Option<Arc<Table>> {
+        self.tables.read().get(name).cloned()
+    }
+
+    /// Table names in order, starting after `exclusive_start`, at most `limit`.
+    pub fn names_after(&self, exclusive_start: Option<&str>, limit: usize) -> (Vec<String>, bool) {
+        let tables = self.tables.read();
+        let mut iter: Box<dyn Iterator<Item = &String>> = match exclusive_start {
+            Some(start) => Box::new(
+                tables
+                    .range::<str, _>((std::ops::Bound::Excluded(start), std::ops::Bound::Unbounded))
+                    .map(|(k, _)| k),
+            ),
+            None => Box::new(tables.keys()),
+        };
+        let names: Vec<String> = iter.by_ref().take(limit).cloned().collect();
+        let more = iter.next().is_some();
+        (names, more)
+    }
+
+    /// Number of tables.
+    pub fn len(&self) -> usize {
+        self.tables.read().len()
+    }
+
+    /// Creates a table: assigns its id and persists it.
+    ///
+    /// # Errors
+    /// ResourceInUseException when the name is taken.
+    pub fn create(&self, storage: &dyn Storage, mut def: TableDef) -> Result<Arc<Table>> {
+        let mut tables = self.tables.write();
+        if tables.contains_key(&def.name) {
+            return Err(EngineError::ResourceInUse(format!(
+                "Table already exists: {}",
+                def.name
+            )));
+        }
+        let mut next_id = self.next_id.lock();
+        def.id = *next_id;
+        let mut batch = WriteBatch::new();
+        batch.put(
+            keys::NEXT_TABLE_ID.to_vec(),
+            (def.id + 1).to_be_bytes().to_vec(),
+        );
+        batch.put(keys::catalog_key(&def.name), encode_def(&def)?);
+        storage.commit(batch)?;
+        *next_id += 1;
+        let table = Arc::new(Table::new(def.clone()));
+        tables.insert(def.name, table.clone());
+        Ok(table)
+    }
+
+    /// Persists a changed definition of an existing table.
+    pub fn update(&self, storage: &dyn Storage, table: &Table, def: TableDef) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        batch.put(keys::catalog_key(&def.name), encode_def(&def)?);
+        storage.commit(batch)?;
+        table.set_def(def);
+        Ok(())
+    }
+
+    /// Removes a table from the catalog and storage, items included.
+    pub fn remove(&self, storage: &dyn Storage, name: &str) -> Result<Arc<Table>> {
+        let table = self.tables.write().remove(name).ok_or_else(|| {
+            EngineError::ResourceNotFound(format!(
+                "Requested resource not found: Table: {name} not found"
+            ))
+        })?;
+        let def = table.def();
+        let mut batch = WriteBatch::new();
+        batch.delete(keys::catalog_key(name));
+        storage.commit(batch)?;
+        delete_range(
+            storage,
+            &keys::table_prefix(def.id),
+            &keys::table_end(def.id),
+        )?;
+        let index_prefix = crate::indexes::table_index_prefix(def.id);
+        delete_range(storage, &index_prefix, &keys::prefix_end(&index_prefix))?;
+        Ok(table)
+    }
+}
+
+fn encode_def(def: &TableDef) -> Result<Vec<u8>> {
+    serde_json::to_vec(def).map_err(|e| EngineError::Corrupt(e.to_string()))
+}
+
+/// Deletes every key in `[start, end)` in bounded batches. The catalog record is gone first, so
+/// a crash half-way leaves only unreachable keys under a table id that is never reused.
+pub(crate) fn delete_range(storage: &dyn Storage, start: &[u8], end: &[u8]) -> Result<()> {
+    const CHUNK: usize = 1024;
+    loop {
+        let snap = storage.snapshot();
+        let mut batch = WriteBatch::new();
+        for entry in snap
+            .range(
+                std::ops::Bound::Included(start),
+                std::ops::Bound::Excluded(end),
+                Direction::Forward,
+            )
+            .take(CHUNK)
+        {
+            let (k, _) = entry?;
+            batch.delete(k);
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        storage.commit(batch)?;
+    }
+}

@@ -1,0 +1,111 @@
+//! The `Engine`: one database over one storage engine.
+
+use std::sync::Arc;
+
+use eddy_storage::Storage;
+
+use crate::catalog::{Catalog, Table};
+use crate::clock::Clock;
+use crate::error::{EngineError, Result};
+
+/// Server-wide settings the engine reports in ARNs and records.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// AWS region name, e.g. `us-east-1`.
+    pub region: String,
+    /// 12-digit account id.
+    pub account_id: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+        }
+    }
+}
+
+/// A DynamoDB database over a [`Storage`].
+pub struct Engine {
+    storage: Arc<dyn Storage>,
+    catalog: Catalog,
+    clock: Clock,
+    config: EngineConfig,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("tables", &self.catalog.len())
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Opens the database kept in `storage`, loading its catalog.
+    ///
+    /// # Errors
+    /// A storage error, or a corrupt catalog record.
+    pub fn open(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
+        let catalog = Catalog::load(storage.as_ref())?;
+        Ok(Self {
+            storage,
+            catalog,
+            clock: Clock::new(),
+            config,
+        })
+    }
+
+    /// The engine's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub(crate) fn storage(&self) -> &dyn Storage {
+        self.storage.as_ref()
+    }
+
+    pub(crate) fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The table for a data-plane request ("Requested resource not found" when missing).
+    pub(crate) fn table(&self, name: &str) -> Result<Arc<Table>> {
+        self.catalog
+            .get(name)
+            .ok_or_else(EngineError::table_not_found)
+    }
+
+    /// The key schema of a table, or of one of its indexes, for parsing a key condition
+    /// before a Query runs; with the table's own key schema second.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException; ValidationException for an unknown index.
+    pub fn key_schema(
+        &self,
+        table: &str,
+        index: Option<&str>,
+    ) -> Result<(crate::schema::KeySchema, crate::schema::KeySchema)> {
+        let def = self.table(table)?.def();
+        let source = match index {
+            None => def.key_schema.clone(),
+            Some(name) => def
+                .index(name)
+                .ok_or_else(|| {
+                    EngineError::validation(format!(
+                        "The table does not have the specified index: {name}"
+                    ))
+                })?
+                .key_schema
+                .clone(),
+        };
+        Ok((source, def.key_schema.clone()))
+    }
+}

@@ -1,0 +1,59 @@
+//! The engine's one error type. `Display` is the message a DynamoDB client reads; the server maps
+//! each variant to its `__type` name in one place.
+
+use eddy_expr::ExprError;
+use eddy_storage::StorageError;
+use eddy_types::Item;
+
+/// Everything an engine operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The request is invalid (ValidationException).
+    #[error("{0}")]
+    Validation(String),
+    /// A table, index or stream does not exist (ResourceNotFoundException).
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// The resource exists already or is busy (ResourceInUseException).
+    #[error("{0}")]
+    ResourceInUse(String),
+    /// A condition expression evaluated to false (ConditionalCheckFailedException); `item` is
+    /// the existing item when the caller asked for it with ReturnValuesOnConditionCheckFailure.
+    #[error("The conditional request failed")]
+    ConditionalCheckFailed {
+        /// The item as it was, when requested.
+        item: Option<Item>,
+    },
+    /// An account or table limit was reached (LimitExceededException).
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// An expression failed to parse or evaluate; its text is already DynamoDB's message.
+    #[error(transparent)]
+    Expr(#[from] ExprError),
+    /// The storage engine failed (InternalServerError).
+    #[error("Internal server error: {0}")]
+    Storage(#[from] StorageError),
+    /// Stored data could not be decoded (InternalServerError).
+    #[error("Internal server error: {0}")]
+    Corrupt(String),
+}
+
+impl EngineError {
+    /// Shorthand for a validation error.
+    pub fn validation(msg: impl Into<String>) -> Self {
+        Self::Validation(msg.into())
+    }
+
+    /// A ValidationException with DynamoDB's "One or more parameter values were invalid: " prefix.
+    pub fn invalid_parameter(msg: impl std::fmt::Display) -> Self {
+        Self::Validation(format!("One or more parameter values were invalid: {msg}"))
+    }
+
+    /// The data-plane "Requested resource not found" (no table suffix).
+    pub fn table_not_found() -> Self {
+        Self::ResourceNotFound("Requested resource not found".into())
+    }
+}
+
+/// Result alias for engine operations.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

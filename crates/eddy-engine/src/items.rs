@@ -1,0 +1,338 @@
+//! Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
+//!
+//! Every write reads the item's current version and commits its new one under the table's
+//! write lock, through [`Engine::commit_change`], the one place an item change becomes a
+//! storage batch.
+
+use eddy_expr::{Condition, Path, Update, project};
+use eddy_storage::WriteBatch;
+use eddy_types::{Item, decode_item, encode_item, item_size};
+
+use crate::capacity::Consumed;
+use crate::catalog::Table;
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::keys;
+use crate::schema::KeySchema;
+
+/// The largest item, in bytes (checked inclusively).
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// ReturnValues.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReturnValues {
+    /// Nothing.
+    #[default]
+    None,
+    /// The item as it was.
+    AllOld,
+    /// The attributes the update touched, as they were.
+    UpdatedOld,
+    /// The item as it is now.
+    AllNew,
+    /// The attributes the update touched, as they are now.
+    UpdatedNew,
+}
+
+/// PutItem.
+#[derive(Clone, Debug, Default)]
+pub struct PutItemInput {
+    /// Table name.
+    pub table_name: String,
+    /// The item.
+    pub item: Item,
+    /// ConditionExpression (or lowered Expected).
+    pub condition: Option<Condition>,
+    /// NONE or ALL_OLD.
+    pub return_values: ReturnValues,
+    /// ReturnValuesOnConditionCheckFailure = ALL_OLD.
+    pub return_old_on_failure: bool,
+}
+
+/// GetItem.
+#[derive(Clone, Debug, Default)]
+pub struct GetItemInput {
+    /// Table name.
+    pub table_name: String,
+    /// The key.
+    pub key: Item,
+    /// ProjectionExpression (or AttributesToGet).
+    pub projection: Option<Vec<Path>>,
+    /// ConsistentRead.
+    pub consistent: bool,
+}
+
+/// UpdateItem.
+#[derive(Clone, Debug, Default)]
+pub struct UpdateItemInput {
+    /// Table name.
+    pub table_name: String,
+    /// The key.
+    pub key: Item,
+    /// UpdateExpression (or lowered AttributeUpdates); none just makes sure the item exists.
+    pub update: Option<Update>,
+    /// ConditionExpression (or lowered Expected).
+    pub condition: Option<Condition>,
+    /// ReturnValues.
+    pub return_values: ReturnValues,
+    /// ReturnValuesOnConditionCheckFailure = ALL_OLD.
+    pub return_old_on_failure: bool,
+}
+
+/// DeleteItem.
+#[derive(Clone, Debug, Default)]
+pub struct DeleteItemInput {
+    /// Table name.
+    pub table_name: String,
+    /// The key.
+    pub key: Item,
+    /// ConditionExpression (or lowered Expected).
+    pub condition: Option<Condition>,
+    /// NONE or ALL_OLD.
+    pub return_values: ReturnValues,
+    /// ReturnValuesOnConditionCheckFailure = ALL_OLD.
+    pub return_old_on_failure: bool,
+}
+
+/// The answer of a single-item operation.
+#[derive(Clone, Debug, Default)]
+pub struct ItemOutput {
+    /// The item or attributes to return (GetItem's Item, or the write's Attributes).
+    pub item: Option<Item>,
+    /// Capacity consumed.
+    pub consumed: Consumed,
+}
+
+impl Engine {
+    /// PutItem.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException, ValidationException, ConditionalCheckFailedException.
+    pub fn put_item(&self, input: PutItemInput) -> Result<ItemOutput> {
+        let table = self.table(&input.table_name)?;
+        let def = table.def();
+        let key = def.key_schema.key_of_item(&input.item)?;
+        let new_size = item_size(&input.item);
+        if new_size > MAX_ITEM_BYTES {
+            return Err(EngineError::validation(
+                "Item size has exceeded the maximum allowed size",
+            ));
+        }
+        for index in &def.indexes {
+            index.check_item(&input.item)?;
+        }
+        let skey = keys::item_key(def.id, &def.key_schema, &key)?;
+        let _guard = table.write_lock.lock();
+        let old = self.read_item(&skey)?;
+        check_condition(
+            input.condition.as_ref(),
+            old.as_ref(),
+            input.return_old_on_failure,
+        )?;
+        let consumed = Consumed::write(new_size.max(old.as_ref().map_or(0, item_size)));
+        let new = input.item;
+        self.commit_change(&table, skey, old.as_ref(), Some(&new))?;
+        Ok(ItemOutput {
+            item: if input.return_values == ReturnValues::AllOld {
+                old
+            } else {
+                None
+            },
+            consumed,
+        })
+    }
+
+    /// GetItem.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException, ValidationException.
+    pub fn get_item(&self, input: GetItemInput) -> Result<ItemOutput> {
+        let table = self.table(&input.table_name)?;
+        let def = table.def();
+        def.key_schema.check_key(&input.key)?;
+        let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
+        let item = self.read_item(&skey)?;
+        let consumed = Consumed::read(item.as_ref().map_or(0, item_size), input.consistent);
+        let item = match (item, &input.projection) {
+            (Some(item), Some(paths)) => Some(project(&item, paths)),
+            (item, _) => item,
+        };
+        Ok(ItemOutput { item, consumed })
+    }
+
+    /// UpdateItem.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException, ValidationException (also for updates that fail at run time),
+    /// ConditionalCheckFailedException.
+    pub fn update_item(&self, input: UpdateItemInput) -> Result<ItemOutput> {
+        let table = self.table(&input.table_name)?;
+        let def = table.def();
+        def.key_schema.check_key(&input.key)?;
+        if let Some(update) = &input.update {
+            check_key_untouched(&def.key_schema, update)?;
+        }
+        let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
+        let _guard = table.write_lock.lock();
+        let old = self.read_item(&skey)?;
+        let old_size = old.as_ref().map_or(0, item_size);
+        if let Err(e) = check_condition(
+            input.condition.as_ref(),
+            old.as_ref(),
+            input.return_old_on_failure,
+        ) {
+            return Err(e);
+        }
+        let mut new = old.clone().unwrap_or_else(|| input.key.clone());
+        if let Some(update) = &input.update {
+            update.apply(&mut new)?;
+        }
+        let new_size = item_size(&new);
+        if new_size > MAX_ITEM_BYTES {
+            return Err(EngineError::validation(
+                "Item size to update has exceeded the maximum allowed size",
+            ));
+        }
+        for index in &def.indexes {
+            index.check_item(&new)?;
+        }
+        // An update that only removes things from a missing item must not create it.
+        let creates_nothing = old.is_none() && input.update.is_some() && new == input.key;
+        if !creates_nothing {
+            self.commit_change(&table, skey, old.as_ref(), Some(&new))?;
+        }
+        let consumed = Consumed::write(old_size.max(new_size));
+        let touched = || -> Vec<Path> {
+            input
+                .update
+                .as_ref()
+                .map(|u| u.target_paths().into_iter().cloned().collect())
+                .unwrap_or_default()
+        };
+        let item = match input.return_values {
+            ReturnValues::None => None,
+            ReturnValues::AllOld => old,
+            ReturnValues::AllNew => (!creates_nothing).then_some(new),
+            ReturnValues::UpdatedOld => old.map(|o| project(&o, &touched())),
+            ReturnValues::UpdatedNew => (!creates_nothing).then(|| project(&new, &touched())),
+        };
+        Ok(ItemOutput {
+            item: item.filter(|i| !i.is_empty()),
+            consumed,
+        })
+    }
+
+    /// DeleteItem.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException, ValidationException, ConditionalCheckFailedException.
+    pub fn delete_item(&self, input: DeleteItemInput) -> Result<ItemOutput> {
+        let table = self.table(&input.table_name)?;
+        let def = table.def();
+        def.key_schema.check_key(&input.key)?;
+        let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
+        let _guard = table.write_lock.lock();
+        let old = self.read_item(&skey)?;
+        check_condition(
+            input.condition.as_ref(),
+            old.as_ref(),
+            input.return_old_on_failure,
+        )?;
+        let consumed = Consumed::write(old.as_ref().map_or(0, item_size));
+        if old.is_some() {
+            self.commit_change(&table, skey, old.as_ref(), None)?;
+        }
+        Ok(ItemOutput {
+            item: if input.return_values == ReturnValues::AllOld {
+                old
+            } else {
+                None
+            },
+            consumed,
+        })
+    }
+
+    /// The latest committed version of the item under `skey`.
+    pub(crate) fn read_item(&self, skey: &[u8]) -> Result<Option<Item>> {
+        match self.storage().get(skey)? {
+            Some(bytes) => Ok(Some(
+                decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Commits one item change (`new` None = delete) as one atomic batch and accounts it.
+    /// The caller holds the table's write lock. A change that changes nothing writes nothing.
+    pub(crate) fn commit_change(
+        &self,
+        table: &Table,
+        skey: Vec<u8>,
+        old: Option<&Item>,
+        new: Option<&Item>,
+    ) -> Result<()> {
+        if old == new {
+            return Ok(());
+        }
+        let def = table.def();
+        let mut batch = WriteBatch::new();
+        let index_changes = if def.indexes.is_empty() {
+            Vec::new()
+        } else {
+            crate::indexes::maintain(&mut batch, def.id, &def.key_schema, &def.indexes, old, new)
+        };
+        match new {
+            Some(item) => {
+                let mut bytes = Vec::with_capacity(256);
+                encode_item(item, &mut bytes);
+                batch.put(skey, bytes);
+            }
+            None => batch.delete(skey),
+        }
+        self.storage().commit(batch)?;
+        table.account(old.map(item_size), new.map(item_size));
+        for (index, change) in def.indexes.iter().zip(index_changes) {
+            if let Some((old, new)) = change {
+                table.account_index(index.id, old, new);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Evaluates a write's condition against the current item (an absent item is an empty one).
+fn check_condition(
+    condition: Option<&Condition>,
+    old: Option<&Item>,
+    return_old: bool,
+) -> Result<()> {
+    let Some(condition) = condition else {
+        return Ok(());
+    };
+    let empty = Item::new();
+    if condition.evaluate(old.unwrap_or(&empty)) {
+        Ok(())
+    } else {
+        Err(EngineError::ConditionalCheckFailed {
+            item: if return_old { old.cloned() } else { None },
+        })
+    }
+}
+
+/// UpdateItem may not touch key attributes.
+fn check_key_untouched(schema: &KeySchema, update: &Update) -> Result<()> {
+    for path in update.target_paths() {
+        let top = path.top();
+        if schema.is_key(top) {
+            if path.0.len() > 1 {
+                return Err(EngineError::validation(format!(
+                    "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {top}"
+                )));
+            }
+            return Err(EngineError::invalid_parameter(format!(
+                "Cannot update attribute {top}. This attribute is part of the key"
+            )));
+        }
+    }
+    Ok(())
+}

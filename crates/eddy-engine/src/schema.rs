@@ -1,0 +1,365 @@
+//! Table definitions: key schema, attribute definitions, billing, tags. These are what the
+//! catalog persists and what DescribeTable reports.
+
+use eddy_types::{AttrType, AttributeValue, Item};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+
+/// A key attribute's type: only S, N and B may be keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScalarType {
+    /// String.
+    S,
+    /// Number.
+    N,
+    /// Binary.
+    B,
+}
+
+impl ScalarType {
+    /// The wire name (`S`, `N`, `B`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::S => "S",
+            Self::N => "N",
+            Self::B => "B",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "S" => Some(Self::S),
+            "N" => Some(Self::N),
+            "B" => Some(Self::B),
+            _ => None,
+        }
+    }
+
+    /// The attribute type of values of this scalar type.
+    pub fn attr_type(self) -> AttrType {
+        match self {
+            Self::S => AttrType::S,
+            Self::N => AttrType::N,
+            Self::B => AttrType::B,
+        }
+    }
+}
+
+/// HASH or RANGE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyType {
+    /// The partition key.
+    Hash,
+    /// The sort key.
+    Range,
+}
+
+impl KeyType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hash => "HASH",
+            Self::Range => "RANGE",
+        }
+    }
+}
+
+/// One `KeySchemaElement` as the client sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySchemaElement {
+    /// Attribute name.
+    pub attribute_name: String,
+    /// HASH or RANGE.
+    pub key_type: KeyType,
+}
+
+/// One `AttributeDefinition`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeDefinition {
+    /// Attribute name.
+    pub attribute_name: String,
+    /// Its scalar type.
+    pub attribute_type: ScalarType,
+}
+
+/// A key attribute of a table: its name and type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttribute {
+    /// Attribute name.
+    pub name: String,
+    /// Scalar type.
+    pub ty: ScalarType,
+}
+
+/// A resolved primary key schema.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySchema {
+    /// The partition key.
+    pub hash: KeyAttribute,
+    /// The sort key, if the table has one.
+    pub range: Option<KeyAttribute>,
+}
+
+/// The largest partition key value, in bytes.
+pub const MAX_HASH_KEY_BYTES: usize = 2048;
+/// The largest sort key value, in bytes.
+pub const MAX_RANGE_KEY_BYTES: usize = 1024;
+
+impl KeySchema {
+    /// Resolves a `KeySchema` list against `AttributeDefinitions`, with CreateTable's messages.
+    ///
+    /// # Errors
+    /// ValidationException when the schema is malformed or an attribute is undefined.
+    pub fn resolve(elements: &[KeySchemaElement], defs: &[AttributeDefinition]) -> Result<Self> {
+        let find = |name: &str| {
+            defs.iter()
+                .find(|d| d.attribute_name == name)
+                .map(|d| d.attribute_type)
+        };
+        let first = elements.first().ok_or_else(|| {
+            EngineError::validation(
+                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+            )
+        })?;
+        if first.key_type != KeyType::Hash {
+            return Err(EngineError::validation(
+                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+            ));
+        }
+        if let Some(second) = elements.get(1) {
+            if second.attribute_name == first.attribute_name {
+                // DynamoDB resolves both elements to the one definition and then finds the
+                // second without a definition of its own.
+                return Err(EngineError::validation(
+                    "Invalid KeySchema: Some index key attribute have no definition",
+                ));
+            }
+            if second.key_type != KeyType::Range {
+                return Err(EngineError::validation(
+                    "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+                ));
+            }
+        }
+        let attr = |e: &KeySchemaElement| -> Result<KeyAttribute> {
+            let ty = find(&e.attribute_name).ok_or_else(|| {
+                EngineError::validation(
+                    "Invalid KeySchema: Some index key attribute have no definition",
+                )
+            })?;
+            Ok(KeyAttribute {
+                name: e.attribute_name.clone(),
+                ty,
+            })
+        };
+        Ok(Self {
+            hash: attr(first)?,
+            range: elements.get(1).map(attr).transpose()?,
+        })
+    }
+
+    /// The schema as `KeySchemaElement`s, HASH first.
+    pub fn elements(&self) -> Vec<KeySchemaElement> {
+        let mut out = vec![KeySchemaElement {
+            attribute_name: self.hash.name.clone(),
+            key_type: KeyType::Hash,
+        }];
+        if let Some(r) = &self.range {
+            out.push(KeySchemaElement {
+                attribute_name: r.name.clone(),
+                key_type: KeyType::Range,
+            });
+        }
+        out
+    }
+
+    /// True when `name` is one of the key attributes.
+    pub fn is_key(&self, name: &str) -> bool {
+        self.hash.name == name || self.range.as_ref().is_some_and(|r| r.name == name)
+    }
+
+    /// The key attributes of a full item (for a write), validated against the schema with
+    /// PutItem's messages.
+    ///
+    /// # Errors
+    /// ValidationException when a key attribute is missing, mistyped, empty or too long.
+    pub fn key_of_item(&self, item: &Item) -> Result<Item> {
+        let mut key = Item::new();
+        for (attr, max, is_hash) in self.parts() {
+            let Some(v) = item.get(&attr.name) else {
+                return Err(EngineError::invalid_parameter(format!(
+                    "Missing the key {} in the item",
+                    attr.name
+                )));
+            };
+            check_key_value(attr, v, max, is_hash, true)?;
+            key.insert(attr.name.clone(), v.clone());
+        }
+        Ok(key)
+    }
+
+    /// Validates a `Key` parameter (GetItem, DeleteItem, UpdateItem, batches): exactly the key
+    /// attributes, of the right types.
+    ///
+    /// # Errors
+    /// ValidationException "The provided key element does not match the schema", or a size error.
+    pub fn check_key(&self, key: &Item) -> Result<()> {
+        let expected = 1 + usize::from(self.range.is_some());
+        if key.len() != expected {
+            return Err(schema_mismatch());
+        }
+        for (attr, max, is_hash) in self.parts() {
+            let v = key.get(&attr.name).ok_or_else(schema_mismatch)?;
+            check_key_value(attr, v, max, is_hash, false)?;
+        }
+        Ok(())
+    }
+
+    fn parts(&self) -> impl Iterator<Item = (&KeyAttribute, usize, bool)> {
+        std::iter::once((&self.hash, MAX_HASH_KEY_BYTES, true))
+            .chain(self.range.as_ref().map(|r| (r, MAX_RANGE_KEY_BYTES, false)))
+    }
+}
+
+fn schema_mismatch() -> EngineError {
+    EngineError::validation("The provided key element does not match the schema")
+}
+
+fn check_key_value(
+    attr: &KeyAttribute,
+    v: &AttributeValue,
+    max: usize,
+    is_hash: bool,
+    in_item: bool,
+) -> Result<()> {
+    let len = match (attr.ty, v) {
+        (ScalarType::S, AttributeValue::S(s)) => s.len(),
+        (ScalarType::B, AttributeValue::B(b)) => b.len(),
+        (ScalarType::N, AttributeValue::N(_)) => return Ok(()),
+        _ if in_item => {
+            return Err(EngineError::invalid_parameter(format!(
+                "Type mismatch for key {} expected: {} actual: {}",
+                attr.name,
+                attr.ty.as_str(),
+                v.attr_type().as_str()
+            )));
+        }
+        _ => return Err(schema_mismatch()),
+    };
+    if len == 0 {
+        let kind = if attr.ty == ScalarType::S {
+            "string"
+        } else {
+            "binary"
+        };
+        return Err(if in_item {
+            EngineError::validation(format!(
+                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {}",
+                attr.name
+            ))
+        } else {
+            EngineError::invalid_parameter(format!(
+                "The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {}",
+                attr.name
+            ))
+        });
+    }
+    if len > max {
+        return Err(EngineError::invalid_parameter(if is_hash {
+            format!(
+                "Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_BYTES} bytes"
+            )
+        } else {
+            format!(
+                "Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY_BYTES} bytes"
+            )
+        }));
+    }
+    Ok(())
+}
+
+/// PROVISIONED or PAY_PER_REQUEST.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BillingMode {
+    /// Provisioned capacity.
+    Provisioned,
+    /// On demand.
+    PayPerRequest,
+}
+
+impl BillingMode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Provisioned => "PROVISIONED",
+            Self::PayPerRequest => "PAY_PER_REQUEST",
+        }
+    }
+}
+
+/// Provisioned read and write capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Throughput {
+    /// Read capacity units.
+    pub read: i64,
+    /// Write capacity units.
+    pub write: i64,
+}
+
+/// A resource tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    /// Tag key.
+    pub key: String,
+    /// Tag value.
+    pub value: String,
+}
+
+/// Everything the catalog keeps about a table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TableDef {
+    /// Internal id, the prefix of the table's storage keys; never reused.
+    pub id: u64,
+    /// Table name.
+    pub name: String,
+    /// The UUID DynamoDB reports as TableId.
+    pub table_uuid: String,
+    /// Primary key.
+    pub key_schema: KeySchema,
+    /// Attribute definitions as given.
+    pub attribute_definitions: Vec<AttributeDefinition>,
+    /// Billing mode.
+    pub billing_mode: BillingMode,
+    /// Provisioned throughput (0/0 for on-demand tables).
+    pub throughput: Throughput,
+    /// Creation time, epoch milliseconds.
+    pub created_ms: u64,
+    /// When the table last switched to PAY_PER_REQUEST, epoch ms.
+    pub pay_per_request_since_ms: Option<u64>,
+    /// When throughput was last increased / decreased, epoch ms.
+    pub last_increase_ms: Option<u64>,
+    /// See `last_increase_ms`.
+    pub last_decrease_ms: Option<u64>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+    /// Whether DeletionProtectionEnabled is set.
+    #[serde(default)]
+    pub deletion_protection: bool,
+    /// Table class as given (STANDARD by default).
+    #[serde(default)]
+    pub table_class: Option<String>,
+    /// Secondary indexes, global and local.
+    #[serde(default)]
+    pub indexes: Vec<crate::indexes::IndexDef>,
+    /// The id the next index gets.
+    #[serde(default)]
+    pub next_index_id: u32,
+}
+
+impl TableDef {
+    /// The index called `name`.
+    pub fn index(&self, name: &str) -> Option<&crate::indexes::IndexDef> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+}

@@ -1,0 +1,732 @@
+//! The control plane: CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable and tags.
+
+use std::sync::Arc;
+
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, ProjectionType, index_prefix};
+use crate::schema::{
+    AttributeDefinition, BillingMode, KeySchema, KeySchemaElement, TableDef, Tag, Throughput,
+};
+
+/// Most global secondary indexes per table.
+const MAX_GSIS: usize = 20;
+/// Most local secondary indexes per table.
+const MAX_LSIS: usize = 5;
+
+/// The most tags a resource can carry.
+const MAX_TAGS: usize = 50;
+
+/// CreateTable's input, after the server checked shapes and enums.
+#[derive(Clone, Debug, Default)]
+pub struct CreateTableInput {
+    /// Table name.
+    pub table_name: String,
+    /// KeySchema.
+    pub key_schema: Vec<KeySchemaElement>,
+    /// AttributeDefinitions.
+    pub attribute_definitions: Vec<AttributeDefinition>,
+    /// BillingMode; PROVISIONED when absent.
+    pub billing_mode: Option<BillingMode>,
+    /// ProvisionedThroughput.
+    pub throughput: Option<Throughput>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+    /// DeletionProtectionEnabled.
+    pub deletion_protection: bool,
+    /// TableClass.
+    pub table_class: Option<String>,
+    /// GlobalSecondaryIndexes.
+    pub global_indexes: Vec<IndexInput>,
+    /// LocalSecondaryIndexes.
+    pub local_indexes: Vec<IndexInput>,
+}
+
+/// One entry of UpdateTable's GlobalSecondaryIndexUpdates.
+#[derive(Clone, Debug)]
+pub enum IndexUpdate {
+    /// Create a GSI and backfill it.
+    Create(IndexInput),
+    /// Change a GSI's provisioned throughput.
+    Update {
+        /// IndexName.
+        name: String,
+        /// New throughput.
+        throughput: Throughput,
+    },
+    /// Drop a GSI.
+    Delete {
+        /// IndexName.
+        name: String,
+    },
+}
+
+/// UpdateTable's input.
+#[derive(Clone, Debug, Default)]
+pub struct UpdateTableInput {
+    /// Table name.
+    pub table_name: String,
+    /// New billing mode.
+    pub billing_mode: Option<BillingMode>,
+    /// New throughput.
+    pub throughput: Option<Throughput>,
+    /// New AttributeDefinitions (accepted; used by index changes).
+    pub attribute_definitions: Vec<AttributeDefinition>,
+    /// DeletionProtectionEnabled.
+    pub deletion_protection: Option<bool>,
+    /// TableClass.
+    pub table_class: Option<String>,
+    /// GlobalSecondaryIndexUpdates.
+    pub index_updates: Vec<IndexUpdate>,
+}
+
+/// A table's lifecycle state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableStatus {
+    /// Usable.
+    Active,
+    /// Being deleted (DeleteTable's answer).
+    Deleting,
+}
+
+impl TableStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Deleting => "DELETING",
+        }
+    }
+}
+
+/// What DescribeTable reports.
+#[derive(Clone, Debug)]
+pub struct TableDescription {
+    /// The definition.
+    pub def: Arc<TableDef>,
+    /// Status.
+    pub status: TableStatus,
+    /// ItemCount.
+    pub item_count: i64,
+    /// TableSizeBytes.
+    pub size_bytes: i64,
+    /// TableArn.
+    pub arn: String,
+    /// (ItemCount, IndexSizeBytes) per index, in the order of `def.indexes`.
+    pub index_counts: Vec<(i64, i64)>,
+}
+
+impl Engine {
+    /// The ARN of a table.
+    pub fn table_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:dynamodb:{}:{}:table/{}",
+            self.config().region,
+            self.config().account_id,
+            name
+        )
+    }
+
+    fn describe(&self, table: &crate::catalog::Table, status: TableStatus) -> TableDescription {
+        let def = table.def();
+        TableDescription {
+            arn: self.table_arn(&def.name),
+            index_counts: def
+                .indexes
+                .iter()
+                .map(|i| table.index_counts(i.id))
+                .collect(),
+            def,
+            status,
+            item_count: table.item_count(),
+            size_bytes: table.size_bytes(),
+        }
+    }
+
+    /// CreateTable.
+    ///
+    /// # Errors
+    /// ValidationException for an invalid schema or billing; ResourceInUseException when the
+    /// table exists.
+    pub fn create_table(&self, input: CreateTableInput) -> Result<TableDescription> {
+        let key_schema = KeySchema::resolve(&input.key_schema, &input.attribute_definitions)?;
+        let billing_mode = input.billing_mode.unwrap_or(BillingMode::Provisioned);
+        let indexes = build_indexes(&input, &key_schema, billing_mode)?;
+        let mut names: Vec<&str> = input
+            .attribute_definitions
+            .iter()
+            .map(|d| d.attribute_name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() != input.attribute_definitions.len() {
+            return Err(EngineError::invalid_parameter(
+                "Cannot have two attributes with the same name",
+            ));
+        }
+        check_definitions_used(&input.attribute_definitions, &key_schema, &indexes)?;
+        let throughput = check_billing(billing_mode, input.throughput)?;
+        if input.tags.len() > MAX_TAGS {
+            return Err(EngineError::validation(
+                "One or more parameter values were invalid: Too many tags",
+            ));
+        }
+        let now = self.clock().now_ms();
+        let def = TableDef {
+            id: 0,
+            name: input.table_name,
+            table_uuid: uuid::Uuid::new_v4().to_string(),
+            key_schema,
+            attribute_definitions: input.attribute_definitions,
+            billing_mode,
+            throughput,
+            created_ms: now,
+            pay_per_request_since_ms: (billing_mode == BillingMode::PayPerRequest).then_some(now),
+            last_increase_ms: None,
+            last_decrease_ms: None,
+            tags: input.tags,
+            deletion_protection: input.deletion_protection,
+            table_class: input.table_class,
+            next_index_id: indexes.len() as u32,
+            indexes,
+        };
+        let table = self.catalog().create(self.storage(), def)?;
+        Ok(self.describe(&table, TableStatus::Active))
+    }
+
+    /// DescribeTable.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException.
+    pub fn describe_table(&self, name: &str) -> Result<TableDescription> {
+        let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
+        Ok(self.describe(&table, TableStatus::Active))
+    }
+
+    /// ListTables: names after `exclusive_start`, at most `limit`; the second value is the
+    /// LastEvaluatedTableName when more follow.
+    pub fn list_tables(
+        &self,
+        exclusive_start: Option<&str>,
+        limit: usize,
+    ) -> (Vec<String>, Option<String>) {
+        let (names, more) = self.catalog().names_after(exclusive_start, limit);
+        let last = if more { names.last().cloned() } else { None };
+        (names, last)
+    }
+
+    /// UpdateTable: billing mode, throughput, deletion protection, table class.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException; ValidationException for an invalid change.
+    pub fn update_table(&self, input: UpdateTableInput) -> Result<TableDescription> {
+        let table = self
+            .catalog()
+            .get(&input.table_name)
+            .ok_or_else(|| not_found(&input.table_name))?;
+        let _guard = table.write_lock.lock();
+        let mut def = (*table.def()).clone();
+        let now = self.clock().now_ms();
+        let mut changed = false;
+        if let Some(mode) = input.billing_mode {
+            let throughput = match (mode, input.throughput) {
+                (BillingMode::Provisioned, None)
+                    if def.billing_mode == BillingMode::Provisioned =>
+                {
+                    Some(def.throughput)
+                }
+                (_, t) => t,
+            };
+            let throughput = check_billing(mode, throughput)?;
+            if mode != def.billing_mode {
+                if mode == BillingMode::PayPerRequest {
+                    def.pay_per_request_since_ms = Some(now);
+                }
+                def.billing_mode = mode;
+                changed = true;
+            }
+            if throughput != def.throughput {
+                note_throughput_change(&mut def, throughput, now);
+                changed = true;
+            }
+        } else if let Some(t) = input.throughput {
+            if def.billing_mode == BillingMode::PayPerRequest {
+                return Err(EngineError::validation(
+                    "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+                ));
+            }
+            let t = check_billing(BillingMode::Provisioned, Some(t))?;
+            if t == def.throughput {
+                return Err(EngineError::validation(format!(
+                    "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                    def.throughput.read, t.read, def.throughput.write, t.write
+                )));
+            }
+            note_throughput_change(&mut def, t, now);
+            changed = true;
+        }
+        if let Some(p) = input.deletion_protection {
+            changed |= p != def.deletion_protection;
+            def.deletion_protection = p;
+        }
+        if let Some(class) = input.table_class {
+            changed = true;
+            def.table_class = Some(class);
+        }
+        let mut created = Vec::new();
+        for update in input.index_updates {
+            changed = true;
+            match update {
+                IndexUpdate::Create(index) => {
+                    let attr_defs = merged_definitions(
+                        &def.attribute_definitions,
+                        &input.attribute_definitions,
+                    );
+                    let built = build_index(
+                        &index,
+                        IndexKind::Global,
+                        &attr_defs,
+                        &def.key_schema,
+                        def.billing_mode,
+                    )?;
+                    if def.index(&built.name).is_some() {
+                        return Err(EngineError::validation(format!(
+                            "One or more parameter values were invalid: Index {} already exists",
+                            built.name
+                        )));
+                    }
+                    if def
+                        .indexes
+                        .iter()
+                        .filter(|i| i.kind == IndexKind::Global)
+                        .count()
+                        >= MAX_GSIS
+                    {
+                        return Err(EngineError::LimitExceeded(format!(
+                            "Subscriber limit exceeded: The number of global secondary indexes on table {} exceeds the limit of {MAX_GSIS}",
+                            def.name
+                        )));
+                    }
+                    let mut built = built;
+                    built.id = def.next_index_id;
+                    def.next_index_id += 1;
+                    def.attribute_definitions = attr_defs;
+                    created.push(built.name.clone());
+                    def.indexes.push(built);
+                }
+                IndexUpdate::Update { name, throughput } => {
+                    let index = def
+                        .indexes
+                        .iter_mut()
+                        .find(|i| i.name == name && i.kind == IndexKind::Global)
+                        .ok_or_else(|| {
+                            EngineError::ResourceNotFound(format!(
+                                "Requested resource not found: Index: {name} not found"
+                            ))
+                        })?;
+                    index.throughput =
+                        Some(check_billing(BillingMode::Provisioned, Some(throughput))?);
+                }
+                IndexUpdate::Delete { name } => {
+                    let pos = def
+                        .indexes
+                        .iter()
+                        .position(|i| i.name == name && i.kind == IndexKind::Global)
+                        .ok_or_else(|| {
+                            EngineError::ResourceNotFound(format!(
+                                "Requested resource not found: Index: {name} not found"
+                            ))
+                        })?;
+                    let index = def.indexes.remove(pos);
+                    let prefix = index_prefix(def.id, index.id);
+                    crate::catalog::delete_range(
+                        self.storage(),
+                        &prefix,
+                        &crate::keys::prefix_end(&prefix),
+                    )?;
+                    table.forget_index(index.id);
+                }
+            }
+        }
+        if !created.is_empty() {
+            self.catalog().update(self.storage(), &table, def.clone())?;
+            self.backfill(&table, &created)?;
+            let description = self.describe(&table, TableStatus::Active);
+            for name in &created {
+                if let Some(index) = def.indexes.iter_mut().find(|i| &i.name == name) {
+                    index.status = IndexStatus::Active;
+                }
+            }
+            self.catalog().update(self.storage(), &table, def)?;
+            // The answer shows the new indexes as they were while being built.
+            let mut shown = (*description.def).clone();
+            for index in shown
+                .indexes
+                .iter_mut()
+                .filter(|i| created.contains(&i.name))
+            {
+                index.status = IndexStatus::Creating;
+            }
+            return Ok(TableDescription {
+                def: Arc::new(shown),
+                ..description
+            });
+        }
+        if !changed && input.attribute_definitions.is_empty() {
+            return Err(EngineError::validation(
+                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+            ));
+        }
+        self.catalog().update(self.storage(), &table, def)?;
+        Ok(self.describe(&table, TableStatus::Active))
+    }
+
+    /// DeleteTable: removes the table and its items; answers with status DELETING.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException; ValidationException when deletion protection is on.
+    pub fn delete_table(&self, name: &str) -> Result<TableDescription> {
+        let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
+        if table.def().deletion_protection {
+            return Err(EngineError::validation(format!(
+                "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. Table: {}",
+                self.table_arn(name)
+            )));
+        }
+        let description = {
+            let _guard = table.write_lock.lock();
+            let description = self.describe(&table, TableStatus::Deleting);
+            self.catalog().remove(self.storage(), name)?;
+            description
+        };
+        Ok(description)
+    }
+
+    fn table_by_arn(&self, arn: &str) -> Result<Arc<crate::catalog::Table>> {
+        let prefix = format!(
+            "arn:aws:dynamodb:{}:{}:table/",
+            self.config().region,
+            self.config().account_id
+        );
+        let name = arn.strip_prefix(&prefix).filter(|n| !n.contains('/'));
+        let Some(name) = name else {
+            if arn.starts_with("arn:") {
+                return Err(EngineError::ResourceNotFound(format!(
+                    "Requested resource not found: ResourcArn: {arn} not found"
+                )));
+            }
+            return Err(EngineError::validation(format!(
+                "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
+            )));
+        };
+        self.catalog().get(name).ok_or_else(|| {
+            EngineError::ResourceNotFound(format!(
+                "Requested resource not found: ResourcArn: {arn} not found"
+            ))
+        })
+    }
+
+    /// TagResource: adds or replaces tags.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException for an unknown ARN.
+    pub fn tag_resource(&self, arn: &str, tags: Vec<Tag>) -> Result<()> {
+        let table = self.table_by_arn(arn)?;
+        let _guard = table.write_lock.lock();
+        let mut def = (*table.def()).clone();
+        for tag in tags {
+            match def.tags.iter_mut().find(|t| t.key == tag.key) {
+                Some(existing) => existing.value = tag.value,
+                None => def.tags.push(tag),
+            }
+        }
+        if def.tags.len() > MAX_TAGS {
+            return Err(EngineError::LimitExceeded(
+                "The number of tags on the resource exceeds the maximum of 50".into(),
+            ));
+        }
+        self.catalog().update(self.storage(), &table, def)
+    }
+
+    /// UntagResource.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException for an unknown ARN.
+    pub fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<()> {
+        let table = self.table_by_arn(arn)?;
+        let _guard = table.write_lock.lock();
+        let mut def = (*table.def()).clone();
+        def.tags.retain(|t| !keys.contains(&t.key));
+        self.catalog().update(self.storage(), &table, def)
+    }
+
+    /// ListTagsOfResource.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException for an unknown ARN.
+    pub fn list_tags(&self, arn: &str) -> Result<Vec<Tag>> {
+        Ok(self.table_by_arn(arn)?.def().tags.clone())
+    }
+}
+
+fn not_found(name: &str) -> EngineError {
+    EngineError::ResourceNotFound(format!(
+        "Requested resource not found: Table: {name} not found"
+    ))
+}
+
+fn check_billing(mode: BillingMode, throughput: Option<Throughput>) -> Result<Throughput> {
+    match (mode, throughput) {
+        (BillingMode::PayPerRequest, Some(t)) if t.read != 0 || t.write != 0 => {
+            Err(EngineError::validation(
+                "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            ))
+        }
+        (BillingMode::PayPerRequest, _) => Ok(Throughput::default()),
+        (BillingMode::Provisioned, None) => Err(EngineError::validation(
+            "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+        )),
+        (BillingMode::Provisioned, Some(t)) => {
+            for (name, v) in [
+                ("ReadCapacityUnits", t.read),
+                ("WriteCapacityUnits", t.write),
+            ] {
+                if v < 1 {
+                    return Err(EngineError::validation(format!(
+                        "One or more parameter values were invalid: {name} must be greater than 0."
+                    )));
+                }
+            }
+            Ok(t)
+        }
+    }
+}
+
+fn note_throughput_change(def: &mut TableDef, t: Throughput, now: u64) {
+    if t.read > def.throughput.read || t.write > def.throughput.write {
+        def.last_increase_ms = Some(now);
+    }
+    if t.read < def.throughput.read || t.write < def.throughput.write {
+        def.last_decrease_ms = Some(now);
+    }
+    def.throughput = t;
+}
+
+/// Resolves and checks CreateTable's indexes; ids are assigned in order.
+fn build_indexes(
+    input: &CreateTableInput,
+    table: &KeySchema,
+    billing: BillingMode,
+) -> Result<Vec<IndexDef>> {
+    if !input.local_indexes.is_empty() && table.range.is_none() {
+        return Err(EngineError::invalid_parameter(
+            "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+        ));
+    }
+    if input.local_indexes.len() > MAX_LSIS {
+        return Err(EngineError::invalid_parameter(format!(
+            "Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}"
+        )));
+    }
+    if input.global_indexes.len() > MAX_GSIS {
+        return Err(EngineError::invalid_parameter(format!(
+            "GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}"
+        )));
+    }
+    let mut out: Vec<IndexDef> = Vec::new();
+    let all = input
+        .local_indexes
+        .iter()
+        .map(|i| (i, IndexKind::Local))
+        .chain(input.global_indexes.iter().map(|i| (i, IndexKind::Global)));
+    for (index, kind) in all {
+        if out.iter().any(|i| i.name == index.name) {
+            return Err(EngineError::invalid_parameter(format!(
+                "Duplicate index name: {}",
+                index.name
+            )));
+        }
+        let mut built = build_index(index, kind, &input.attribute_definitions, table, billing)?;
+        built.id = out.len() as u32;
+        built.status = IndexStatus::Active;
+        out.push(built);
+    }
+    Ok(out)
+}
+
+/// Resolves one index definition.
+fn build_index(
+    index: &IndexInput,
+    kind: IndexKind,
+    defs: &[AttributeDefinition],
+    table: &KeySchema,
+    billing: BillingMode,
+) -> Result<IndexDef> {
+    let key_schema = KeySchema::resolve(&index.key_schema, defs).map_err(|e| match e {
+        EngineError::Validation(m) if m.starts_with("Invalid KeySchema: Some index key") => {
+            EngineError::invalid_parameter(format!(
+                "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+                index.key_schema.iter().map(|k| k.attribute_name.as_str()).collect::<Vec<_>>().join(", "),
+                defs.iter().map(|d| d.attribute_name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        }
+        other => other,
+    })?;
+    if kind == IndexKind::Local {
+        if key_schema.hash != table.hash {
+            return Err(EngineError::invalid_parameter(format!(
+                "Index KeySchema does not have the same leading hash key as table KeySchema for index: {}. index hash key: {}, table hash key: {}",
+                index.name, key_schema.hash.name, table.hash.name
+            )));
+        }
+        if key_schema.range.is_none() {
+            return Err(EngineError::invalid_parameter(format!(
+                "Index KeySchema for local secondary index {} must have a range key",
+                index.name
+            )));
+        }
+    }
+    let p = &index.projection;
+    match p.projection_type {
+        ProjectionType::Include if p.non_key_attributes.is_empty() => {
+            return Err(EngineError::invalid_parameter(
+                "ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
+            ));
+        }
+        ProjectionType::All | ProjectionType::KeysOnly if !p.non_key_attributes.is_empty() => {
+            return Err(EngineError::invalid_parameter(format!(
+                "ProjectionType is {}, but NonKeyAttributes is specified",
+                p.projection_type.as_str()
+            )));
+        }
+        _ => {}
+    }
+    let throughput = match (kind, billing, index.throughput) {
+        (IndexKind::Local, _, _) => None,
+        (IndexKind::Global, BillingMode::Provisioned, None) => {
+            return Err(EngineError::invalid_parameter(format!(
+                "ProvisionedThroughput must be specified for index: {}",
+                index.name
+            )));
+        }
+        (IndexKind::Global, BillingMode::Provisioned, Some(t)) => {
+            Some(check_billing(BillingMode::Provisioned, Some(t))?)
+        }
+        (IndexKind::Global, BillingMode::PayPerRequest, Some(t)) if t.read != 0 || t.write != 0 => {
+            return Err(EngineError::invalid_parameter(
+                "ProvisionedThroughput should not be specified for index: ".to_owned()
+                    + &index.name
+                    + " when BillingMode is PAY_PER_REQUEST",
+            ));
+        }
+        (IndexKind::Global, BillingMode::PayPerRequest, _) => None,
+    };
+    Ok(IndexDef {
+        id: 0,
+        name: index.name.clone(),
+        kind,
+        key_schema,
+        projection: index.projection.clone(),
+        throughput,
+        status: IndexStatus::Creating,
+    })
+}
+
+/// Every AttributeDefinition must be used by the table's or an index's key.
+fn check_definitions_used(
+    defs: &[AttributeDefinition],
+    table: &KeySchema,
+    indexes: &[IndexDef],
+) -> Result<()> {
+    let mut used: Vec<&str> = Vec::new();
+    for schema in std::iter::once(table).chain(indexes.iter().map(|i| &i.key_schema)) {
+        for attr in std::iter::once(&schema.hash).chain(schema.range.as_ref()) {
+            if !used.contains(&attr.name.as_str()) {
+                used.push(&attr.name);
+            }
+        }
+    }
+    if defs.len() != used.len() {
+        if indexes.is_empty() {
+            return Err(EngineError::invalid_parameter(
+                "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+            ));
+        }
+        return Err(EngineError::invalid_parameter(format!(
+            "Some AttributeDefinitions are not used. AttributeDefinitions: [{}], keys used: [{}]",
+            defs.iter()
+                .map(|d| d.attribute_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            used.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The table's AttributeDefinitions with UpdateTable's added (new names only).
+fn merged_definitions(
+    current: &[AttributeDefinition],
+    added: &[AttributeDefinition],
+) -> Vec<AttributeDefinition> {
+    let mut out = current.to_vec();
+    for d in added {
+        if !out.iter().any(|c| c.attribute_name == d.attribute_name) {
+            out.push(d.clone());
+        }
+    }
+    out
+}
+
+impl Engine {
+    /// Builds new indexes from the table's existing items. The caller holds the table's write
+    /// lock, so no write races the backfill.
+    fn backfill(&self, table: &crate::catalog::Table, names: &[String]) -> Result<()> {
+        const CHUNK: usize = 512;
+        let def = table.def();
+        let targets: Vec<IndexDef> = def
+            .indexes
+            .iter()
+            .filter(|i| names.contains(&i.name))
+            .cloned()
+            .collect();
+        let snap = self.storage().snapshot();
+        let start = crate::keys::table_prefix(def.id);
+        let end = crate::keys::table_end(def.id);
+        let mut batch = eddy_storage::WriteBatch::new();
+        let mut counts = Vec::new();
+        for entry in snap.range(
+            std::ops::Bound::Included(&start[..]),
+            std::ops::Bound::Excluded(&end[..]),
+            eddy_storage::Direction::Forward,
+        ) {
+            let (_, bytes) = entry?;
+            let item =
+                eddy_types::decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+            let changes = crate::indexes::maintain(
+                &mut batch,
+                def.id,
+                &def.key_schema,
+                &targets,
+                None,
+                Some(&item),
+            );
+            counts.extend(
+                targets
+                    .iter()
+                    .zip(changes)
+                    .filter_map(|(i, c)| c.map(|c| (i.id, c))),
+            );
+            if batch.len() >= CHUNK {
+                self.storage().commit(std::mem::take(&mut batch))?;
+            }
+        }
+        if !batch.is_empty() {
+            self.storage().commit(batch)?;
+        }
+        for (id, (old, new)) in counts {
+            table.account_index(id, old, new);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! The one place errors become DynamoDB errors: every crate's error maps to an [`ApiError`],
+//! which knows its `__type`, HTTP status and message.
+
+use eddy_engine::EngineError;
+use eddy_expr::ExprError;
+use eddy_types::{Item, ValueError};
+
+const DYNAMODB: &str = "com.amazonaws.dynamodb.v20120810#";
+const CORAL_VALIDATE: &str = "com.amazon.coral.validate#";
+const CORAL_SERVICE: &str = "com.amazon.coral.service#";
+
+/// DynamoDB's error names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// ValidationException.
+    Validation,
+    /// SerializationException.
+    Serialization,
+    /// UnknownOperationException.
+    UnknownOperation,
+    /// MissingAuthenticationTokenException.
+    MissingAuthenticationToken,
+    /// IncompleteSignatureException.
+    IncompleteSignature,
+    /// ResourceNotFoundException.
+    ResourceNotFound,
+    /// ResourceInUseException.
+    ResourceInUse,
+    /// ConditionalCheckFailedException.
+    ConditionalCheckFailed,
+    /// LimitExceededException.
+    LimitExceeded,
+    /// The body is over the size limit (HTTP 413).
+    RequestEntityTooLarge,
+    /// InternalServerError.
+    InternalServerError,
+}
+
+impl ErrorKind {
+    /// The error's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Validation => "ValidationException",
+            Self::Serialization => "SerializationException",
+            Self::UnknownOperation => "UnknownOperationException",
+            Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            Self::IncompleteSignature => "IncompleteSignatureException",
+            Self::ResourceNotFound => "ResourceNotFoundException",
+            Self::ResourceInUse => "ResourceInUseException",
+            Self::ConditionalCheckFailed => "ConditionalCheckFailedException",
+            Self::LimitExceeded => "LimitExceededException",
+            Self::RequestEntityTooLarge => "RequestEntityTooLarge",
+            Self::InternalServerError => "InternalServerError",
+        }
+    }
+
+    /// The `__type` prefix (namespace) of the error.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::Validation => CORAL_VALIDATE,
+            Self::Serialization
+            | Self::UnknownOperation
+            | Self::MissingAuthenticationToken
+            | Self::IncompleteSignature
+            | Self::RequestEntityTooLarge => CORAL_SERVICE,
+            _ => DYNAMODB,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::InternalServerError => 500,
+            Self::RequestEntityTooLarge => 413,
+            _ => 400,
+        }
+    }
+}
+
+/// An error on its way to the client.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    /// Which error.
+    pub kind: ErrorKind,
+    /// Its message (None: the body has no message, as for a malformed body).
+    pub message: Option<String>,
+    /// The item, for ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure.
+    pub item: Option<Item>,
+}
+
+impl ApiError {
+    /// An error with a message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: Some(message.into()),
+            item: None,
+        }
+    }
+
+    /// A ValidationException.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Validation, message)
+    }
+
+    /// A SerializationException.
+    pub fn serialization(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Serialization, message)
+    }
+
+    /// A ValidationException with one constraint failure in DynamoDB's envelope.
+    pub fn constraint(detail: impl std::fmt::Display) -> Self {
+        Self::validation(format!("1 validation error detected: {detail}"))
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> serde_json::Value {
+        let mut body = serde_json::Map::new();
+        body.insert(
+            "__type".into(),
+            format!("{}{}", self.kind.prefix(), self.kind.name()).into(),
+        );
+        if let Some(message) = &self.message {
+            // SerializationException spells its message key with a capital M.
+            let key = if self.kind == ErrorKind::Serialization {
+                "Message"
+            } else {
+                "message"
+            };
+            body.insert(key.into(), message.clone().into());
+        }
+        if let Some(item) = &self.item {
+            body.insert("Item".into(), eddy_types::item_to_json(item));
+        }
+        serde_json::Value::Object(body)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let kind = match &e {
+            EngineError::Validation(_) | EngineError::Expr(_) => ErrorKind::Validation,
+            EngineError::ResourceNotFound(_) => ErrorKind::ResourceNotFound,
+            EngineError::ResourceInUse(_) => ErrorKind::ResourceInUse,
+            EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
+            EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
+            EngineError::Storage(_) | EngineError::Corrupt(_) => {
+                tracing::error!(error = %e, "internal error");
+                ErrorKind::InternalServerError
+            }
+        };
+        let item = match &e {
+            EngineError::ConditionalCheckFailed { item } => item.clone(),
+            _ => None,
+        };
+        Self {
+            kind,
+            message: Some(e.to_string()),
+            item,
+        }
+    }
+}
+
+impl From<ExprError> for ApiError {
+    fn from(e: ExprError) -> Self {
+        Self::validation(e.to_string())
+    }
+}
+
+impl From<ValueError> for ApiError {
+    fn from(e: ValueError) -> Self {
+        if e.is_serialization() {
+            Self::serialization(e.to_string())
+        } else {
+            Self::validation(e.to_string())
+        }
+    }
+}

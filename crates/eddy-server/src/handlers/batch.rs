@@ -1,0 +1,199 @@
+//! BatchGetItem and BatchWriteItem.
+
+use eddy_engine::{BatchGetRequest, BatchWriteRequest, Engine, WriteRequest};
+use eddy_types::{item_from_json, item_to_json};
+use serde_json::{Map, Value, json};
+
+use super::items::projection;
+use super::{Out, return_consumed};
+use crate::error::ApiError;
+use crate::expressions;
+use crate::input::{Constraints, Input};
+use crate::render::consumed;
+
+/// Most keys one BatchGetItem reads.
+const MAX_GET_KEYS: usize = 100;
+/// Most writes in one BatchWriteItem.
+const MAX_WRITES: usize = 25;
+
+fn request_items<'a>(input: &Input<'a>, op: &str) -> Result<&'a Map<String, Value>, ApiError> {
+    match input.map("RequestItems")? {
+        Some(m) if !m.is_empty() => Ok(m),
+        _ => Err(ApiError::validation(format!(
+            "The requestItems parameter is required for {op}"
+        ))),
+    }
+}
+
+pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let mut c = Constraints::new();
+    let rc = return_consumed(input, &mut c)?;
+    c.finish()?;
+    let items = request_items(input, "BatchGetItem")?;
+    let mut requests = Vec::with_capacity(items.len());
+    let mut total = 0usize;
+    for (table, spec) in items {
+        let mut c = Constraints::new();
+        c.table_name(Some(table), "requestItems.key", 3);
+        c.finish()?;
+        let Some(obj) = spec.as_object() else {
+            return Err(ApiError::serialization("Expected null"));
+        };
+        let spec = Input::from_map(obj);
+        let keys = spec.list("Keys")?;
+        let Some(keys) = keys else {
+            return Err(ApiError::constraint(format!(
+                "Value null at 'requestItems.{table}.member.keys' failed to satisfy constraint: Member must not be null"
+            )));
+        };
+        if keys.is_empty() {
+            return Err(ApiError::constraint(format!(
+                "Value '[]' at 'requestItems.{table}.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"
+            )));
+        }
+        if keys.len() > MAX_GET_KEYS {
+            return Err(ApiError::constraint(format!(
+                "Value at 'RequestItems.{table}.member.Keys' failed to satisfy constraint: Member must have length less than or equal to {MAX_GET_KEYS}"
+            )));
+        }
+        total += keys.len();
+        let keys = keys
+            .iter()
+            .map(|k| item_from_json(k).map_err(ApiError::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        expressions::no_mixing(&spec, &["AttributesToGet"], &["ProjectionExpression"])?;
+        let ph = expressions::placeholders(
+            &spec,
+            &["ProjectionExpression"],
+            "ProjectionExpression is null",
+        )?;
+        let mut resolver = ph.resolver();
+        let projection = projection(&spec, &mut resolver)?;
+        resolver.check_all_used()?;
+        requests.push(BatchGetRequest {
+            table_name: table.clone(),
+            keys,
+            projection,
+            consistent: spec.bool("ConsistentRead")?.unwrap_or(false),
+        });
+    }
+    if total > MAX_GET_KEYS {
+        return Err(ApiError::validation(
+            "Too many items requested for the BatchGetItem call",
+        ));
+    }
+    // Keep the request's projection text so UnprocessedKeys can repeat it.
+    let specs: Map<String, Value> = items.clone();
+    let out = engine.batch_get_item(requests)?;
+    let mut responses = Map::new();
+    for (table, items) in &out.responses {
+        responses.insert(
+            table.clone(),
+            Value::Array(items.iter().map(item_to_json).collect()),
+        );
+    }
+    let mut unprocessed = Map::new();
+    for req in &out.unprocessed {
+        let mut spec = specs
+            .get(&req.table_name)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        spec.insert(
+            "Keys".into(),
+            Value::Array(req.keys.iter().map(item_to_json).collect()),
+        );
+        unprocessed.insert(req.table_name.clone(), Value::Object(spec));
+    }
+    let mut o = Out::default();
+    o.set("Responses", Value::Object(responses));
+    o.set("UnprocessedKeys", Value::Object(unprocessed));
+    let caps: Vec<Value> = out
+        .consumed
+        .iter()
+        .filter_map(|(t, units)| consumed(rc, t, *units))
+        .collect();
+    if !caps.is_empty() {
+        o.set("ConsumedCapacity", caps);
+    }
+    Ok(o.done())
+}
+
+pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let mut c = Constraints::new();
+    let rc = return_consumed(input, &mut c)?;
+    c.one_of(
+        input.string("ReturnItemCollectionMetrics")?,
+        "returnItemCollectionMetrics",
+        &["SIZE", "NONE"],
+    );
+    c.finish()?;
+    let items = request_items(input, "BatchWriteItem")?;
+    let mut requests = Vec::with_capacity(items.len());
+    for (table, writes) in items {
+        let mut c = Constraints::new();
+        c.table_name(Some(table), "requestItems.key", 3);
+        c.finish()?;
+        let Some(writes) = writes.as_array() else {
+            return Err(ApiError::serialization("Expected list or null"));
+        };
+        if writes.is_empty() || writes.len() > MAX_WRITES {
+            return Err(ApiError::constraint(format!(
+                "Value '{{{table}=[...]}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {MAX_WRITES}, Member must have length greater than or equal to 1]"
+            )));
+        }
+        let mut parsed = Vec::with_capacity(writes.len());
+        for w in writes {
+            let Some(obj) = w.as_object() else {
+                return Err(ApiError::serialization("Expected null"));
+            };
+            let w = Input::from_map(obj);
+            let put = w.object("PutRequest")?;
+            let delete = w.object("DeleteRequest")?;
+            match (put, delete) {
+                (Some(p), None) => {
+                    let item = p.item("Item")?.ok_or_else(|| {
+                        ApiError::constraint(format!(
+                            "Value null at 'requestItems.{table}.member.putRequest.item' failed to satisfy constraint: Member must not be null"
+                        ))
+                    })?;
+                    parsed.push(WriteRequest::Put(item));
+                }
+                (None, Some(d)) => {
+                    let key = d.item("Key")?.ok_or_else(|| {
+                        ApiError::constraint(format!(
+                            "Value null at 'requestItems.{table}.member.deleteRequest.key' failed to satisfy constraint: Member must not be null"
+                        ))
+                    })?;
+                    parsed.push(WriteRequest::Delete(key));
+                }
+                _ => {
+                    return Err(ApiError::validation(
+                        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+                    ));
+                }
+            }
+        }
+        requests.push(BatchWriteRequest {
+            table_name: table.clone(),
+            requests: parsed,
+        });
+    }
+    let total: usize = requests.iter().map(|r| r.requests.len()).sum();
+    if total > MAX_WRITES {
+        return Err(ApiError::constraint(format!(
+            "Value '{{...}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {MAX_WRITES}, Member must have length greater than or equal to 1]"
+        )));
+    }
+    let out = engine.batch_write_item(requests)?;
+    let mut o = Out::default();
+    o.set("UnprocessedItems", json!({}));
+    let caps: Vec<Value> = out
+        .iter()
+        .filter_map(|(t, units)| consumed(rc, t, *units))
+        .collect();
+    if !caps.is_empty() {
+        o.set("ConsumedCapacity", caps);
+    }
+    Ok(o.done())
+}

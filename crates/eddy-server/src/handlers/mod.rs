@@ -1,0 +1,71 @@
+//! One typed handler per operation, reached through one exhaustive `match`.
+
+mod batch;
+mod items;
+mod query;
+mod tables;
+
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+use crate::input::{Constraints, Input};
+use crate::protocol::Operation;
+use crate::render::ReturnConsumed;
+use crate::state::AppState;
+
+/// Runs one operation on a parsed body.
+pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Value, ApiError> {
+    let input = Input::new(body)?;
+    let engine = &state.engine;
+    match op {
+        Operation::CreateTable => tables::create_table(engine, &input),
+        Operation::DescribeTable => tables::describe_table(engine, &input),
+        Operation::ListTables => tables::list_tables(engine, &input),
+        Operation::UpdateTable => tables::update_table(engine, &input),
+        Operation::DeleteTable => tables::delete_table(engine, &input),
+        Operation::TagResource => tables::tag_resource(engine, &input),
+        Operation::UntagResource => tables::untag_resource(engine, &input),
+        Operation::ListTagsOfResource => tables::list_tags_of_resource(engine, &input),
+        Operation::DescribeEndpoints => Ok(tables::describe_endpoints(engine)),
+        Operation::DescribeLimits => Ok(tables::describe_limits()),
+        Operation::PutItem => items::put_item(engine, &input),
+        Operation::GetItem => items::get_item(engine, &input),
+        Operation::UpdateItem => items::update_item(engine, &input),
+        Operation::DeleteItem => items::delete_item(engine, &input),
+        Operation::Query => query::query(engine, &input),
+        Operation::Scan => query::scan(engine, &input),
+        Operation::BatchGetItem => batch::batch_get_item(engine, &input),
+        Operation::BatchWriteItem => batch::batch_write_item(engine, &input),
+    }
+}
+
+/// ReturnConsumedCapacity, checked against its enum.
+fn return_consumed(input: &Input<'_>, c: &mut Constraints) -> Result<ReturnConsumed, ApiError> {
+    let v = input.string("ReturnConsumedCapacity")?;
+    c.one_of(v, "returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"]);
+    Ok(match v {
+        Some("TOTAL") => ReturnConsumed::Total,
+        Some("INDEXES") => ReturnConsumed::Indexes,
+        _ => ReturnConsumed::None,
+    })
+}
+
+/// A response object under construction.
+#[derive(Default)]
+struct Out(Map<String, Value>);
+
+impl Out {
+    fn set(&mut self, key: &str, v: impl Into<Value>) {
+        self.0.insert(key.to_owned(), v.into());
+    }
+
+    fn set_opt(&mut self, key: &str, v: Option<Value>) {
+        if let Some(v) = v {
+            self.0.insert(key.to_owned(), v);
+        }
+    }
+
+    fn done(self) -> Value {
+        Value::Object(self.0)
+    }
+}

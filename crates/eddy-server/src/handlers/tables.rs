@@ -1,0 +1,443 @@
+//! Control-plane handlers.
+
+use eddy_engine::{
+    AttributeDefinition, BillingMode, CreateTableInput, Engine, IndexInput, IndexUpdate,
+    KeySchemaElement, KeyType, Projection, ProjectionType, ScalarType, Tag, Throughput,
+    UpdateTableInput,
+};
+use serde_json::{Value, json};
+
+use super::Out;
+use crate::error::ApiError;
+use crate::input::{Constraints, Input};
+use crate::render::table_description;
+
+fn key_schema(
+    input: &Input<'_>,
+    c: &mut Constraints,
+    path: &str,
+) -> Result<Option<Vec<KeySchemaElement>>, ApiError> {
+    let Some(list) = input.structures("KeySchema")? else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, e) in list.iter().enumerate() {
+        let name = e.string("AttributeName")?;
+        let key_type = e.string("KeyType")?;
+        let p = format!("{path}.{}.member", i + 1);
+        c.required(name, &format!("{p}.attributeName"));
+        c.required(key_type, &format!("{p}.keyType"));
+        c.one_of(key_type, &format!("{p}.keyType"), &["HASH", "RANGE"]);
+        if let (Some(name), Some(kt)) = (name, key_type) {
+            let key_type = match kt {
+                "HASH" => KeyType::Hash,
+                "RANGE" => KeyType::Range,
+                _ => continue,
+            };
+            out.push(KeySchemaElement {
+                attribute_name: name.to_owned(),
+                key_type,
+            });
+        }
+    }
+    if list.is_empty() {
+        c.fail(
+            Some("[]"),
+            path,
+            "Member must have length greater than or equal to 1",
+        );
+    } else if list.len() > 2 {
+        c.push(format!(
+            "Value '{}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to 2",
+            java_list(&out)
+        ));
+    }
+    Ok(Some(out))
+}
+
+fn java_list(elements: &[KeySchemaElement]) -> String {
+    let parts: Vec<String> = elements
+        .iter()
+        .map(|e| {
+            format!(
+                "KeySchemaElement(attributeName={}, keyType={})",
+                e.attribute_name,
+                e.key_type.as_str()
+            )
+        })
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn attribute_definitions(
+    input: &Input<'_>,
+    c: &mut Constraints,
+) -> Result<Option<Vec<AttributeDefinition>>, ApiError> {
+    let Some(list) = input.structures("AttributeDefinitions")? else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, d) in list.iter().enumerate() {
+        let name = d.string("AttributeName")?;
+        let ty = d.string("AttributeType")?;
+        let p = format!("attributeDefinitions.{}.member", i + 1);
+        c.required(name, &format!("{p}.attributeName"));
+        c.required(ty, &format!("{p}.attributeType"));
+        c.one_of(ty, &format!("{p}.attributeType"), &["B", "N", "S"]);
+        if let (Some(name), Some(ty)) = (name, ty.and_then(ScalarType::parse)) {
+            out.push(AttributeDefinition {
+                attribute_name: name.to_owned(),
+                attribute_type: ty,
+            });
+        }
+    }
+    Ok(Some(out))
+}
+
+fn billing_mode(input: &Input<'_>, c: &mut Constraints) -> Result<Option<BillingMode>, ApiError> {
+    let v = input.string("BillingMode")?;
+    c.one_of(v, "billingMode", &["PROVISIONED", "PAY_PER_REQUEST"]);
+    Ok(match v {
+        Some("PROVISIONED") => Some(BillingMode::Provisioned),
+        Some("PAY_PER_REQUEST") => Some(BillingMode::PayPerRequest),
+        _ => None,
+    })
+}
+
+fn throughput(input: &Input<'_>, c: &mut Constraints) -> Result<Option<Throughput>, ApiError> {
+    let Some(pt) = input.object("ProvisionedThroughput")? else {
+        return Ok(None);
+    };
+    let read = pt.int("ReadCapacityUnits", "Long")?;
+    let write = pt.int("WriteCapacityUnits", "Long")?;
+    c.required(write, "provisionedThroughput.writeCapacityUnits");
+    c.required(read, "provisionedThroughput.readCapacityUnits");
+    c.range(
+        write,
+        "provisionedThroughput.writeCapacityUnits",
+        1,
+        i64::MAX,
+    );
+    c.range(read, "provisionedThroughput.readCapacityUnits", 1, i64::MAX);
+    Ok(match (read, write) {
+        (Some(read), Some(write)) => Some(Throughput { read, write }),
+        _ => None,
+    })
+}
+
+fn tags(input: &Input<'_>, c: &mut Constraints) -> Result<Vec<Tag>, ApiError> {
+    let Some(list) = input.structures("Tags")? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, t) in list.iter().enumerate() {
+        let key = t.string("Key")?;
+        let value = t.string("Value")?;
+        let p = format!("tags.{}.member", i + 1);
+        c.required(key, &format!("{p}.key"));
+        c.required(value, &format!("{p}.value"));
+        if let Some(k) = key
+            && (k.is_empty() || k.chars().count() > 128)
+        {
+            c.fail(
+                Some(k),
+                &format!("{p}.key"),
+                if k.is_empty() {
+                    "Member must have length greater than or equal to 1"
+                } else {
+                    "Member must have length less than or equal to 128"
+                },
+            );
+        }
+        if let Some(v) = value
+            && v.chars().count() > 256
+        {
+            c.fail(
+                Some(v),
+                &format!("{p}.value"),
+                "Member must have length less than or equal to 256",
+            );
+        }
+        if let (Some(key), Some(value)) = (key, value) {
+            out.push(Tag {
+                key: key.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let name = input.string("TableName")?;
+    let mut c = Constraints::new();
+    let defs = attribute_definitions(input, &mut c)?;
+    let schema = key_schema(input, &mut c, "keySchema")?;
+    let throughput = throughput(input, &mut c)?;
+    let billing = billing_mode(input, &mut c)?;
+    let tags = tags(input, &mut c)?;
+    let deletion_protection = input.bool("DeletionProtectionEnabled")?.unwrap_or(false);
+    let table_class = input.string("TableClass")?;
+    c.one_of(
+        table_class,
+        "tableClass",
+        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+    );
+    if name.is_some() {
+        c.table_name(name, "tableName", 3);
+    }
+    c.required(defs.as_ref(), "attributeDefinitions");
+    c.required(schema.as_ref(), "keySchema");
+    let Some(name) = name else {
+        c.finish()?;
+        return Err(ApiError::validation(
+            "The parameter 'TableName' is required but was not present in the request",
+        ));
+    };
+    c.finish()?;
+    let global_indexes = indexes(input, "GlobalSecondaryIndexes", true)?;
+    let local_indexes = indexes(input, "LocalSecondaryIndexes", false)?;
+    let out = engine.create_table(CreateTableInput {
+        table_name: name.to_owned(),
+        key_schema: schema.unwrap_or_default(),
+        attribute_definitions: defs.unwrap_or_default(),
+        billing_mode: billing,
+        throughput,
+        tags,
+        deletion_protection,
+        table_class: table_class.map(str::to_owned),
+        global_indexes,
+        local_indexes,
+    })?;
+    Ok(json!({ "TableDescription": table_description(&out) }))
+}
+
+/// One index definition of CreateTable or a GSI Create of UpdateTable.
+fn index_input(i: &Input<'_>, path: &str, with_throughput: bool) -> Result<IndexInput, ApiError> {
+    let mut c = Constraints::new();
+    let name = i.string("IndexName")?;
+    c.table_name(name, &format!("{path}.indexName"), 3);
+    let key_schema = key_schema(i, &mut c, &format!("{path}.keySchema"))?;
+    c.required(key_schema.as_ref(), &format!("{path}.keySchema"));
+    let projection = i.object("Projection")?;
+    c.required(projection, &format!("{path}.projection"));
+    let (ptype, non_key) = match projection {
+        Some(p) => {
+            let t = p.string("ProjectionType")?;
+            c.one_of(
+                t,
+                &format!("{path}.projection.projectionType"),
+                &["ALL", "KEYS_ONLY", "INCLUDE"],
+            );
+            (t, p.strings("NonKeyAttributes")?.unwrap_or_default())
+        }
+        None => (None, Vec::new()),
+    };
+    let throughput = if with_throughput {
+        throughput(i, &mut c)?
+    } else {
+        None
+    };
+    c.finish()?;
+    let projection_type = match ptype {
+        Some("ALL") => ProjectionType::All,
+        Some("INCLUDE") => ProjectionType::Include,
+        Some("KEYS_ONLY") => ProjectionType::KeysOnly,
+        _ => {
+            return Err(ApiError::validation(
+                "One or more parameter values were invalid: Unknown ProjectionType: null",
+            ));
+        }
+    };
+    Ok(IndexInput {
+        name: name.unwrap_or_default().to_owned(),
+        key_schema: key_schema.unwrap_or_default(),
+        projection: Projection {
+            projection_type,
+            non_key_attributes: non_key,
+        },
+        throughput,
+    })
+}
+
+fn indexes(input: &Input<'_>, param: &str, global: bool) -> Result<Vec<IndexInput>, ApiError> {
+    let Some(list) = input.structures(param)? else {
+        return Ok(Vec::new());
+    };
+    if list.is_empty() {
+        return Err(ApiError::validation(format!(
+            "One or more parameter values were invalid: List of {param} is empty"
+        )));
+    }
+    let path = crate::expressions::lower_first(param);
+    list.iter()
+        .enumerate()
+        .map(|(n, i)| index_input(i, &format!("{path}.{}.member", n + 1), global))
+        .collect()
+}
+
+fn table_name<'a>(input: &Input<'a>) -> Result<&'a str, ApiError> {
+    let name = input.string("TableName")?;
+    let mut c = Constraints::new();
+    c.table_name(name, "tableName", 3);
+    c.finish()?;
+    Ok(name.unwrap_or_default())
+}
+
+pub fn describe_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let name = table_name(input)?;
+    Ok(json!({ "Table": table_description(&engine.describe_table(name)?) }))
+}
+
+pub fn delete_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let name = table_name(input)?;
+    Ok(json!({ "TableDescription": table_description(&engine.delete_table(name)?) }))
+}
+
+pub fn list_tables(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let start = input.string("ExclusiveStartTableName")?;
+    let limit = input.int("Limit", "Integer")?;
+    let mut c = Constraints::new();
+    if start.is_some() {
+        c.table_name(start, "exclusiveStartTableName", 3);
+    }
+    c.range(limit, "limit", 1, 100);
+    c.finish()?;
+    let (names, last) = engine.list_tables(start, limit.unwrap_or(100) as usize);
+    let mut out = Out::default();
+    out.set("TableNames", names);
+    out.set_opt("LastEvaluatedTableName", last.map(Value::from));
+    Ok(out.done())
+}
+
+pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let name = input.string("TableName")?;
+    let mut c = Constraints::new();
+    let defs = attribute_definitions(input, &mut c)?;
+    let new_throughput = throughput(input, &mut c)?;
+    let billing = billing_mode(input, &mut c)?;
+    let table_class = input.string("TableClass")?;
+    c.one_of(
+        table_class,
+        "tableClass",
+        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+    );
+    c.table_name(name, "tableName", 3);
+    c.finish()?;
+    let mut index_updates = Vec::new();
+    for (n, u) in input
+        .structures("GlobalSecondaryIndexUpdates")?
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let path = format!("globalSecondaryIndexUpdates.{}.member", n + 1);
+        if let Some(create) = u.object("Create")? {
+            index_updates.push(IndexUpdate::Create(index_input(
+                &create,
+                &format!("{path}.create"),
+                true,
+            )?));
+        } else if let Some(update) = u.object("Update")? {
+            let mut c = Constraints::new();
+            let name = update.string("IndexName")?;
+            c.table_name(name, &format!("{path}.update.indexName"), 3);
+            let t = throughput(&update, &mut c)?;
+            c.required(t, &format!("{path}.update.provisionedThroughput"));
+            c.finish()?;
+            index_updates.push(IndexUpdate::Update {
+                name: name.unwrap_or_default().to_owned(),
+                throughput: t.unwrap_or_default(),
+            });
+        } else if let Some(delete) = u.object("Delete")? {
+            let mut c = Constraints::new();
+            let name = delete.string("IndexName")?;
+            c.table_name(name, &format!("{path}.delete.indexName"), 3);
+            c.finish()?;
+            index_updates.push(IndexUpdate::Delete {
+                name: name.unwrap_or_default().to_owned(),
+            });
+        } else {
+            return Err(ApiError::validation(
+                "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update or GlobalSecondaryIndexUpdate.Delete must be specified",
+            ));
+        }
+    }
+    let out = engine.update_table(UpdateTableInput {
+        table_name: name.unwrap_or_default().to_owned(),
+        billing_mode: billing,
+        throughput: new_throughput,
+        attribute_definitions: defs.unwrap_or_default(),
+        deletion_protection: input.bool("DeletionProtectionEnabled")?,
+        table_class: table_class.map(str::to_owned),
+        index_updates,
+    })?;
+    Ok(json!({ "TableDescription": table_description(&out) }))
+}
+
+fn resource_arn<'a>(input: &Input<'a>) -> Result<&'a str, ApiError> {
+    let arn = input.string("ResourceArn")?;
+    let mut c = Constraints::new();
+    c.required(arn, "resourceArn");
+    if let Some(a) = arn
+        && a.is_empty()
+    {
+        c.fail(
+            Some(a),
+            "resourceArn",
+            "Member must have length greater than or equal to 1",
+        );
+    }
+    c.finish()?;
+    Ok(arn.unwrap_or_default())
+}
+
+pub fn tag_resource(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let arn = resource_arn(input)?;
+    let mut c = Constraints::new();
+    if !input.has("Tags") {
+        c.fail(None, "tags", "Member must not be null");
+    }
+    let tags = tags(input, &mut c)?;
+    c.finish()?;
+    engine.tag_resource(arn, tags)?;
+    Ok(json!({}))
+}
+
+pub fn untag_resource(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let arn = resource_arn(input)?;
+    let keys = input.strings("TagKeys")?;
+    let mut c = Constraints::new();
+    c.required(keys.as_ref(), "tagKeys");
+    c.finish()?;
+    engine.untag_resource(arn, &keys.unwrap_or_default())?;
+    Ok(json!({}))
+}
+
+pub fn list_tags_of_resource(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let arn = resource_arn(input)?;
+    let tags = engine.list_tags(arn)?;
+    let tags: Vec<Value> = tags
+        .iter()
+        .map(|t| json!({"Key": t.key, "Value": t.value}))
+        .collect();
+    Ok(json!({ "Tags": tags }))
+}
+
+pub fn describe_endpoints(engine: &Engine) -> Value {
+    json!({
+        "Endpoints": [{
+            "Address": format!("dynamodb.{}.amazonaws.com", engine.config().region),
+            "CachePeriodInMinutes": 1440
+        }]
+    })
+}
+
+pub fn describe_limits() -> Value {
+    json!({
+        "AccountMaxReadCapacityUnits": 80000,
+        "AccountMaxWriteCapacityUnits": 80000,
+        "TableMaxReadCapacityUnits": 40000,
+        "TableMaxWriteCapacityUnits": 40000
+    })
+}

@@ -1,0 +1,243 @@
+//! The HTTP front: one port, a fixed pipeline per API request (body limit → read body →
+//! signature shape → decompress → operation → parse → handler → render), plus the health and
+//! test-control endpoints.
+
+use std::convert::Infallible;
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use crate::error::{ApiError, ErrorKind};
+use crate::handlers;
+use crate::protocol::Operation;
+use crate::state::AppState;
+
+/// The largest request body DynamoDB accepts.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+type Resp = Response<Full<Bytes>>;
+
+/// Answers one HTTP request.
+pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp, Infallible> {
+    let path = req.uri().path();
+    let resp = match (req.method(), path) {
+        (&Method::POST, "/") => api(&state, req).await,
+        (&Method::GET, "/_eddy/health") => plain(StatusCode::OK, "ok\n"),
+        (&Method::POST, "/_eddy/clock/advance") if state.test_control => {
+            clock_advance(&state, req).await
+        }
+        (&Method::GET, "/") => healthy(&state),
+        (&Method::OPTIONS, _) => cors_preflight(&req),
+        _ => plain(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n"),
+    };
+    Ok(resp)
+}
+
+async fn api(state: &AppState, req: Request<Incoming>) -> Resp {
+    let request_id = state.next_request_id();
+    let origin = req.headers().get("origin").cloned();
+    let mut resp = match api_inner(state, req).await {
+        Ok(body) => json_response(StatusCode::OK, body),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            json_response(status, serde_json::to_vec(&e.body()).unwrap_or_default())
+        }
+    };
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    if origin.is_some() {
+        headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    }
+    resp
+}
+
+async fn api_inner(state: &AppState, req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
+    let (parts, body) = req.into_parts();
+    if let Some(len) = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > MAX_BODY_BYTES
+    {
+        return Err(too_large());
+    }
+    let body = Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|_| too_large())?
+        .to_bytes();
+    check_signature(&parts.headers)?;
+    let body = decompress(&parts.headers, body)?;
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let op = Operation::from_target(target).ok_or(ApiError {
+        kind: ErrorKind::UnknownOperation,
+        message: None,
+        item: None,
+    })?;
+    let json: serde_json::Value = serde_json::from_slice(&body).map_err(|_| ApiError {
+        kind: ErrorKind::Serialization,
+        message: None,
+        item: None,
+    })?;
+    let out = handlers::dispatch(state, op, &json)?;
+    serde_json::to_vec(&out)
+        .map_err(|e| ApiError::new(ErrorKind::InternalServerError, e.to_string()))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorKind::RequestEntityTooLarge,
+        format!("Request body exceeds the maximum size of {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// Any credentials are accepted, but a request must carry a SigV4-shaped Authorization header
+/// (or presigned query), as DynamoDB requires.
+fn check_signature(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::new(
+            ErrorKind::MissingAuthenticationToken,
+            "Request is missing Authentication Token",
+        ));
+    };
+    let missing: Vec<&str> = ["Credential", "Signature", "SignedHeaders"]
+        .into_iter()
+        .filter(|p| !auth.contains(&format!("{p}=")))
+        .collect();
+    if !auth.starts_with("AWS4-HMAC-SHA256") || !missing.is_empty() {
+        let detail: Vec<String> = missing
+            .iter()
+            .map(|p| format!("Authorization header requires '{p}' parameter."))
+            .collect();
+        let mut msg = detail.join(" ");
+        if !auth.starts_with("AWS4-HMAC-SHA256") {
+            msg = format!(
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. {msg}"
+            );
+        }
+        return Err(ApiError::new(
+            ErrorKind::IncompleteSignature,
+            format!("{} Authorization={}", msg.trim(), auth),
+        ));
+    }
+    Ok(())
+}
+
+fn decompress(headers: &HeaderMap, body: Bytes) -> Result<Bytes, ApiError> {
+    let gzip = headers
+        .get("content-encoding")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+    if !gzip {
+        return Ok(body);
+    }
+    let mut out = Vec::with_capacity(body.len() * 4);
+    flate2::read::GzDecoder::new(&body[..])
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| ApiError::serialization("Invalid gzip request body"))?;
+    if out.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(Bytes::from(out))
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Resp {
+    let crc = crc32fast::hash(&body);
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    h.insert("x-amz-crc32", HeaderValue::from(crc));
+    resp
+}
+
+fn plain(status: StatusCode, body: &'static str) -> Resp {
+    let crc = crc32fast::hash(body.as_bytes());
+    let mut resp = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert("x-amz-crc32", HeaderValue::from(crc));
+    resp
+}
+
+fn healthy(state: &AppState) -> Resp {
+    let body = format!(
+        "healthy: dynamodb.{}.amazonaws.com ",
+        state.engine.config().region
+    );
+    let crc = crc32fast::hash(body.as_bytes());
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    resp.headers_mut()
+        .insert("x-amz-crc32", HeaderValue::from(crc));
+    resp
+}
+
+fn cors_preflight(req: &Request<Incoming>) -> Resp {
+    let mut resp = Response::new(Full::new(Bytes::new()));
+    let h = resp.headers_mut();
+    if req.headers().contains_key("origin") {
+        h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+        h.insert("access-control-max-age", HeaderValue::from_static("172800"));
+        if let Some(v) = req.headers().get("access-control-request-headers") {
+            h.insert("access-control-allow-headers", v.clone());
+        }
+        if let Some(v) = req.headers().get("access-control-request-method") {
+            h.insert("access-control-allow-methods", v.clone());
+        }
+    }
+    resp
+}
+
+async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
+    let body = match Limited::new(req.into_body(), 4096).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return plain(StatusCode::BAD_REQUEST, "bad body\n"),
+    };
+    let seconds = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("seconds").and_then(serde_json::Value::as_f64))
+        .filter(|s| *s >= 0.0 && s.is_finite());
+    let Some(seconds) = seconds else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "expected {\"seconds\": N} with N >= 0\n",
+        );
+    };
+    let now = state.engine.clock().advance((seconds * 1000.0) as u64);
+    let body = serde_json::to_vec(&serde_json::json!({ "now": now })).unwrap_or_default();
+    json_response(StatusCode::OK, body)
+}
+
+/// Request ids: 52 characters of [A-Z0-9], as DynamoDB's, unique per server run.
+pub(crate) fn request_id(counter: &AtomicU64, seed: u64) -> String {
+    const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    let mut x = seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut id = String::with_capacity(52);
+    for i in 0..52u64 {
+        // xorshift keeps the id cheap while looking random.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let c = ALPHABET[((x ^ i) % 36) as usize];
+        id.push(c as char);
+    }
+    id
+}

@@ -1,0 +1,97 @@
+//! The `X-Amz-Target` header: which service and operation a request calls.
+
+/// Target prefix of the DynamoDB API.
+const DYNAMODB_PREFIX: &str = "DynamoDB_20120810.";
+
+/// Every operation eddy answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// CreateTable.
+    CreateTable,
+    /// DescribeTable.
+    DescribeTable,
+    /// ListTables.
+    ListTables,
+    /// UpdateTable.
+    UpdateTable,
+    /// DeleteTable.
+    DeleteTable,
+    /// TagResource.
+    TagResource,
+    /// UntagResource.
+    UntagResource,
+    /// ListTagsOfResource.
+    ListTagsOfResource,
+    /// DescribeEndpoints.
+    DescribeEndpoints,
+    /// DescribeLimits.
+    DescribeLimits,
+    /// PutItem.
+    PutItem,
+    /// GetItem.
+    GetItem,
+    /// UpdateItem.
+    UpdateItem,
+    /// DeleteItem.
+    DeleteItem,
+    /// Query.
+    Query,
+    /// Scan.
+    Scan,
+    /// BatchGetItem.
+    BatchGetItem,
+    /// BatchWriteItem.
+    BatchWriteItem,
+}
+
+impl Operation {
+    /// Parses an `X-Amz-Target` header value; None for an unknown service or operation.
+    pub fn from_target(target: &str) -> Option<Self> {
+        let op = target.strip_prefix(DYNAMODB_PREFIX)?;
+        Some(match op {
+            "CreateTable" => Self::CreateTable,
+            "DescribeTable" => Self::DescribeTable,
+            "ListTables" => Self::ListTables,
+            "UpdateTable" => Self::UpdateTable,
+            "DeleteTable" => Self::DeleteTable,
+            "TagResource" => Self::TagResource,
+            "UntagResource" => Self::UntagResource,
+            "ListTagsOfResource" => Self::ListTagsOfResource,
+            "DescribeEndpoints" => Self::DescribeEndpoints,
+            "DescribeLimits" => Self::DescribeLimits,
+            "PutItem" => Self::PutItem,
+            "GetItem" => Self::GetItem,
+            "UpdateItem" => Self::UpdateItem,
+            "DeleteItem" => Self::DeleteItem,
+            "Query" => Self::Query,
+            "Scan" => Self::Scan,
+            "BatchGetItem" => Self::BatchGetItem,
+            "BatchWriteItem" => Self::BatchWriteItem,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_route_to_operations() {
+        let cases = [
+            ("DynamoDB_20120810.PutItem", Some(Operation::PutItem)),
+            ("DynamoDB_20120810.Query", Some(Operation::Query)),
+            (
+                "DynamoDB_20120810.BatchWriteItem",
+                Some(Operation::BatchWriteItem),
+            ),
+            ("DynamoDB_20120810.Nope", None),
+            ("DynamoDB_20111205.PutItem", None),
+            ("PutItem", None),
+            ("", None),
+        ];
+        for (target, expected) in cases {
+            assert_eq!(Operation::from_target(target), expected, "{target}");
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Shared fixtures: a real eddy server on a free loopback port, AWS SDK clients for it, and a
+//! raw HTTP helper. The storage engine comes from `EDDY_TEST_ENGINE` (`memory` or `fjall`,
+//! default `fjall`), so the same tests run on both.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use eddy_engine::{Engine, EngineConfig};
+use eddy_server::AppState;
+use eddy_storage::{Durability, FjallStorage, MemoryStorage, Storage};
+
+/// A running server; stops when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub endpoint: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn storage() -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
+    match std::env::var("EDDY_TEST_ENGINE").as_deref() {
+        Ok("memory") => (Arc::new(MemoryStorage::new()), None),
+        _ => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let storage = FjallStorage::open(dir.path(), Durability::Buffered).expect("open fjall");
+            (Arc::new(storage), Some(dir))
+        }
+    }
+}
+
+impl TestServer {
+    /// Starts a server with test control on.
+    pub fn start() -> Self {
+        let (storage, dir) = storage();
+        let engine = Arc::new(Engine::open(storage, EngineConfig::default()).expect("engine"));
+        let state = Arc::new(AppState::new(engine, true));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                eddy_server::serve(listener, state, async {
+                    let _ = rx.await;
+                })
+                .await;
+            });
+        });
+        Self {
+            addr,
+            endpoint: format!("http://{addr}"),
+            stop: Some(tx),
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+
+    /// A DynamoDB client for this server.
+    pub fn client(&self) -> Client {
+        client_for(&self.endpoint)
+    }
+
+    /// A DynamoDB Streams client for this server.
+    pub fn streams_client(&self) -> aws_sdk_dynamodbstreams::Client {
+        let http = aws_smithy_http_client::Builder::new().build_http();
+        let config = aws_sdk_dynamodbstreams::Config::builder()
+            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
+            .http_client(http)
+            .build();
+        aws_sdk_dynamodbstreams::Client::from_conf(config)
+    }
+
+    /// Sends a raw API request; returns (status, headers, body).
+    pub fn raw(&self, target: Option<&str>, body: &[u8]) -> RawResponse {
+        let mut headers = vec![
+            ("Content-Type", "application/x-amz-json-1.0".to_owned()),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc".to_owned(),
+            ),
+        ];
+        if let Some(t) = target {
+            headers.push(("X-Amz-Target", t.to_owned()));
+        }
+        self.raw_request("POST", "/", &headers, body)
+    }
+
+    /// Sends any HTTP/1.1 request.
+    pub fn raw_request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> RawResponse {
+        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).expect("write");
+        // A server that refuses a body early may close before it is all sent; its answer is
+        // what matters.
+        let _ = stream.write_all(body);
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf);
+        RawResponse::parse(&buf)
+    }
+}
+
+/// A parsed HTTP response.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    fn parse(buf: &[u8]) -> Self {
+        let split = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("header end");
+        let head = String::from_utf8_lossy(&buf[..split]).to_string();
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("status");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let mut body = buf[split + 4..].to_vec();
+        if headers
+            .iter()
+            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+        {
+            body = dechunk(&body);
+        }
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The error name after the `#` of `__type`.
+    pub fn error_type(&self) -> String {
+        self.json()["__type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(pos) = body.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..pos]).unwrap_or("0").trim(), 16)
+                .unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[pos + 2..pos + 2 + size]);
+        body = &body[pos + 2 + size + 2..];
+    }
+}
+
+/// A DynamoDB client for an endpoint.
+pub fn client_for(endpoint: &str) -> Client {
+    let http = aws_smithy_http_client::Builder::new().build_http();
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .http_client(http)
+        .build();
+    Client::from_conf(config)
+}
+
+/// Creates an on-demand table with a string hash key `pk` and, if `range` names a type, a
+/// sort key `sk` of that type.
+pub async fn create_table(client: &Client, name: &str, range: Option<ScalarAttributeType>) {
+    let mut req = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("def"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        );
+    if let Some(ty) = range {
+        req = req
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("sk")
+                    .attribute_type(ty)
+                    .build()
+                    .expect("def"),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("sk")
+                    .key_type(KeyType::Range)
+                    .build()
+                    .expect("key"),
+            );
+    }
+    req.send().await.expect("create table");
+}
+
+pub fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
+
+pub fn n(v: &str) -> AttributeValue {
+    AttributeValue::N(v.to_owned())
+}
+
+/// The service error code of an SDK error.
+pub fn code<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(e: &E) -> String {
+    e.code().unwrap_or_default().to_owned()
+}
+
+/// The service error message of an SDK error.
+pub fn message<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(e: &E) -> String {
+    e.message().unwrap_or_default().to_owned()
+}

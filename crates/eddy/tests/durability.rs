@@ -1,0 +1,149 @@
+//! Crash durability: the real binary on disk, killed with SIGKILL in the middle of a write
+//! load; after a restart every acknowledged write is there. Also checks that the test-control
+//! endpoints are off by default and that start-up is fast.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{client_for, create_table, s};
+use tokio::sync::Mutex;
+
+struct Eddy {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Eddy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(data_dir: &std::path::Path, extra: &[&str]) -> Eddy {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eddy"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn eddy");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read line");
+    let endpoint = line
+        .trim()
+        .strip_prefix("eddy listening on ")
+        .expect("listening line")
+        .to_owned();
+    Eddy { child, endpoint }
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let eddy = spawn(dir.path(), &[]);
+    let client = client_for(&eddy.endpoint);
+    create_table(&client, "durable", None).await;
+
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let client = client.clone();
+        let acked = acked.clone();
+        let stop = stop.clone();
+        writers.push(tokio::spawn(async move {
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let key = format!("w{w}-{i}");
+                let res = client
+                    .put_item()
+                    .table_name("durable")
+                    .item("pk", s(&key))
+                    .item("payload", s(&"p".repeat(64)))
+                    .send()
+                    .await;
+                if res.is_ok() {
+                    acked.lock().await.push(key);
+                } else {
+                    break;
+                }
+                i += 1;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut eddy = eddy;
+    // SIGKILL: no shutdown hook runs.
+    eddy.child.kill().expect("kill");
+    let _ = eddy.child.wait();
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        let _ = w.await;
+    }
+    let acked = acked.lock().await.clone();
+    assert!(acked.len() > 50, "load too small: {}", acked.len());
+
+    let restarted = spawn(dir.path(), &[]);
+    let client = client_for(&restarted.endpoint);
+    for chunk in acked.chunks(100) {
+        let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+            .set_keys(Some(
+                chunk
+                    .iter()
+                    .map(|k| [("pk".to_owned(), s(k))].into())
+                    .collect(),
+            ))
+            .build()
+            .expect("keys");
+        let got = client
+            .batch_get_item()
+            .request_items("durable", keys)
+            .send()
+            .await
+            .expect("batch get");
+        let found = got
+            .responses()
+            .and_then(|r| r.get("durable"))
+            .map_or(0, Vec::len);
+        assert_eq!(found, chunk.len(), "an acknowledged write was lost");
+    }
+    eprintln!("{} acknowledged writes all survived SIGKILL", acked.len());
+}
+
+#[tokio::test]
+async fn test_control_is_off_by_default_and_startup_is_fast() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = Instant::now();
+    let eddy = spawn(dir.path(), &[]);
+    let addr = eddy.endpoint.trim_start_matches("http://").to_owned();
+    let health = raw_post(&addr, "GET", "/_eddy/health", "");
+    let elapsed = started.elapsed();
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    eprintln!("start-up to first health answer: {elapsed:?}");
+    let advance = raw_post(&addr, "POST", "/_eddy/clock/advance", r#"{"seconds":1}"#);
+    assert!(advance.starts_with("HTTP/1.1 404"), "{advance}");
+}
+
+fn raw_post(addr: &str, method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut out = String::new();
+    stream.read_to_string(&mut out).expect("read");
+    out
+}
