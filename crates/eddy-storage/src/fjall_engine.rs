@@ -23,7 +23,8 @@ pub struct FjallOptions {
     pub cache_bytes: u64,
     /// Bytes of writes buffered in memory before they are flushed to a table file (default
     /// 64 MiB, fjall's default). Larger means fewer flushes and compactions, but more journal to
-    /// replay on startup.
+    /// replay on startup. fjall records it when the database is created; later opens keep the
+    /// recorded value.
     pub memtable_bytes: u64,
 }
 
@@ -45,8 +46,9 @@ impl Default for FjallOptions {
 /// `fdatasync` suffices because fjall preallocates journal files, and it still syncs a size
 /// change when a journal outgrows its preallocation.
 ///
-/// fjall's sync holds its journal lock, so writers queue behind a running sync; the next sync
-/// then covers all of them at once.
+/// fjall's sync holds its journal lock, so writers queue behind a running sync and finish their
+/// writes one by one after it; the group commit leader waits for writes already under way, so
+/// the next sync covers all of them.
 pub struct FjallStorage {
     db: Database,
     keyspace: Keyspace,
@@ -78,9 +80,6 @@ impl FjallStorage {
     pub fn open_with(path: &Path, options: FjallOptions) -> Result<Self, StorageError> {
         let db = Database::builder(path)
             .cache_size(options.cache_bytes)
-            // fjall's default, but commit correctness depends on it: batches flush the journal
-            // to the OS unless told otherwise. We also ask for it per batch below.
-            .manual_journal_persist(false)
             .open()?;
         let keyspace = db.keyspace(KEYSPACE, || {
             KeyspaceCreateOptions::default().max_memtable_size(options.memtable_bytes)
@@ -107,8 +106,9 @@ impl Storage for FjallStorage {
         if ops.is_empty() {
             return Ok(());
         }
-        // Buffer: the batch leaves fjall's BufWriter (a write syscall) before commit returns;
-        // without it a batch could sit in userspace and die with the process.
+        // Buffer: the batch leaves fjall's 8 KiB BufWriter (a write syscall) before commit
+        // returns; without it a batch could sit in userspace and die with the process. Set per
+        // batch rather than trusting fjall's default (`manual_journal_persist(false)`).
         let mut fjall_batch = self.db.batch().durability(Some(PersistMode::Buffer));
         for (key, value) in ops {
             match value {

@@ -130,3 +130,68 @@ impl Drop for PendingWrite<'_> {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    /// Every caller returns only after a sync that started after its write, and concurrent
+    /// callers share syncs.
+    #[test]
+    fn syncs_cover_earlier_writes_and_are_shared() {
+        const THREADS: u64 = 8;
+        const COMMITS: u64 = 20;
+        let group = GroupCommit::new();
+        let writes = AtomicU64::new(0);
+        let durable_writes = AtomicU64::new(0);
+        let syncs = AtomicU64::new(0);
+        let sync = || {
+            let covered = writes.load(Ordering::SeqCst);
+            syncs.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(2));
+            durable_writes.fetch_max(covered, Ordering::SeqCst);
+            Ok(())
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..THREADS {
+                scope.spawn(|| {
+                    for _ in 0..COMMITS {
+                        let pending = group.begin_write();
+                        let write = writes.fetch_add(1, Ordering::SeqCst) + 1;
+                        pending.wait_durable(sync).unwrap();
+                        assert!(durable_writes.load(Ordering::SeqCst) >= write);
+                    }
+                });
+            }
+        });
+        let syncs = syncs.load(Ordering::SeqCst);
+        assert!(
+            syncs <= THREADS * COMMITS / 2,
+            "{syncs} syncs for {} commits",
+            THREADS * COMMITS
+        );
+    }
+
+    /// A failed sync fails its leader; the next commit leads a new sync; an abandoned write
+    /// does not hold a leader up.
+    #[test]
+    fn failed_sync_reaches_the_caller_and_abandoned_writes_are_not_awaited() {
+        let group = GroupCommit::new();
+        let failing = || Err(StorageError::Poisoned);
+        let result = group.begin_write().wait_durable(failing);
+        assert!(matches!(result, Err(StorageError::Poisoned)));
+
+        let abandoned = group.begin_write();
+        drop(abandoned);
+        let state = group.state.lock();
+        assert_eq!(
+            state.finished, state.started,
+            "a leader would wait for the abandoned write"
+        );
+        drop(state);
+        group.begin_write().wait_durable(|| Ok(())).unwrap();
+    }
+}
