@@ -24,6 +24,9 @@ pub enum EngineError {
         /// The item as it was, when requested.
         item: Option<Item>,
     },
+    /// The caller may not act on the resource (AccessDeniedException).
+    #[error("{0}")]
+    AccessDenied(String),
     /// An account or table limit was reached (LimitExceededException).
     #[error("{0}")]
     LimitExceeded(String),

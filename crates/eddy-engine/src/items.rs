@@ -101,6 +101,21 @@ pub struct ItemOutput {
     pub item: Option<Item>,
     /// Capacity consumed.
     pub consumed: Consumed,
+    /// The item collection written to, on a table with local secondary indexes (the only
+    /// tables DynamoDB reports ItemCollectionMetrics for).
+    pub item_collection_key: Option<Item>,
+}
+
+/// The ItemCollectionKey of a write on a table with local secondary indexes.
+fn collection_key(def: &crate::schema::TableDef, key: &Item) -> Option<Item> {
+    def.indexes
+        .iter()
+        .any(|i| i.kind == crate::indexes::IndexKind::Local)
+        .then(|| {
+            key.get(&def.key_schema.hash.name)
+                .map(|v| Item::from([(def.key_schema.hash.name.clone(), v.clone())]))
+        })
+        .flatten()
 }
 
 impl Engine {
@@ -139,6 +154,7 @@ impl Engine {
                 None
             },
             consumed,
+            item_collection_key: collection_key(&def, &key),
         })
     }
 
@@ -157,7 +173,11 @@ impl Engine {
             (Some(item), Some(paths)) => Some(project(&item, paths)),
             (item, _) => item,
         };
-        Ok(ItemOutput { item, consumed })
+        Ok(ItemOutput {
+            item,
+            consumed,
+            item_collection_key: None,
+        })
     }
 
     /// UpdateItem.
@@ -219,6 +239,7 @@ impl Engine {
         Ok(ItemOutput {
             item: item.filter(|i| !i.is_empty()),
             consumed,
+            item_collection_key: collection_key(&def, &input.key),
         })
     }
 
@@ -249,6 +270,7 @@ impl Engine {
                 None
             },
             consumed,
+            item_collection_key: collection_key(&def, &input.key),
         })
     }
 

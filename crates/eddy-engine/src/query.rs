@@ -359,26 +359,28 @@ fn range_values(r: &RangeCondition) -> Vec<&eddy_types::AttributeValue> {
     }
 }
 
-/// Storage bounds of a partition narrowed by a sort-key condition. begins_with starts at its
-/// prefix and ends where matches end (the read loop stops there).
+/// Storage bounds of a partition narrowed by a sort-key condition. Index entries carry the table
+/// key after the sort key, so "all keys with sort key v" is the prefix range of `p | enc(v)`.
+/// begins_with starts at its prefix and ends where matches end (the read loop stops there).
 fn range_bounds(prefix: &[u8], range: Option<&RangeCondition>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
     let with = |v: &eddy_types::AttributeValue| {
         let mut k = prefix.to_vec();
         encode_key_value(v, &mut k);
         k
     };
+    let past = |v: &eddy_types::AttributeValue| Bound::Excluded(keys::prefix_end(&with(v)));
     let lo = Bound::Included(prefix.to_vec());
     let hi = Bound::Excluded(keys::prefix_end(prefix));
     match range {
         None => (lo, hi),
-        Some(RangeCondition::Eq(v)) => (Bound::Included(with(v)), Bound::Included(with(v))),
+        Some(RangeCondition::Eq(v)) => (Bound::Included(with(v)), past(v)),
         Some(RangeCondition::Lt(v)) => (lo, Bound::Excluded(with(v))),
-        Some(RangeCondition::Le(v)) => (lo, Bound::Included(with(v))),
-        Some(RangeCondition::Gt(v)) => (Bound::Excluded(with(v)), hi),
+        Some(RangeCondition::Le(v)) => (lo, past(v)),
+        Some(RangeCondition::Gt(v)) => (past(v), hi),
         Some(RangeCondition::Ge(v)) | Some(RangeCondition::BeginsWith(v)) => {
             (Bound::Included(with(v)), hi)
         }
-        Some(RangeCondition::Between(a, b)) => (Bound::Included(with(a)), Bound::Included(with(b))),
+        Some(RangeCondition::Between(a, b)) => (Bound::Included(with(a)), past(b)),
     }
 }
 

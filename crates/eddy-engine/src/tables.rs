@@ -238,6 +238,12 @@ impl Engine {
                 (_, t) => t,
             };
             let throughput = check_billing(mode, throughput)?;
+            if mode == BillingMode::Provisioned
+                && def.billing_mode == BillingMode::Provisioned
+                && throughput == def.throughput
+            {
+                return Err(unchanged_throughput(def.throughput, throughput));
+            }
             if mode != def.billing_mode {
                 if mode == BillingMode::PayPerRequest {
                     def.pay_per_request_since_ms = Some(now);
@@ -257,10 +263,7 @@ impl Engine {
             }
             let t = check_billing(BillingMode::Provisioned, Some(t))?;
             if t == def.throughput {
-                return Err(EngineError::validation(format!(
-                    "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
-                    def.throughput.read, t.read, def.throughput.write, t.write
-                )));
+                return Err(unchanged_throughput(def.throughput, t));
             }
             note_throughput_change(&mut def, t, now);
             changed = true;
@@ -372,7 +375,11 @@ impl Engine {
                 ..description
             });
         }
-        if !changed && input.attribute_definitions.is_empty() {
+        let asked = input.billing_mode.is_some()
+            || input.throughput.is_some()
+            || input.deletion_protection.is_some()
+            || !input.attribute_definitions.is_empty();
+        if !changed && !asked {
             return Err(EngineError::validation(
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
             ));
@@ -402,36 +409,38 @@ impl Engine {
         Ok(description)
     }
 
-    fn table_by_arn(&self, arn: &str) -> Result<Arc<crate::catalog::Table>> {
+    fn table_by_arn(&self, arn: &str, action: &str) -> Result<Arc<crate::catalog::Table>> {
         let prefix = format!(
             "arn:aws:dynamodb:{}:{}:table/",
             self.config().region,
             self.config().account_id
         );
         let name = arn.strip_prefix(&prefix).filter(|n| !n.contains('/'));
+        // DynamoDB authorises tag calls against the resource before it looks the table up, so
+        // an ARN that names no table is denied rather than not found.
+        let denied = || {
+            EngineError::AccessDenied(format!(
+                "User: arn:aws:iam::{}:user/eddy is not authorized to perform: dynamodb:{action} on resource: {arn} because no identity-based policy allows the dynamodb:{action} action",
+                self.config().account_id
+            ))
+        };
         let Some(name) = name else {
             if arn.starts_with("arn:") {
-                return Err(EngineError::ResourceNotFound(format!(
-                    "Requested resource not found: ResourcArn: {arn} not found"
-                )));
+                return Err(denied());
             }
             return Err(EngineError::validation(format!(
                 "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
             )));
         };
-        self.catalog().get(name).ok_or_else(|| {
-            EngineError::ResourceNotFound(format!(
-                "Requested resource not found: ResourcArn: {arn} not found"
-            ))
-        })
+        self.catalog().get(name).ok_or_else(denied)
     }
 
     /// TagResource: adds or replaces tags.
     ///
     /// # Errors
-    /// ResourceNotFoundException for an unknown ARN.
+    /// AccessDeniedException for an ARN that names no table.
     pub fn tag_resource(&self, arn: &str, tags: Vec<Tag>) -> Result<()> {
-        let table = self.table_by_arn(arn)?;
+        let table = self.table_by_arn(arn, "TagResource")?;
         let _guard = table.write_lock.lock();
         let mut def = (*table.def()).clone();
         for tag in tags {
@@ -451,9 +460,9 @@ impl Engine {
     /// UntagResource.
     ///
     /// # Errors
-    /// ResourceNotFoundException for an unknown ARN.
+    /// AccessDeniedException for an ARN that names no table.
     pub fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<()> {
-        let table = self.table_by_arn(arn)?;
+        let table = self.table_by_arn(arn, "UntagResource")?;
         let _guard = table.write_lock.lock();
         let mut def = (*table.def()).clone();
         def.tags.retain(|t| !keys.contains(&t.key));
@@ -463,9 +472,13 @@ impl Engine {
     /// ListTagsOfResource.
     ///
     /// # Errors
-    /// ResourceNotFoundException for an unknown ARN.
+    /// AccessDeniedException for an ARN that names no table.
     pub fn list_tags(&self, arn: &str) -> Result<Vec<Tag>> {
-        Ok(self.table_by_arn(arn)?.def().tags.clone())
+        Ok(self
+            .table_by_arn(arn, "ListTagsOfResource")?
+            .def()
+            .tags
+            .clone())
     }
 }
 
@@ -500,6 +513,13 @@ fn check_billing(mode: BillingMode, throughput: Option<Throughput>) -> Result<Th
             Ok(t)
         }
     }
+}
+
+fn unchanged_throughput(current: Throughput, requested: Throughput) -> EngineError {
+    EngineError::validation(format!(
+        "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+        current.read, requested.read, current.write, requested.write
+    ))
 }
 
 fn note_throughput_change(def: &mut TableDef, t: Throughput, now: u64) {

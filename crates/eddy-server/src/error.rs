@@ -22,6 +22,8 @@ pub enum ErrorKind {
     MissingAuthenticationToken,
     /// IncompleteSignatureException.
     IncompleteSignature,
+    /// AccessDeniedException.
+    AccessDenied,
     /// ResourceNotFoundException.
     ResourceNotFound,
     /// ResourceInUseException.
@@ -45,6 +47,7 @@ impl ErrorKind {
             Self::UnknownOperation => "UnknownOperationException",
             Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             Self::IncompleteSignature => "IncompleteSignatureException",
+            Self::AccessDenied => "AccessDeniedException",
             Self::ResourceNotFound => "ResourceNotFoundException",
             Self::ResourceInUse => "ResourceInUseException",
             Self::ConditionalCheckFailed => "ConditionalCheckFailedException",
@@ -62,6 +65,7 @@ impl ErrorKind {
             | Self::UnknownOperation
             | Self::MissingAuthenticationToken
             | Self::IncompleteSignature
+            | Self::AccessDenied
             | Self::RequestEntityTooLarge => CORAL_SERVICE,
             _ => DYNAMODB,
         }
@@ -144,6 +148,7 @@ impl From<EngineError> for ApiError {
             EngineError::ResourceInUse(_) => ErrorKind::ResourceInUse,
             EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
             EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
+            EngineError::AccessDenied(_) => ErrorKind::AccessDenied,
             EngineError::Storage(_) | EngineError::Corrupt(_) => {
                 tracing::error!(error = %e, "internal error");
                 ErrorKind::InternalServerError

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use eddy_expr::legacy::{AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition};
-use eddy_types::{AttributeValue, value_from_json};
+use eddy_types::{AttributeValue, value_from_json_with};
 
 use crate::error::ApiError;
 use crate::input::Input;
@@ -108,7 +108,7 @@ pub fn no_mixing(input: &Input<'_>, legacy: &[&str], expressions: &[&str]) -> Re
 }
 
 fn attribute_value(v: &serde_json::Value) -> Result<AttributeValue, ApiError> {
-    value_from_json(v).map_err(ApiError::from)
+    value_from_json_with(v, crate::input::READ_OPTIONS).map_err(ApiError::from)
 }
 
 fn value_list(input: &Input<'_>) -> Result<Option<Vec<AttributeValue>>, ApiError> {

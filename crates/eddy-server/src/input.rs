@@ -4,7 +4,16 @@
 
 use std::collections::HashMap;
 
-use eddy_types::{AttributeValue, Item, ValueError, item_from_json, value_from_json};
+use eddy_types::{
+    AttributeValue, Item, ReadOptions, ValueError, item_from_json_with, value_from_json_with,
+};
+
+/// How request values are read. The duplicate-set wording follows what the conformance captures
+/// of the live service show for every operation ("Input collection [a, a] contains duplicates.").
+pub const READ_OPTIONS: ReadOptions = ReadOptions {
+    older_wording: true,
+    check_nesting: true,
+};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -214,7 +223,9 @@ impl<'a> Input<'a> {
             None => Ok(None),
             Some(v) => {
                 as_object(v)?;
-                item_from_json(v).map(Some).map_err(ApiError::from)
+                item_from_json_with(v, READ_OPTIONS)
+                    .map(Some)
+                    .map_err(ApiError::from)
             }
         }
     }
@@ -234,7 +245,7 @@ impl<'a> Input<'a> {
                 continue;
             }
             as_object(v)?;
-            let value = value_from_json(v).map_err(|e| map_err(k, e))?;
+            let value = value_from_json_with(v, READ_OPTIONS).map_err(|e| map_err(k, e))?;
             out.insert(k.clone(), value);
         }
         Ok(Some(out))

@@ -1,7 +1,7 @@
 //! BatchGetItem and BatchWriteItem.
 
 use eddy_engine::{BatchGetRequest, BatchWriteRequest, Engine, WriteRequest};
-use eddy_types::{item_from_json, item_to_json};
+use eddy_types::{item_from_json_with, item_to_json};
 use serde_json::{Map, Value, json};
 
 use super::items::projection;
@@ -34,7 +34,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiEr
     let mut total = 0usize;
     for (table, spec) in items {
         let mut c = Constraints::new();
-        c.table_name(Some(table), "requestItems.key", 3);
+        c.table_name(Some(table), "requestItems.key", 1);
         c.finish()?;
         let Some(obj) = spec.as_object() else {
             return Err(ApiError::serialization("Expected null"));
@@ -59,7 +59,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiEr
         total += keys.len();
         let keys = keys
             .iter()
-            .map(|k| item_from_json(k).map_err(ApiError::from))
+            .map(|k| item_from_json_with(k, crate::input::READ_OPTIONS).map_err(ApiError::from))
             .collect::<Result<Vec<_>, _>>()?;
         expressions::no_mixing(&spec, &["AttributesToGet"], &["ProjectionExpression"])?;
         let ph = expressions::placeholders(
@@ -132,7 +132,7 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Value, Api
     let mut requests = Vec::with_capacity(items.len());
     for (table, writes) in items {
         let mut c = Constraints::new();
-        c.table_name(Some(table), "requestItems.key", 3);
+        c.table_name(Some(table), "requestItems.key", 1);
         c.finish()?;
         let Some(writes) = writes.as_array() else {
             return Err(ApiError::serialization("Expected list or null"));

@@ -39,7 +39,7 @@ fn common<'a>(
         "returnValuesOnConditionCheckFailure",
         &["ALL_OLD", "NONE"],
     );
-    c.table_name(table, "tableName", 3);
+    c.table_name(table, "tableName", 1);
     let (param, present) = required_item;
     if !present {
         c.fail(None, param, "Member must not be null");
@@ -117,13 +117,24 @@ pub(super) fn projection(
     Ok(None)
 }
 
-fn attributes_out(out: ItemOutput, table: &str, rc: ReturnConsumed) -> Value {
+fn attributes_out(out: ItemOutput, table: &str, rc: ReturnConsumed, metrics: bool) -> Value {
     let mut o = Out::default();
     if let Some(item) = out.item {
         o.set("Attributes", item_to_json(&item));
     }
     o.set_opt("ConsumedCapacity", consumed(rc, table, out.consumed));
+    if metrics && let Some(key) = &out.item_collection_key {
+        // eddy does not bound item collections, so the estimate is always the first GB.
+        o.set(
+            "ItemCollectionMetrics",
+            serde_json::json!({"ItemCollectionKey": item_to_json(key), "SizeEstimateRangeGB": [0.0, 1.0]}),
+        );
+    }
     o.done()
+}
+
+fn wants_metrics(input: &Input<'_>) -> Result<bool, ApiError> {
+    Ok(input.string("ReturnItemCollectionMetrics")? == Some("SIZE"))
 }
 
 fn item_param(input: &Input<'_>, name: &str) -> Result<Option<Item>, ApiError> {
@@ -157,7 +168,7 @@ pub fn put_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
         return_values: rv,
         return_old_on_failure: return_old_on_failure(input)?,
     })?;
-    Ok(attributes_out(out, table, rc))
+    Ok(attributes_out(out, table, rc, wants_metrics(input)?))
 }
 
 pub fn get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
@@ -223,7 +234,7 @@ pub fn update_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError
         return_values: rv,
         return_old_on_failure: return_old_on_failure(input)?,
     })?;
-    Ok(attributes_out(out, table, rc))
+    Ok(attributes_out(out, table, rc, wants_metrics(input)?))
 }
 
 pub fn delete_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
@@ -253,5 +264,5 @@ pub fn delete_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError
         return_values: rv,
         return_old_on_failure: return_old_on_failure(input)?,
     })?;
-    Ok(attributes_out(out, table, rc))
+    Ok(attributes_out(out, table, rc, wants_metrics(input)?))
 }

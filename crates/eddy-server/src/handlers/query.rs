@@ -83,7 +83,7 @@ fn common<'a>(
         "conditionalOperator",
         &["AND", "OR"],
     );
-    c.table_name(table, "tableName", 3);
+    c.table_name(table, "tableName", 1);
     if index.is_some() {
         c.table_name(index, "indexName", 3);
     }
