@@ -12,6 +12,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::error::{EngineError, Result};
 use crate::keys;
 use crate::schema::TableDef;
+use crate::streams::{Stream, StreamRegistry};
 
 /// A live table.
 #[derive(Debug)]
@@ -24,6 +25,8 @@ pub struct Table {
     size_bytes: AtomicI64,
     /// Per index id: (ItemCount, IndexSizeBytes).
     index_counts: Mutex<HashMap<u32, (i64, i64)>>,
+    /// The enabled stream, which every write appends to.
+    stream: RwLock<Option<Arc<Stream>>>,
 }
 
 impl Table {
@@ -34,6 +37,7 @@ impl Table {
             item_count: AtomicI64::new(0),
             size_bytes: AtomicI64::new(0),
             index_counts: Mutex::new(HashMap::new()),
+            stream: RwLock::new(None),
         }
     }
 
@@ -55,6 +59,16 @@ impl Table {
     /// Total item bytes.
     pub fn size_bytes(&self) -> i64 {
         self.size_bytes.load(Ordering::Relaxed).max(0)
+    }
+
+    /// The enabled stream.
+    pub(crate) fn stream(&self) -> Option<Arc<Stream>> {
+        self.stream.read().clone()
+    }
+
+    /// Sets or clears the enabled stream.
+    pub(crate) fn set_stream(&self, stream: Option<Arc<Stream>>) {
+        *self.stream.write() = stream;
     }
 
     /// ItemCount and IndexSizeBytes of an index.
@@ -99,7 +113,7 @@ pub struct Catalog {
 
 impl Catalog {
     /// Loads every table record and recounts each table's items.
-    pub fn load(storage: &dyn Storage) -> Result<Self> {
+    pub fn load(storage: &dyn Storage, streams: &StreamRegistry) -> Result<Self> {
         let snap = storage.snapshot();
         let mut tables = BTreeMap::new();
         let start = [keys::CATALOG];
@@ -139,6 +153,7 @@ impl Catalog {
                     table.account_index(index.id, None, Some(item_size(&item)));
                 }
             }
+            table.set_stream(streams.enabled_for(def.id));
             tables.insert(def.name.clone(), Arc::new(table));
         }
         let next_id = match snap.get(keys::NEXT_TABLE_ID)? {

@@ -7,6 +7,7 @@ use eddy_storage::Storage;
 use crate::catalog::{Catalog, Table};
 use crate::clock::Clock;
 use crate::error::{EngineError, Result};
+use crate::streams::{StreamRegistry, StreamsConfig};
 
 /// Server-wide settings the engine reports in ARNs and records.
 #[derive(Clone, Debug)]
@@ -15,6 +16,8 @@ pub struct EngineConfig {
     pub region: String,
     /// 12-digit account id.
     pub account_id: String,
+    /// Stream durations and partitions.
+    pub streams: StreamsConfig,
 }
 
 impl Default for EngineConfig {
@@ -22,6 +25,7 @@ impl Default for EngineConfig {
         Self {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
+            streams: StreamsConfig::default(),
         }
     }
 }
@@ -30,6 +34,7 @@ impl Default for EngineConfig {
 pub struct Engine {
     storage: Arc<dyn Storage>,
     catalog: Catalog,
+    streams: StreamRegistry,
     clock: Clock,
     config: EngineConfig,
 }
@@ -49,10 +54,12 @@ impl Engine {
     /// # Errors
     /// A storage error, or a corrupt catalog record.
     pub fn open(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
-        let catalog = Catalog::load(storage.as_ref())?;
+        let streams = StreamRegistry::load(storage.as_ref(), config.streams.clone())?;
+        let catalog = Catalog::load(storage.as_ref(), &streams)?;
         Ok(Self {
             storage,
             catalog,
+            streams,
             clock: Clock::new(),
             config,
         })
@@ -74,6 +81,10 @@ impl Engine {
 
     pub(crate) fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    pub(crate) fn streams(&self) -> &StreamRegistry {
+        &self.streams
     }
 
     /// The table for a data-plane request ("Requested resource not found" when missing).

@@ -33,6 +33,9 @@ pub enum EngineError {
     /// An expression failed to parse or evaluate; its text is already DynamoDB's message.
     #[error(transparent)]
     Expr(#[from] ExprError),
+    /// A streams error; its text is already the client's message.
+    #[error(transparent)]
+    Streams(eddy_streams::StreamsError),
     /// The storage engine failed (InternalServerError).
     #[error("Internal server error: {0}")]
     Storage(#[from] StorageError),

@@ -303,6 +303,9 @@ impl Engine {
         } else {
             crate::indexes::maintain(&mut batch, def.id, &def.key_schema, &def.indexes, old, new)
         };
+        if let Some(stream) = table.stream() {
+            stream.append(&mut batch, old, new, self.clock().now_ms(), false);
+        }
         match new {
             Some(item) => {
                 let mut bytes = Vec::with_capacity(256);

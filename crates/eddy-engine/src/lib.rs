@@ -25,6 +25,8 @@ mod items;
 mod keys;
 mod query;
 mod schema;
+mod stream_api;
+mod streams;
 mod tables;
 
 pub use batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
@@ -41,4 +43,10 @@ pub use schema::{
     AttributeDefinition, BillingMode, KeyAttribute, KeySchema, KeySchemaElement, KeyType,
     ScalarType, TableDef, Tag, Throughput,
 };
-pub use tables::{CreateTableInput, IndexUpdate, TableDescription, TableStatus, UpdateTableInput};
+pub use stream_api::{
+    IteratorType, RecordsPage, ShardDescription, StreamDescription, StreamSummary,
+};
+pub use streams::StreamsConfig;
+pub use tables::{
+    CreateTableInput, IndexUpdate, StreamChange, TableDescription, TableStatus, UpdateTableInput,
+};

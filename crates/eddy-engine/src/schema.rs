@@ -355,6 +355,18 @@ pub struct TableDef {
     /// The id the next index gets.
     #[serde(default)]
     pub next_index_id: u32,
+    /// The view type of the enabled stream; None when no stream is enabled.
+    #[serde(default)]
+    pub stream_view_type: Option<eddy_streams::StreamViewType>,
+    /// LatestStreamArn: the newest stream, kept after it is disabled.
+    #[serde(default)]
+    pub latest_stream_arn: Option<String>,
+    /// LatestStreamLabel.
+    #[serde(default)]
+    pub latest_stream_label: Option<String>,
+    /// When the newest stream was created, so the next one gets a later label.
+    #[serde(default)]
+    pub last_stream_ms: Option<u64>,
 }
 
 impl TableDef {

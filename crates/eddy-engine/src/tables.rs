@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use eddy_streams::StreamViewType;
+
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, ProjectionType, index_prefix};
@@ -36,6 +38,8 @@ pub struct CreateTableInput {
     pub deletion_protection: bool,
     /// TableClass.
     pub table_class: Option<String>,
+    /// StreamSpecification with StreamEnabled: the view type of the stream to enable.
+    pub stream: Option<StreamViewType>,
     /// GlobalSecondaryIndexes.
     pub global_indexes: Vec<IndexInput>,
     /// LocalSecondaryIndexes.
@@ -78,6 +82,17 @@ pub struct UpdateTableInput {
     pub table_class: Option<String>,
     /// GlobalSecondaryIndexUpdates.
     pub index_updates: Vec<IndexUpdate>,
+    /// StreamSpecification: enable with a view type, or disable.
+    pub stream: Option<StreamChange>,
+}
+
+/// UpdateTable's StreamSpecification.
+#[derive(Clone, Copy, Debug)]
+pub enum StreamChange {
+    /// StreamEnabled true with this view type.
+    Enable(StreamViewType),
+    /// StreamEnabled false.
+    Disable,
 }
 
 /// A table's lifecycle state.
@@ -189,8 +204,17 @@ impl Engine {
             table_class: input.table_class,
             next_index_id: indexes.len() as u32,
             indexes,
+            stream_view_type: None,
+            latest_stream_arn: None,
+            latest_stream_label: None,
+            last_stream_ms: None,
         };
         let table = self.catalog().create(self.storage(), def)?;
+        if let Some(view_type) = input.stream {
+            let mut def = (*table.def()).clone();
+            self.enable_stream(&table, &mut def, view_type)?;
+            self.catalog().update(self.storage(), &table, def)?;
+        }
         Ok(self.describe(&table, TableStatus::Active))
     }
 
@@ -275,6 +299,29 @@ impl Engine {
         if let Some(class) = input.table_class {
             changed = true;
             def.table_class = Some(class);
+        }
+        match input.stream {
+            Some(StreamChange::Enable(view_type)) => {
+                if table.stream().is_some() {
+                    return Err(EngineError::validation(format!(
+                        "Table already has an enabled stream: TableName: {}",
+                        def.name
+                    )));
+                }
+                self.enable_stream(&table, &mut def, view_type)?;
+                changed = true;
+            }
+            Some(StreamChange::Disable) => {
+                if table.stream().is_none() {
+                    return Err(EngineError::validation(format!(
+                        "Table has no stream to disable: TableName: {}",
+                        def.name
+                    )));
+                }
+                self.disable_stream(&table, &mut def)?;
+                changed = true;
+            }
+            None => {}
         }
         let mut created = Vec::new();
         for update in input.index_updates {
@@ -402,6 +449,8 @@ impl Engine {
         }
         let description = {
             let _guard = table.write_lock.lock();
+            let mut def = (*table.def()).clone();
+            self.disable_stream(&table, &mut def)?;
             let description = self.describe(&table, TableStatus::Deleting);
             self.catalog().remove(self.storage(), name)?;
             description

@@ -3,6 +3,7 @@
 
 use eddy_engine::EngineError;
 use eddy_expr::ExprError;
+use eddy_streams::StreamsError;
 use eddy_types::{Item, ValueError};
 
 const DYNAMODB: &str = "com.amazonaws.dynamodb.v20120810#";
@@ -32,6 +33,10 @@ pub enum ErrorKind {
     ConditionalCheckFailed,
     /// LimitExceededException.
     LimitExceeded,
+    /// ExpiredIteratorException.
+    ExpiredIterator,
+    /// TrimmedDataAccessException.
+    TrimmedDataAccess,
     /// The body is over the size limit (HTTP 413).
     RequestEntityTooLarge,
     /// InternalServerError.
@@ -52,6 +57,8 @@ impl ErrorKind {
             Self::ResourceInUse => "ResourceInUseException",
             Self::ConditionalCheckFailed => "ConditionalCheckFailedException",
             Self::LimitExceeded => "LimitExceededException",
+            Self::ExpiredIterator => "ExpiredIteratorException",
+            Self::TrimmedDataAccess => "TrimmedDataAccessException",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
             Self::InternalServerError => "InternalServerError",
         }
@@ -149,6 +156,13 @@ impl From<EngineError> for ApiError {
             EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
             EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
             EngineError::AccessDenied(_) => ErrorKind::AccessDenied,
+            EngineError::Streams(s) => match s {
+                StreamsError::ExpiredIterator => ErrorKind::ExpiredIterator,
+                StreamsError::TrimmedDataAccess => ErrorKind::TrimmedDataAccess,
+                StreamsError::ShardNotFound(_) => ErrorKind::ResourceNotFound,
+                StreamsError::Corrupt(_) => ErrorKind::InternalServerError,
+                _ => ErrorKind::Validation,
+            },
             EngineError::Storage(_) | EngineError::Corrupt(_) => {
                 tracing::error!(error = %e, "internal error");
                 ErrorKind::InternalServerError

@@ -32,6 +32,9 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
         (&Method::POST, "/_eddy/clock/advance") if state.test_control => {
             clock_advance(&state, req).await
         }
+        (&Method::POST, "/_eddy/streams/split") if state.test_control => {
+            streams_split(&state, req).await
+        }
         (&Method::GET, "/") => healthy(&state),
         (&Method::OPTIONS, _) => cors_preflight(&req),
         _ => plain(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n"),
@@ -221,8 +224,50 @@ async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
         );
     };
     let now = state.engine.clock().advance((seconds * 1000.0) as u64);
+    // Whatever became due runs before the answer, so the caller sees its effects at once.
+    if let Err(e) = run_due_work(state).await {
+        return control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    }
     let body = serde_json::to_vec(&serde_json::json!({ "now": now })).unwrap_or_default();
     json_response(StatusCode::OK, body)
+}
+
+/// Runs the engine's due background work off the async threads.
+pub(crate) async fn run_due_work(state: &AppState) -> Result<(), eddy_engine::EngineError> {
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || engine.run_due_work())
+        .await
+        .unwrap_or_else(|e| Err(eddy_engine::EngineError::Corrupt(e.to_string())))
+}
+
+fn control_error(status: StatusCode, message: &str) -> Resp {
+    let body = serde_json::to_vec(&serde_json::json!({ "message": message })).unwrap_or_default();
+    json_response(status, body)
+}
+
+async fn streams_split(state: &AppState, req: Request<Incoming>) -> Resp {
+    let body = match Limited::new(req.into_body(), 16 * 1024).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return control_error(StatusCode::BAD_REQUEST, "body too large"),
+    };
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let (Some(arn), Some(shard)) = (
+        json.get("StreamArn").and_then(serde_json::Value::as_str),
+        json.get("ShardId").and_then(serde_json::Value::as_str),
+    ) else {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            "expected {\"StreamArn\": ..., \"ShardId\": ...}",
+        );
+    };
+    match state.engine.split_shard(arn, shard) {
+        Ok(()) => json_response(StatusCode::OK, b"{}".to_vec()),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            json_response(status, serde_json::to_vec(&e.body()).unwrap_or_default())
+        }
+    }
 }
 
 /// Request ids: 52 characters of [A-Z0-9], as DynamoDB's, unique per server run.

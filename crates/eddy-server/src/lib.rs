@@ -27,13 +27,25 @@ pub use http::MAX_BODY_BYTES;
 pub use protocol::Operation;
 pub use state::AppState;
 
-/// Serves requests on `listener` until `shutdown` completes.
+/// Serves requests on `listener` until `shutdown` completes. Also runs the engine's due
+/// background work (shard rollover, record trimming) once a second.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
+    let ticker_state = state.clone();
+    let ticker = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if let Err(e) = http::run_due_work(&ticker_state).await {
+                tracing::error!(error = %e, "background work failed");
+            }
+        }
+    });
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -43,7 +55,10 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => return,
+            () = &mut shutdown => {
+                ticker.abort();
+                return;
+            }
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();

@@ -2,6 +2,8 @@
 
 /// Target prefix of the DynamoDB API.
 const DYNAMODB_PREFIX: &str = "DynamoDB_20120810.";
+/// Target prefix of the DynamoDB Streams API.
+const STREAMS_PREFIX: &str = "DynamoDBStreams_20120810.";
 
 /// Every operation eddy answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,11 +44,28 @@ pub enum Operation {
     BatchGetItem,
     /// BatchWriteItem.
     BatchWriteItem,
+    /// Streams: ListStreams.
+    ListStreams,
+    /// Streams: DescribeStream.
+    DescribeStream,
+    /// Streams: GetShardIterator.
+    GetShardIterator,
+    /// Streams: GetRecords.
+    GetRecords,
 }
 
 impl Operation {
     /// Parses an `X-Amz-Target` header value; None for an unknown service or operation.
     pub fn from_target(target: &str) -> Option<Self> {
+        if let Some(op) = target.strip_prefix(STREAMS_PREFIX) {
+            return Some(match op {
+                "ListStreams" => Self::ListStreams,
+                "DescribeStream" => Self::DescribeStream,
+                "GetShardIterator" => Self::GetShardIterator,
+                "GetRecords" => Self::GetRecords,
+                _ => return None,
+            });
+        }
         let op = target.strip_prefix(DYNAMODB_PREFIX)?;
         Some(match op {
             "CreateTable" => Self::CreateTable,
@@ -86,6 +105,16 @@ mod tests {
                 Some(Operation::BatchWriteItem),
             ),
             ("DynamoDB_20120810.Nope", None),
+            (
+                "DynamoDBStreams_20120810.GetRecords",
+                Some(Operation::GetRecords),
+            ),
+            (
+                "DynamoDBStreams_20120810.ListStreams",
+                Some(Operation::ListStreams),
+            ),
+            ("DynamoDBStreams_20120810.PutItem", None),
+            ("DynamoDB_20120810.GetRecords", None),
             ("DynamoDB_20111205.PutItem", None),
             ("PutItem", None),
             ("", None),

@@ -119,6 +119,16 @@ pub fn table_description(d: &TableDescription) -> Value {
         "DeletionProtectionEnabled".into(),
         def.deletion_protection.into(),
     );
+    if let Some(view) = def.stream_view_type {
+        t.insert(
+            "StreamSpecification".into(),
+            json!({"StreamEnabled": true, "StreamViewType": view.as_str()}),
+        );
+    }
+    if let (Some(arn), Some(label)) = (&def.latest_stream_arn, &def.latest_stream_label) {
+        t.insert("LatestStreamArn".into(), arn.clone().into());
+        t.insert("LatestStreamLabel".into(), label.clone().into());
+    }
     let (mut globals, mut locals) = (Vec::new(), Vec::new());
     for (index, (count, size)) in def.indexes.iter().zip(&d.index_counts) {
         let mut i = Map::new();

@@ -1,11 +1,16 @@
 //! The eddy binary: `eddy serve` starts a DynamoDB-compatible server.
 
+mod duration;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand, ValueEnum};
-use eddy_engine::{Engine, EngineConfig};
+use duration::parse_duration;
+use eddy_engine::{Engine, EngineConfig, StreamsConfig};
 use eddy_server::AppState;
 use eddy_storage::{Durability, FjallStorage, MemoryStorage, Storage};
 
@@ -44,9 +49,21 @@ struct ServeArgs {
     /// Account id reported in ARNs.
     #[arg(long, default_value = "000000000000")]
     account_id: String,
-    /// Also answer the test-control endpoints under /_eddy/ (clock advance).
+    /// Also answer the test-control endpoints under /_eddy/ (clock advance, shard split).
     #[arg(long)]
     test_control: bool,
+    /// Partitions of each new table, and so open shards of its stream.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    table_partitions: u32,
+    /// How long a stream shard stays open before it rolls over to a child shard.
+    #[arg(long, default_value = "4h", value_parser = parse_duration)]
+    shard_lifetime: Duration,
+    /// How long stream records stay readable.
+    #[arg(long, default_value = "24h", value_parser = parse_duration)]
+    stream_retention: Duration,
+    /// How long a shard iterator stays valid after it is handed out.
+    #[arg(long, default_value = "15m", value_parser = parse_duration)]
+    iterator_lifetime: Duration,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -91,6 +108,12 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         EngineConfig {
             region: args.region,
             account_id: args.account_id,
+            streams: StreamsConfig {
+                table_partitions: args.table_partitions,
+                shard_lifetime_ms: millis(args.shard_lifetime),
+                retention_ms: millis(args.stream_retention),
+                iterator_lifetime_ms: millis(args.iterator_lifetime),
+            },
         },
     )?);
     let state = Arc::new(AppState::new(engine, args.test_control));
@@ -106,6 +129,10 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         Ok::<(), std::io::Error>(())
     })?;
     Ok(())
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 async fn shutdown_signal() {

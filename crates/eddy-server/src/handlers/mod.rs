@@ -3,6 +3,7 @@
 mod batch;
 mod items;
 mod query;
+mod streams;
 mod tables;
 
 use serde_json::{Map, Value};
@@ -36,6 +37,10 @@ pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Value, 
         Operation::Scan => query::scan(engine, &input),
         Operation::BatchGetItem => batch::batch_get_item(engine, &input),
         Operation::BatchWriteItem => batch::batch_write_item(engine, &input),
+        Operation::ListStreams => streams::list_streams(engine, &input),
+        Operation::DescribeStream => streams::describe_stream(engine, &input),
+        Operation::GetShardIterator => streams::get_shard_iterator(engine, &input),
+        Operation::GetRecords => streams::get_records(engine, &input),
     }
 }
 

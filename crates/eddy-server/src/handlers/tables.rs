@@ -2,9 +2,10 @@
 
 use eddy_engine::{
     AttributeDefinition, BillingMode, CreateTableInput, Engine, IndexInput, IndexUpdate,
-    KeySchemaElement, KeyType, Projection, ProjectionType, ScalarType, Tag, Throughput,
-    UpdateTableInput,
+    KeySchemaElement, KeyType, Projection, ProjectionType, ScalarType, StreamChange, Tag,
+    Throughput, UpdateTableInput,
 };
+use eddy_streams::StreamViewType;
 use serde_json::{Value, json};
 
 use super::Out;
@@ -125,6 +126,41 @@ fn throughput(input: &Input<'_>, c: &mut Constraints) -> Result<Option<Throughpu
     })
 }
 
+/// StreamSpecification, checked: `Some(Some(view))` enables a stream, `Some(None)` disables
+/// it, `None` when absent.
+fn stream_spec(
+    input: &Input<'_>,
+    c: &mut Constraints,
+) -> Result<Option<Option<StreamViewType>>, ApiError> {
+    let Some(spec) = input.object("StreamSpecification")? else {
+        return Ok(None);
+    };
+    let enabled = spec.bool("StreamEnabled")?;
+    let view = spec.string("StreamViewType")?;
+    c.required(enabled, "streamSpecification.streamEnabled");
+    c.one_of(
+        view,
+        "streamSpecification.streamViewType",
+        &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"],
+    );
+    let view = view.and_then(StreamViewType::parse);
+    Ok(match (enabled, view) {
+        (Some(true), Some(v)) => Some(Some(v)),
+        (Some(true), None) => {
+            return Err(ApiError::validation(
+                "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required",
+            ));
+        }
+        (Some(false), Some(_)) => {
+            return Err(ApiError::validation(
+                "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified",
+            ));
+        }
+        (Some(false), None) => Some(None),
+        (None, _) => None,
+    })
+}
+
 fn tags(input: &Input<'_>, c: &mut Constraints) -> Result<Vec<Tag>, ApiError> {
     let Some(list) = input.structures("Tags")? else {
         return Ok(Vec::new());
@@ -176,6 +212,7 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
     let throughput = throughput(input, &mut c)?;
     let billing = billing_mode(input, &mut c)?;
     let tags = tags(input, &mut c)?;
+    let stream = stream_spec(input, &mut c);
     let deletion_protection = input.bool("DeletionProtectionEnabled")?.unwrap_or(false);
     let table_class = input.string("TableClass")?;
     c.one_of(
@@ -195,6 +232,7 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
         ));
     };
     c.finish()?;
+    let stream = stream?.flatten();
     let global_indexes = indexes(input, "GlobalSecondaryIndexes", true)?;
     let local_indexes = indexes(input, "LocalSecondaryIndexes", false)?;
     let out = engine.create_table(CreateTableInput {
@@ -206,6 +244,7 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
         tags,
         deletion_protection,
         table_class: table_class.map(str::to_owned),
+        stream,
         global_indexes,
         local_indexes,
     })?;
@@ -316,6 +355,7 @@ pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
     let defs = attribute_definitions(input, &mut c)?;
     let new_throughput = throughput(input, &mut c)?;
     let billing = billing_mode(input, &mut c)?;
+    let stream = stream_spec(input, &mut c);
     let table_class = input.string("TableClass")?;
     c.one_of(
         table_class,
@@ -324,6 +364,7 @@ pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
     );
     c.table_name(name, "tableName", 3);
     c.finish()?;
+    let stream = stream?;
     let mut index_updates = Vec::new();
     for (n, u) in input
         .structures("GlobalSecondaryIndexUpdates")?
@@ -371,6 +412,10 @@ pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
         deletion_protection: input.bool("DeletionProtectionEnabled")?,
         table_class: table_class.map(str::to_owned),
         index_updates,
+        stream: stream.map(|s| match s {
+            Some(view) => StreamChange::Enable(view),
+            None => StreamChange::Disable,
+        }),
     })?;
     Ok(json!({ "TableDescription": table_description(&out) }))
 }
