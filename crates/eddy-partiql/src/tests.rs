@@ -1,0 +1,1 @@
+//! End-to-end tests: text → statement → bound statement → what the executor asks.
