@@ -33,7 +33,8 @@ pub(crate) fn update(
     actions: &[Action<AttributeValue>],
 ) -> Result<eddy_expr::Update, PartiqlError> {
     let mut l = Lowering::default();
-    let clauses: [(&str, fn(&Action<AttributeValue>) -> bool); 4] = [
+    type Wanted = fn(&Action<AttributeValue>) -> bool;
+    let clauses: [(&str, Wanted); 4] = [
         ("SET", |a| matches!(a, Action::Set(..))),
         ("REMOVE", |a| matches!(a, Action::Remove(_))),
         ("ADD", |a| matches!(a, Action::Add(..))),
