@@ -318,6 +318,12 @@ pub enum KeyError {
         "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
     )]
     BatchRead,
+    /// An INSERT item without a key attribute.
+    #[error("Key attribute should be present in the item: Key {0}")]
+    Missing(String),
+    /// A key value whose type is not the schema's.
+    #[error("Key attribute's data type should match its data type in table's schema: Key {0}")]
+    Type(String),
     /// EXISTS without the whole key, or without a condition beyond the key.
     #[error("EXISTS() must contain a single item read with additional condition")]
     ConditionCheck,

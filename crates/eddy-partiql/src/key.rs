@@ -6,7 +6,7 @@
 //! checks as its ConditionExpression (or the read applies as its filter).
 
 use eddy_expr::{Condition, KeyCondition, RangeCondition};
-use eddy_types::{AttributeValue, Item};
+use eddy_types::{AttrType, AttributeValue, Item};
 
 use crate::ast::{CmpOp, Cond, Delete, Function, Operand, Update, Where};
 use crate::error::{KeyError, PartiqlError};
@@ -207,6 +207,24 @@ impl Delete {
             None => Err(KeyError::Incomplete.into()),
         }
     }
+}
+
+/// Checks the key attributes of `item` (an INSERT's item, or the key of a [`SingleItem`])
+/// against the key schema: each attribute of `schema` present, with the schema's type.
+///
+/// # Errors
+/// [`KeyError::Missing`] or [`KeyError::Type`] for the first attribute that fails.
+pub fn check_key(item: &Item, schema: &[(&str, AttrType)]) -> Result<(), PartiqlError> {
+    for (name, ty) in schema {
+        match item.get(*name) {
+            None => return Err(KeyError::Missing((*name).to_owned()).into()),
+            Some(v) if v.attr_type() != *ty => {
+                return Err(KeyError::Type((*name).to_owned()).into());
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn key_names<'k>(hash: &'k str, range: Option<&'k str>) -> Vec<&'k str> {

@@ -62,7 +62,7 @@ use eddy_types::AttributeValue;
 pub use crate::{
     ast::{BoundStatement, Delete, Insert, OrderBy, ReturnValues, Select, Update, Where},
     error::{KeyError, PartiqlError, Position, SyntaxError, Unsupported},
-    key::SingleItem,
+    key::{SingleItem, check_key},
     select::{SingleRead, output_name},
 };
 
