@@ -22,7 +22,7 @@ pub(crate) fn bind(
         return Err(PartiqlError::ParameterCount);
     }
     let b = Binder { params };
-    Ok(match statement {
+    let bound = match statement {
         Unbound::Select(s) => BoundStatement::Select(b.select(s)?),
         Unbound::Exists(s) => BoundStatement::Exists(b.select(s)?),
         Unbound::Insert { table, fields } => BoundStatement::Insert(Insert {
@@ -44,7 +44,28 @@ pub(crate) fn bind(
             filter: b.filter(d.filter.as_ref())?,
             returning: d.returning,
         }),
-    })
+    };
+    validate(&bound)?;
+    Ok(bound)
+}
+
+/// Runs DynamoDB's expression validator over the WHERE clause (the whole of it, key
+/// conditions included) and then the update, as DynamoDB's translators do once values are
+/// known, so that every validation error surfaces when the statement is bound.
+fn validate(statement: &BoundStatement) -> Result<(), PartiqlError> {
+    let filter = match statement {
+        BoundStatement::Select(s) | BoundStatement::Exists(s) => s.filter.as_ref(),
+        BoundStatement::Update(u) => u.filter.as_ref(),
+        BoundStatement::Delete(d) => d.filter.as_ref(),
+        BoundStatement::Insert(_) => None,
+    };
+    if let Some(w) = filter {
+        w.condition()?;
+    }
+    if let BoundStatement::Update(u) = statement {
+        u.update_expression()?;
+    }
+    Ok(())
 }
 
 struct Binder<'p> {

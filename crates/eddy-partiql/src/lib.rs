@@ -127,9 +127,15 @@ impl Statement {
 
     /// Binds the request's `Parameters`, in the order of the `?` in the text.
     ///
+    /// Binding also runs DynamoDB's expression validator over the WHERE clause and the update
+    /// (whose checks depend on the values), so the conditions and updates of a bound statement
+    /// build without validation errors.
+    ///
     /// # Errors
     /// [`PartiqlError::ParameterCount`] unless there is exactly one value per `?`; a `set_add`
-    /// or `set_delete` parameter that is not a set.
+    /// or `set_delete` parameter that is not a set; [`PartiqlError::Expression`] for a WHERE
+    /// clause or update the validator refuses (`attribute_exists('a')`, `a < true`, `SET a =
+    /// 1, a.b = 2`, ...).
     pub fn bind(&self, params: &[AttributeValue]) -> Result<BoundStatement, PartiqlError> {
         bind::bind(&self.unbound, self.params, params)
     }

@@ -236,15 +236,14 @@ fn update_statements_lower_to_updates() {
     // The FROM-first form is an update too.
     let u = update("FROM t WHERE pk = 'k' SET a = 1", &[]);
     assert!(u.target("pk", None).is_ok());
-    // The expression validator's messages come through without a parameter prefix.
-    let u = update("UPDATE t SET a = 1, a.b = 2 WHERE pk = 'k'", &[]);
+    // The expression validator's messages come through, without a parameter prefix, when the
+    // statement is bound.
     assert_eq!(
-        u.update_expression().expect_err("overlap").to_string(),
+        error("UPDATE t SET a = 1, a.b = 2 WHERE pk = 'k'"),
         "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"
     );
-    let u = update("UPDATE t SET a = size(b) WHERE pk = 'k'", &[]);
     assert_eq!(
-        u.update_expression().expect_err("size").to_string(),
+        error("UPDATE t SET a = size(b) WHERE pk = 'k'"),
         "The function is not allowed in an update expression; function: size"
     );
 }
@@ -406,6 +405,15 @@ fn parameters_bind_in_order() {
         parse("SELECT * FROM t").expect("parses").bind(&[s("a")]),
         Err(PartiqlError::ParameterCount)
     );
+    // Validation that depends on a parameter's value happens when it is bound.
+    let st = parse("SELECT pk FROM t WHERE pk = 'x' AND val < ?").expect("parses");
+    assert_eq!(
+        st.bind(&[AttributeValue::Bool(true)])
+            .expect_err("unordered")
+            .to_string(),
+        "Incorrect operand type for operator or function; operator or function: <, operand type: BOOL"
+    );
+    assert!(st.bind(&[n("1")]).is_ok());
 }
 
 #[test]
