@@ -267,6 +267,9 @@ pub enum Unsupported {
     /// `RETURNING ALL NEW *, ALL OLD *`.
     #[error("Invalid syntax with multiple returning elements in RETURNING clause")]
     ReturningMultiple,
+    /// A SET or REMOVE of something other than a path (`SET 1 = 2`).
+    #[error("Unrecognized assignment target: {0}")]
+    AssignmentTarget(String),
     /// `set_add`/`set_delete` (named `ADD`/`DELETE`) without exactly two arguments.
     #[error("SET_{0} must have exactly two arguments")]
     SetFunctionArity(&'static str),

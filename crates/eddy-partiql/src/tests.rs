@@ -288,6 +288,14 @@ fn update_errors() {
             "This operation is not supported on an index",
         ),
         (
+            "UPDATE t SET 'a' = 1 WHERE pk = 'k'",
+            "Unrecognized assignment target: 'a' at 1:14:3",
+        ),
+        (
+            "UPDATE t REMOVE size(a) WHERE pk = 'k'",
+            "Unrecognized assignment target: size at 1:17:4",
+        ),
+        (
             "UPDATE t SET a[2147483648] = 1 WHERE pk = 'k'",
             "List index is not within the allowable range; index: [2147483648]",
         ),

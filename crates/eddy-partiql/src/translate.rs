@@ -219,7 +219,10 @@ impl Translator<'_> {
         let Some(e) = filter else {
             return Ok(None);
         };
-        if is_value(e) {
+        // DynamoDB refuses `size(a)` here itself, before its validator sees a misused function.
+        let size_call =
+            matches!(&e.kind, ExprKind::Call(name, _) if name.eq_ignore_ascii_case("size"));
+        if is_value(e) || size_call {
             return Err(PartiqlError::unsupported(Unsupported::WhereNotBoolean));
         }
         Ok(Some(Where {
@@ -267,6 +270,20 @@ impl Translator<'_> {
             )));
         }
         Ok(Path(elements))
+    }
+
+    /// The path a SET or REMOVE writes.
+    fn target(&self, e: &Expr) -> Result<Path, PartiqlError> {
+        match &e.kind {
+            ExprKind::Path(..) => self.path(e),
+            _ => {
+                let (name, at) = identify(e, self.text);
+                Err(PartiqlError::unsupported_at(
+                    Unsupported::AssignmentTarget(name),
+                    at,
+                ))
+            }
+        }
     }
 
     /// A condition: what a WHERE clause, or a member of AND/OR/NOT, must be.
@@ -440,8 +457,8 @@ impl Translator<'_> {
     /// One SET or REMOVE.
     fn action(&self, op: &DmlOp) -> Result<Action<Literal>, PartiqlError> {
         let (target, value) = match op {
-            DmlOp::Remove(target) => return Ok(Action::Remove(self.path(target)?)),
-            DmlOp::Set(target, value) => (self.path(target)?, value),
+            DmlOp::Remove(target) => return Ok(Action::Remove(self.target(target)?)),
+            DmlOp::Set(target, value) => (self.target(target)?, value),
         };
         if let ExprKind::Call(name, args) = &value.kind {
             let kind = if name.eq_ignore_ascii_case("set_add") {

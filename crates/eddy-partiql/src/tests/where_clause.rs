@@ -70,6 +70,10 @@ fn where_errors() {
             "WHERE clause must contain an expression that resolves to a boolean",
         ),
         ("a = 1 AND b", "The arguments to AND/OR must be Expressions"),
+        (
+            "size(a)",
+            "WHERE clause must contain an expression that resolves to a boolean",
+        ),
         ("NOT b", "The argument to NOT must be a Type or Expression"),
         ("a = MISSING", "MISSING must be compared using IS operator"),
         (
