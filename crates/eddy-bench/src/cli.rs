@@ -1,0 +1,147 @@
+//! Command-line flags.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+use crate::workloads::Workload;
+
+/// Load generator and benchmark report for eddy and other DynamoDB-compatible servers.
+///
+/// Prints figures and asserts nothing: a slow run is a result, not a failure.
+#[derive(Parser, Debug)]
+#[command(name = "eddy-bench", version, about)]
+pub struct Args {
+    /// Workloads to run, in order (comma-separated or repeated).
+    #[arg(long = "workload", value_enum, value_delimiter = ',', default_values = ["put", "get", "query"])]
+    pub workloads: Vec<Workload>,
+
+    /// Servers the harness starts itself (comma-separated or repeated). Without any
+    /// --target or --endpoint: eddy-memory,eddy-disk.
+    #[arg(long = "target", value_enum, value_delimiter = ',')]
+    pub targets: Vec<TargetKind>,
+
+    /// A server that is already running, e.g. http://127.0.0.1:8000 (repeatable).
+    #[arg(long = "endpoint")]
+    pub endpoints: Vec<String>,
+
+    /// Keep-alive connections, one task each.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+
+    /// Open loop: this many requests per second in total, spread over the connections;
+    /// latency counts from the intended send time. Without it, each connection sends back
+    /// to back (closed loop).
+    #[arg(long)]
+    pub rate: Option<f64>,
+
+    /// Measured time per run, e.g. 10s, 500ms, 1m.
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    pub duration: Duration,
+
+    /// Unmeasured load before each run's measurement.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub warmup: Duration,
+
+    /// Runs per workload and target; targets take turns, and the report shows medians.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+
+    /// Approximate size of each written or preloaded item (DynamoDB item size).
+    #[arg(long, default_value_t = 200)]
+    pub item_bytes: usize,
+
+    /// Preloaded items for get, update and scan (query preloads this many too, ten per
+    /// partition).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(10..100_000_000))]
+    pub keys: u64,
+
+    /// Create tables with a NEW_AND_OLD_IMAGES stream.
+    #[arg(long)]
+    pub streams: bool,
+
+    /// The eddy binary to start (default: `eddy` next to this binary, i.e. target/release/eddy).
+    #[arg(long)]
+    pub eddy_bin: Option<PathBuf>,
+
+    /// Measure start-up time (spawn to first 200 of GET /_eddy/health on an empty data dir)
+    /// instead of running workloads.
+    #[arg(long)]
+    pub startup: bool,
+
+    /// Start-ups per eddy target with --startup.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub startup_runs: u32,
+
+    /// Worker threads of the load generator (default: one per core).
+    #[arg(long)]
+    pub client_threads: Option<usize>,
+
+    /// Where to write the JSON report.
+    #[arg(long, default_value = "bench/results/latest.json")]
+    pub out: PathBuf,
+}
+
+/// A server the harness runs itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TargetKind {
+    /// `eddy serve --in-memory`.
+    EddyMemory,
+    /// `eddy serve --data-dir <temp>` (buffered durability).
+    EddyDisk,
+    /// `eddy serve --data-dir <temp> --durability fsync`.
+    EddyFsync,
+    /// An in-process server that answers every request with one fixed GetItem response:
+    /// the generator's own ceiling.
+    Bare,
+}
+
+impl TargetKind {
+    /// The name printed in reports, the same as the flag value.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::EddyMemory => "eddy-memory",
+            TargetKind::EddyDisk => "eddy-disk",
+            TargetKind::EddyFsync => "eddy-fsync",
+            TargetKind::Bare => "bare",
+        }
+    }
+}
+
+/// Parses `10s`, `500ms`, `2m` or a bare number of seconds (fractions allowed).
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (s, 1.0)
+    };
+    let value: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a duration: {s:?} (try 5s, 500ms or 1m)"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("not a duration: {s:?}"));
+    }
+    Ok(Duration::from_secs_f64(value * scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+}

@@ -1,0 +1,314 @@
+//! eddy-bench: a load generator for eddy and other DynamoDB-compatible servers.
+//!
+//! It starts the eddy targets itself (or uses endpoints already running), gives each
+//! workload its own preloaded table, runs the targets in turns, and prints medians: ops/s,
+//! latency percentiles, errors, and for servers it started, CPU per 1k ops and peak RSS. The
+//! same figures go to a JSON file. It checks nothing: slow is a figure, not a failure.
+//!
+//! It depends on nothing of eddy's but the binary, so it measures what a client sees.
+
+#![deny(unsafe_code)]
+
+mod bare_server;
+mod cli;
+mod client;
+mod process_stats;
+mod report;
+mod runner;
+mod tables;
+mod targets;
+mod workloads;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Result;
+use clap::Parser;
+
+use crate::cli::{Args, TargetKind};
+use crate::report::{Figures, Report, Setting, StartupReport, TargetReport, WorkloadReport};
+use crate::runner::LoadShape;
+use crate::tables::Setup;
+use crate::targets::{Running, Target};
+use crate::workloads::{Params, Workload};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = args.client_threads.unwrap_or(cores).max(1);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("eddy-bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(bench(args, threads, cores)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("eddy-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
+    let mut targets: Vec<Target> = args.targets.iter().map(|k| Target::Started(*k)).collect();
+    targets.extend(args.endpoints.iter().cloned().map(Target::Endpoint));
+    if targets.is_empty() {
+        targets = vec![
+            Target::Started(TargetKind::EddyMemory),
+            Target::Started(TargetKind::EddyDisk),
+        ];
+    }
+    let starts_eddy = targets
+        .iter()
+        .any(|t| matches!(t, Target::Started(k) if *k != TargetKind::Bare));
+    let eddy_bin = if starts_eddy || args.startup {
+        targets::eddy_bin(args.eddy_bin.as_deref())?
+    } else {
+        PathBuf::new()
+    };
+    let setting = Setting {
+        connections: args.connections.max(1),
+        rate: args.rate.filter(|r| *r > 0.0),
+        duration_s: args.duration.as_secs_f64(),
+        warmup_s: args.warmup.as_secs_f64(),
+        runs: args.runs,
+        item_bytes: args.item_bytes,
+        keys: args.keys,
+        streams: args.streams,
+        client_threads,
+        cores,
+    };
+    let mut report = Report {
+        unix_time: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        setting,
+        workloads: Vec::new(),
+        startup: Vec::new(),
+    };
+    eprintln!(
+        "eddy-bench: generator on {client_threads} thread(s), {cores} core(s) shared with the servers it starts"
+    );
+
+    if args.startup {
+        report.startup = startup(&eddy_bin, &targets, args.startup_runs).await;
+        report::print_startup(&report.startup);
+    } else {
+        let bench = WorkloadBench {
+            targets: &targets,
+            eddy_bin: &eddy_bin,
+            params: Params {
+                item_bytes: args.item_bytes,
+                keys: args.keys,
+            },
+            shape: LoadShape {
+                connections: report.setting.connections,
+                rate: report.setting.rate,
+                warmup: args.warmup,
+                duration: args.duration,
+            },
+            runs: args.runs,
+            streams: args.streams,
+            table_suffix: format!("{:08x}", rand::random::<u32>()),
+        };
+        for w in &args.workloads {
+            let wr = bench.run(*w).await;
+            report::print_workload(&wr, &report.setting);
+            report.workloads.push(wr);
+        }
+    }
+    report::write_json(&args.out, &report)?;
+    println!();
+    println!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// Start-up times of each eddy target (eddy-disk when none is named), in turns.
+async fn startup(eddy_bin: &std::path::Path, targets: &[Target], runs: u32) -> Vec<StartupReport> {
+    let mut kinds: Vec<TargetKind> = targets
+        .iter()
+        .filter_map(|t| match t {
+            Target::Started(k) if *k != TargetKind::Bare => Some(*k),
+            _ => None,
+        })
+        .collect();
+    if kinds.is_empty() {
+        kinds.push(TargetKind::EddyDisk);
+    }
+    let mut times = vec![Vec::new(); kinds.len()];
+    let mut notes = vec![None; kinds.len()];
+    for run in 1..=runs {
+        for (i, kind) in kinds.iter().enumerate() {
+            if notes[i].is_some() {
+                continue;
+            }
+            eprintln!("start-up {run}/{runs}: {}", kind.name());
+            match targets::measure_startup(eddy_bin, *kind).await {
+                Ok(t) => times[i].push(t),
+                Err(e) => notes[i] = Some(format!("failed: {e:#}")),
+            }
+        }
+    }
+    kinds
+        .iter()
+        .zip(times)
+        .zip(notes)
+        .map(|((kind, runs), note)| StartupReport {
+            target: kind.name().to_string(),
+            runs_ms: runs.iter().map(|d| d.as_secs_f64() * 1000.0).collect(),
+            median_ms: report::median_ms(&runs),
+            note,
+        })
+        .collect()
+}
+
+/// What every workload is run with.
+struct WorkloadBench<'a> {
+    targets: &'a [Target],
+    eddy_bin: &'a std::path::Path,
+    params: Params,
+    shape: LoadShape,
+    runs: u32,
+    streams: bool,
+    /// Makes table names unique per invocation, so a peer's leftovers never collide.
+    table_suffix: String,
+}
+
+/// A target during one workload.
+struct Slot {
+    running: Option<Running>,
+    /// Whether it is ready to measure (started, table created and preloaded).
+    ready: bool,
+    /// Whether the table exists on it (to delete from peers afterwards).
+    has_table: bool,
+    report: TargetReport,
+}
+
+impl WorkloadBench<'_> {
+    /// Starts fresh targets (so each workload's memory figures are its own), prepares their
+    /// tables, runs them in turns, and stops them. Failures become notes in the report.
+    async fn run(&self, w: Workload) -> WorkloadReport {
+        let table = format!(
+            "eddy_bench_{}_{}",
+            w.name().replace('-', "_"),
+            self.table_suffix
+        );
+        let mut slots = Vec::with_capacity(self.targets.len());
+        for target in self.targets {
+            eprintln!("{}: preparing {}", w.name(), target.name());
+            slots.push(self.prepare(target, w, &table).await);
+        }
+
+        let template = Arc::new(w.template(&table, self.params));
+        for run in 1..=self.runs {
+            for slot in slots.iter_mut().filter(|s| s.ready) {
+                let Some(running) = &slot.running else {
+                    continue;
+                };
+                eprintln!(
+                    "{}: run {run}/{}: {}",
+                    w.name(),
+                    self.runs,
+                    slot.report.target
+                );
+                match runner::run(
+                    &running.endpoint,
+                    template.clone(),
+                    self.shape,
+                    running.pid(),
+                )
+                .await
+                {
+                    Ok(result) => {
+                        slot.report.runs.push(Figures::of(&result));
+                        if slot.report.first_error.is_none() {
+                            slot.report.first_error = result.first_error;
+                        }
+                    }
+                    Err(e) => {
+                        slot.report.note = Some(format!("run failed: {e:#}"));
+                        slot.ready = false;
+                    }
+                }
+            }
+        }
+
+        let mut targets = Vec::with_capacity(slots.len());
+        for mut slot in slots {
+            if let Some(running) = slot.running.take() {
+                if running.is_peer()
+                    && slot.has_table
+                    && let Err(e) = tables::delete(&running.endpoint, &table).await
+                {
+                    eprintln!("{}: could not delete {table}: {e:#}", slot.report.target);
+                }
+                if let Err(e) = running.stop().await {
+                    eprintln!("{}: could not stop: {e:#}", slot.report.target);
+                }
+            }
+            slot.report.median = Figures::median(&slot.report.runs);
+            targets.push(slot.report);
+        }
+        WorkloadReport {
+            workload: w.name().to_string(),
+            description: w.describe(self.params),
+            targets,
+        }
+    }
+
+    async fn prepare(&self, target: &Target, w: Workload, table: &str) -> Slot {
+        let mut slot = Slot {
+            running: None,
+            ready: false,
+            has_table: false,
+            report: TargetReport {
+                target: target.name(),
+                runs: Vec::new(),
+                median: None,
+                note: None,
+                first_error: None,
+            },
+        };
+        let running = match Running::start(target, self.eddy_bin, self.params).await {
+            Ok(r) => slot.running.insert(r),
+            Err(e) => {
+                slot.report.note = Some(format!("did not start: {e:#}"));
+                return slot;
+            }
+        };
+        if !running.has_tables() {
+            slot.report.note = Some("answers one fixed GetItem response to everything".into());
+            slot.ready = true;
+            return slot;
+        }
+        match tables::create(&running.endpoint, w, table, self.streams).await {
+            Ok(Setup::Ready { note }) => {
+                slot.has_table = true;
+                slot.report.note = note;
+            }
+            Ok(Setup::Skipped(why)) => {
+                eprintln!("{}: {}: {why}", w.name(), slot.report.target);
+                slot.report.note = Some(why);
+                return slot;
+            }
+            Err(e) => {
+                slot.report.note = Some(format!("setup failed: {e:#}"));
+                return slot;
+            }
+        }
+        match tables::preload(&running.endpoint, w, table, self.params).await {
+            Ok(()) => slot.ready = true,
+            Err(e) => slot.report.note = Some(format!("preload failed: {e:#}")),
+        }
+        slot
+    }
+}
