@@ -5,11 +5,9 @@
 //! storage batch.
 
 use eddy_expr::{Condition, Path, Update, project};
-use eddy_storage::WriteBatch;
-use eddy_types::{Item, decode_item, encode_item, item_size};
+use eddy_types::{Item, decode_item, item_size};
 
 use crate::capacity::Consumed;
-use crate::catalog::Table;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::keys;
@@ -282,46 +280,6 @@ impl Engine {
             )),
             None => Ok(None),
         }
-    }
-
-    /// Commits one item change (`new` None = delete) as one atomic batch and accounts it.
-    /// The caller holds the table's write lock. A change that changes nothing writes nothing.
-    pub(crate) fn commit_change(
-        &self,
-        table: &Table,
-        skey: Vec<u8>,
-        old: Option<&Item>,
-        new: Option<&Item>,
-    ) -> Result<()> {
-        if old == new {
-            return Ok(());
-        }
-        let def = table.def();
-        let mut batch = WriteBatch::new();
-        let index_changes = if def.indexes.is_empty() {
-            Vec::new()
-        } else {
-            crate::indexes::maintain(&mut batch, def.id, &def.key_schema, &def.indexes, old, new)
-        };
-        if let Some(stream) = table.stream() {
-            stream.append(&mut batch, old, new, self.clock().now_ms(), false);
-        }
-        match new {
-            Some(item) => {
-                let mut bytes = Vec::with_capacity(256);
-                encode_item(item, &mut bytes);
-                batch.put(skey, bytes);
-            }
-            None => batch.delete(skey),
-        }
-        self.storage().commit(batch)?;
-        table.account(old.map(item_size), new.map(item_size));
-        for (index, change) in def.indexes.iter().zip(index_changes) {
-            if let Some((old, new)) = change {
-                table.account_index(index.id, old, new);
-            }
-        }
-        Ok(())
     }
 }
 

@@ -28,6 +28,7 @@ mod schema;
 mod stream_api;
 mod streams;
 mod tables;
+mod write_path;
 
 pub use batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
 pub use capacity::Consumed;

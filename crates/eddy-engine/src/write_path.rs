@@ -1,0 +1,97 @@
+//! The one place an item change becomes storage mutations: the item itself, its index entries
+//! and its stream record, staged into a batch that commits atomically. Single-item writes
+//! commit one change per batch; a transaction stages all of its changes into one batch.
+
+use eddy_storage::WriteBatch;
+use eddy_types::{Item, encode_item, item_size};
+
+use crate::catalog::Table;
+use crate::engine::Engine;
+use crate::error::Result;
+
+/// Why an item changes: stream records of TTL deletions carry a service identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// A client's request.
+    Request,
+    /// Time to live expired.
+    Ttl,
+}
+
+/// What a staged change does to the table's counters once committed.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    old_size: Option<usize>,
+    new_size: Option<usize>,
+    /// (index id, old entry size, new entry size) of each index entry that changed.
+    index: Vec<(u32, Option<usize>, Option<usize>)>,
+}
+
+impl Engine {
+    /// Adds the mutations of one item change (`new` None = delete) to `batch`; None when the
+    /// change changes nothing. The caller holds the table's write lock until the batch commits.
+    pub(crate) fn stage_change(
+        &self,
+        table: &Table,
+        batch: &mut WriteBatch,
+        skey: Vec<u8>,
+        old: Option<&Item>,
+        new: Option<&Item>,
+        cause: Cause,
+    ) -> Option<Staged> {
+        if old == new {
+            return None;
+        }
+        let def = table.def();
+        let index = if def.indexes.is_empty() {
+            Vec::new()
+        } else {
+            crate::indexes::maintain(batch, def.id, &def.key_schema, &def.indexes, old, new)
+                .into_iter()
+                .zip(&def.indexes)
+                .filter_map(|(change, index)| change.map(|(o, n)| (index.id, o, n)))
+                .collect()
+        };
+        if let Some(stream) = table.stream() {
+            stream.append(batch, old, new, self.clock().now_ms(), cause == Cause::Ttl);
+        }
+        match new {
+            Some(item) => {
+                let mut bytes = Vec::with_capacity(256);
+                encode_item(item, &mut bytes);
+                batch.put(skey, bytes);
+            }
+            None => batch.delete(skey),
+        }
+        Some(Staged {
+            old_size: old.map(item_size),
+            new_size: new.map(item_size),
+            index,
+        })
+    }
+
+    /// Commits one item change as one atomic batch and accounts it. The caller holds the
+    /// table's write lock. A change that changes nothing writes nothing.
+    pub(crate) fn commit_change(
+        &self,
+        table: &Table,
+        skey: Vec<u8>,
+        old: Option<&Item>,
+        new: Option<&Item>,
+    ) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        if let Some(staged) = self.stage_change(table, &mut batch, skey, old, new, Cause::Request) {
+            self.storage().commit(batch)?;
+            account(table, &staged);
+        }
+        Ok(())
+    }
+}
+
+/// Applies a committed change to the table's counters.
+pub(crate) fn account(table: &Table, staged: &Staged) {
+    table.account(staged.old_size, staged.new_size);
+    for (id, old, new) in &staged.index {
+        table.account_index(*id, *old, *new);
+    }
+}
