@@ -35,6 +35,7 @@ pub struct Engine {
     storage: Arc<dyn Storage>,
     catalog: Catalog,
     streams: StreamRegistry,
+    tokens: crate::transactions::Tokens,
     clock: Clock,
     config: EngineConfig,
 }
@@ -60,6 +61,7 @@ impl Engine {
             storage,
             catalog,
             streams,
+            tokens: Default::default(),
             clock: Clock::new(),
             config,
         })
@@ -81,6 +83,10 @@ impl Engine {
 
     pub(crate) fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    pub(crate) fn tokens(&self) -> &crate::transactions::Tokens {
+        &self.tokens
     }
 
     pub(crate) fn streams(&self) -> &StreamRegistry {

@@ -33,6 +33,15 @@ pub enum EngineError {
     /// An expression failed to parse or evaluate; its text is already DynamoDB's message.
     #[error(transparent)]
     Expr(#[from] ExprError),
+    /// A transaction was cancelled; one reason per action, in order.
+    #[error("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", reasons.iter().map(|r| r.code).collect::<Vec<_>>().join(", "))]
+    TransactionCanceled {
+        /// The reasons.
+        reasons: Vec<crate::transactions::CancellationReason>,
+    },
+    /// A ClientRequestToken reused for another request (IdempotentParameterMismatchException).
+    #[error("{0}")]
+    IdempotentParameterMismatch(String),
     /// A streams error; its text is already the client's message.
     #[error(transparent)]
     Streams(eddy_streams::StreamsError),

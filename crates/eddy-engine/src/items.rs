@@ -303,7 +303,7 @@ fn check_condition(
 }
 
 /// UpdateItem may not touch key attributes.
-fn check_key_untouched(schema: &KeySchema, update: &Update) -> Result<()> {
+pub(crate) fn check_key_untouched(schema: &KeySchema, update: &Update) -> Result<()> {
     for path in update.target_paths() {
         let top = path.top();
         if schema.is_key(top) {

@@ -28,6 +28,7 @@ mod schema;
 mod stream_api;
 mod streams;
 mod tables;
+mod transactions;
 mod write_path;
 
 pub use batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
@@ -50,4 +51,7 @@ pub use stream_api::{
 pub use streams::StreamsConfig;
 pub use tables::{
     CreateTableInput, IndexUpdate, StreamChange, TableDescription, TableStatus, UpdateTableInput,
+};
+pub use transactions::{
+    CancellationReason, TransactGetItem, TransactWriteAction, TransactWriteInput, TransactWriteItem,
 };

@@ -1,7 +1,7 @@
 //! The one place errors become DynamoDB errors: every crate's error maps to an [`ApiError`],
 //! which knows its `__type`, HTTP status and message.
 
-use eddy_engine::EngineError;
+use eddy_engine::{CancellationReason, EngineError};
 use eddy_expr::ExprError;
 use eddy_streams::StreamsError;
 use eddy_types::{Item, ValueError};
@@ -35,6 +35,10 @@ pub enum ErrorKind {
     LimitExceeded,
     /// ExpiredIteratorException.
     ExpiredIterator,
+    /// TransactionCanceledException.
+    TransactionCanceled,
+    /// IdempotentParameterMismatchException.
+    IdempotentParameterMismatch,
     /// TrimmedDataAccessException.
     TrimmedDataAccess,
     /// The body is over the size limit (HTTP 413).
@@ -58,6 +62,8 @@ impl ErrorKind {
             Self::ConditionalCheckFailed => "ConditionalCheckFailedException",
             Self::LimitExceeded => "LimitExceededException",
             Self::ExpiredIterator => "ExpiredIteratorException",
+            Self::TransactionCanceled => "TransactionCanceledException",
+            Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
             Self::TrimmedDataAccess => "TrimmedDataAccessException",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
             Self::InternalServerError => "InternalServerError",
@@ -97,6 +103,8 @@ pub struct ApiError {
     pub message: Option<String>,
     /// The item, for ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure.
     pub item: Option<Item>,
+    /// CancellationReasons of a TransactionCanceledException.
+    pub reasons: Option<Vec<CancellationReason>>,
 }
 
 impl ApiError {
@@ -106,6 +114,7 @@ impl ApiError {
             kind,
             message: Some(message.into()),
             item: None,
+            reasons: None,
         }
     }
 
@@ -143,6 +152,23 @@ impl ApiError {
         if let Some(item) = &self.item {
             body.insert("Item".into(), eddy_types::item_to_json(item));
         }
+        if let Some(reasons) = &self.reasons {
+            let list: Vec<serde_json::Value> = reasons
+                .iter()
+                .map(|r| {
+                    let mut o = serde_json::Map::new();
+                    o.insert("Code".into(), r.code.into());
+                    if let Some(m) = &r.message {
+                        o.insert("Message".into(), m.clone().into());
+                    }
+                    if let Some(item) = &r.item {
+                        o.insert("Item".into(), eddy_types::item_to_json(item));
+                    }
+                    serde_json::Value::Object(o)
+                })
+                .collect();
+            body.insert("CancellationReasons".into(), list.into());
+        }
         serde_json::Value::Object(body)
     }
 }
@@ -156,6 +182,8 @@ impl From<EngineError> for ApiError {
             EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
             EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
             EngineError::AccessDenied(_) => ErrorKind::AccessDenied,
+            EngineError::TransactionCanceled { .. } => ErrorKind::TransactionCanceled,
+            EngineError::IdempotentParameterMismatch(_) => ErrorKind::IdempotentParameterMismatch,
             EngineError::Streams(s) => match s {
                 StreamsError::ExpiredIterator => ErrorKind::ExpiredIterator,
                 StreamsError::TrimmedDataAccess => ErrorKind::TrimmedDataAccess,
@@ -172,10 +200,15 @@ impl From<EngineError> for ApiError {
             EngineError::ConditionalCheckFailed { item } => item.clone(),
             _ => None,
         };
+        let reasons = match &e {
+            EngineError::TransactionCanceled { reasons } => Some(reasons.clone()),
+            _ => None,
+        };
         Self {
             kind,
             message: Some(e.to_string()),
             item,
+            reasons,
         }
     }
 }

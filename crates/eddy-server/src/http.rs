@@ -89,11 +89,13 @@ async fn api_inner(state: &AppState, req: Request<Incoming>) -> Result<Vec<u8>, 
         kind: ErrorKind::UnknownOperation,
         message: None,
         item: None,
+        reasons: None,
     })?;
     let json: serde_json::Value = serde_json::from_slice(&body).map_err(|_| ApiError {
         kind: ErrorKind::Serialization,
         message: None,
         item: None,
+        reasons: None,
     })?;
     let out = handlers::dispatch(state, op, &json)?;
     serde_json::to_vec(&out)

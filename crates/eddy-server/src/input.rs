@@ -92,6 +92,7 @@ impl<'a> Input<'a> {
                 kind: crate::error::ErrorKind::Serialization,
                 message: None,
                 item: None,
+                reasons: None,
             }),
         }
     }

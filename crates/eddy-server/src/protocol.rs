@@ -44,6 +44,10 @@ pub enum Operation {
     BatchGetItem,
     /// BatchWriteItem.
     BatchWriteItem,
+    /// TransactWriteItems.
+    TransactWriteItems,
+    /// TransactGetItems.
+    TransactGetItems,
     /// Streams: ListStreams.
     ListStreams,
     /// Streams: DescribeStream.
@@ -86,6 +90,8 @@ impl Operation {
             "Scan" => Self::Scan,
             "BatchGetItem" => Self::BatchGetItem,
             "BatchWriteItem" => Self::BatchWriteItem,
+            "TransactWriteItems" => Self::TransactWriteItems,
+            "TransactGetItems" => Self::TransactGetItems,
             _ => return None,
         })
     }

@@ -5,6 +5,7 @@ mod items;
 mod query;
 mod streams;
 mod tables;
+mod transactions;
 
 use serde_json::{Map, Value};
 
@@ -37,6 +38,8 @@ pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Value, 
         Operation::Scan => query::scan(engine, &input),
         Operation::BatchGetItem => batch::batch_get_item(engine, &input),
         Operation::BatchWriteItem => batch::batch_write_item(engine, &input),
+        Operation::TransactWriteItems => transactions::transact_write_items(engine, &input, body),
+        Operation::TransactGetItems => transactions::transact_get_items(engine, &input),
         Operation::ListStreams => streams::list_streams(engine, &input),
         Operation::DescribeStream => streams::describe_stream(engine, &input),
         Operation::GetShardIterator => streams::get_shard_iterator(engine, &input),

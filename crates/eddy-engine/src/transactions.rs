@@ -1,0 +1,398 @@
+//! TransactWriteItems and TransactGetItems: all-or-nothing, isolated from single-item writes.
+//!
+//! A write transaction takes the write locks of every table it touches (in name order, so two
+//! transactions can't deadlock), reads every item, checks every condition, and then stages all
+//! changes into one storage batch: items, index entries and stream records commit together or
+//! not at all. A read transaction reads every item from one snapshot.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use eddy_expr::{Condition, Path, Update, project};
+use eddy_storage::WriteBatch;
+use eddy_types::{Item, decode_item, item_size};
+use parking_lot::Mutex;
+
+use crate::capacity::Consumed;
+use crate::catalog::Table;
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::items::MAX_ITEM_BYTES;
+use crate::keys;
+use crate::write_path::{Cause, account};
+
+/// How long a ClientRequestToken is remembered.
+const TOKEN_LIFETIME_MS: u64 = 10 * 60 * 1000;
+
+/// One action of TransactWriteItems.
+#[derive(Clone, Debug)]
+pub enum TransactWriteAction {
+    /// Put.
+    Put {
+        /// Table name.
+        table_name: String,
+        /// The item.
+        item: Item,
+    },
+    /// Update.
+    Update {
+        /// Table name.
+        table_name: String,
+        /// The key.
+        key: Item,
+        /// UpdateExpression.
+        update: Update,
+    },
+    /// Delete.
+    Delete {
+        /// Table name.
+        table_name: String,
+        /// The key.
+        key: Item,
+    },
+    /// ConditionCheck.
+    ConditionCheck {
+        /// Table name.
+        table_name: String,
+        /// The key.
+        key: Item,
+    },
+}
+
+impl TransactWriteAction {
+    fn table_name(&self) -> &str {
+        match self {
+            Self::Put { table_name, .. }
+            | Self::Update { table_name, .. }
+            | Self::Delete { table_name, .. }
+            | Self::ConditionCheck { table_name, .. } => table_name,
+        }
+    }
+}
+
+/// An action with its condition.
+#[derive(Clone, Debug)]
+pub struct TransactWriteItem {
+    /// What to do.
+    pub action: TransactWriteAction,
+    /// ConditionExpression (required for ConditionCheck).
+    pub condition: Option<Condition>,
+    /// ReturnValuesOnConditionCheckFailure = ALL_OLD.
+    pub return_old_on_failure: bool,
+}
+
+/// TransactWriteItems.
+#[derive(Clone, Debug, Default)]
+pub struct TransactWriteInput {
+    /// The actions, in order.
+    pub items: Vec<TransactWriteItem>,
+    /// ClientRequestToken.
+    pub client_request_token: Option<String>,
+    /// A digest of the whole request, to tell a retry from another request with the token.
+    pub request_digest: u64,
+}
+
+/// Why one action of a cancelled transaction failed (or `None`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CancellationReason {
+    /// None, ConditionalCheckFailed, ValidationError, TransactionConflict.
+    pub code: &'static str,
+    /// The reason's message.
+    pub message: Option<String>,
+    /// The item, for ConditionalCheckFailed with ReturnValuesOnConditionCheckFailure.
+    pub item: Option<Item>,
+}
+
+impl CancellationReason {
+    fn none() -> Self {
+        Self {
+            code: "None",
+            message: None,
+            item: None,
+        }
+    }
+
+    fn validation(message: String) -> Self {
+        Self {
+            code: "ValidationError",
+            message: Some(message),
+            item: None,
+        }
+    }
+}
+
+/// One Get of TransactGetItems.
+#[derive(Clone, Debug)]
+pub struct TransactGetItem {
+    /// Table name.
+    pub table_name: String,
+    /// The key.
+    pub key: Item,
+    /// ProjectionExpression.
+    pub projection: Option<Vec<Path>>,
+}
+
+/// Remembered ClientRequestTokens: digest of the request and when it ran.
+#[derive(Debug, Default)]
+pub(crate) struct Tokens(Mutex<HashMap<String, (u64, u64, Vec<(String, Consumed)>)>>);
+
+/// What a transaction touches of one action once its key is known.
+struct Target {
+    table: Arc<Table>,
+    skey: Vec<u8>,
+}
+
+impl Engine {
+    /// TransactWriteItems. Returns the capacity consumed per table.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException for a missing table; ValidationException for a request-level
+    /// problem (the same item twice, a Put over 400 KB); TransactionCanceledException with a
+    /// reason per action; IdempotentParameterMismatchException.
+    pub fn transact_write_items(
+        &self,
+        input: TransactWriteInput,
+    ) -> Result<Vec<(String, Consumed)>> {
+        let now = self.clock().now_ms();
+        if let Some(token) = &input.client_request_token {
+            let mut tokens = self.tokens().0.lock();
+            tokens.retain(|_, (_, at, _)| at.saturating_add(TOKEN_LIFETIME_MS) > now);
+            if let Some((digest, _, consumed)) = tokens.get(token) {
+                if *digest == input.request_digest {
+                    return Ok(consumed.clone());
+                }
+                return Err(EngineError::IdempotentParameterMismatch(
+                    "The request uses the same client token as a previous, but non-identical request.".into(),
+                ));
+            }
+        }
+        let mut tables: HashMap<String, Arc<Table>> = HashMap::new();
+        for item in &input.items {
+            let name = item.action.table_name();
+            if !tables.contains_key(name) {
+                tables.insert(name.to_owned(), self.table(name)?);
+            }
+        }
+        // Keys first: a malformed key is that action's ValidationError; the same item twice
+        // is a request-level error.
+        let mut reasons = vec![CancellationReason::none(); input.items.len()];
+        let mut targets: Vec<Option<Target>> = Vec::with_capacity(input.items.len());
+        let mut seen = HashSet::new();
+        for (i, item) in input.items.iter().enumerate() {
+            let table = tables[item.action.table_name()].clone();
+            let def = table.def();
+            let key = match &item.action {
+                TransactWriteAction::Put { item: it, .. } => {
+                    if item_size(it) > MAX_ITEM_BYTES {
+                        return Err(EngineError::validation(
+                            "Item size has exceeded the maximum allowed size",
+                        ));
+                    }
+                    def.key_schema.key_of_item(it).and_then(|k| {
+                        def.indexes
+                            .iter()
+                            .try_for_each(|x| x.check_item(it))
+                            .map(|()| k)
+                    })
+                }
+                TransactWriteAction::Update { key, update, .. } => def
+                    .key_schema
+                    .check_key(key)
+                    .and_then(|()| crate::items::check_key_untouched(&def.key_schema, update))
+                    .map(|()| key.clone()),
+                TransactWriteAction::Delete { key, .. }
+                | TransactWriteAction::ConditionCheck { key, .. } => {
+                    def.key_schema.check_key(key).map(|()| key.clone())
+                }
+            };
+            match key.and_then(|k| keys::item_key(def.id, &def.key_schema, &k)) {
+                Ok(skey) => {
+                    if !seen.insert((def.id, skey.clone())) {
+                        return Err(EngineError::validation(
+                            "Transaction request cannot include multiple operations on one item",
+                        ));
+                    }
+                    targets.push(Some(Target { table, skey }));
+                }
+                Err(e) => {
+                    reasons[i] = CancellationReason::validation(e.to_string());
+                    targets.push(None);
+                }
+            }
+        }
+        let mut names: Vec<&String> = tables.keys().collect();
+        names.sort();
+        let _guards: Vec<_> = names.iter().map(|n| tables[*n].write_lock.lock()).collect();
+        let mut changes = Vec::with_capacity(input.items.len());
+        for (i, (item, target)) in input.items.iter().zip(&targets).enumerate() {
+            let Some(target) = target else {
+                changes.push(None);
+                continue;
+            };
+            let old = self.read_item(&target.skey)?;
+            let empty = Item::new();
+            if let Some(cond) = &item.condition
+                && !cond.evaluate(old.as_ref().unwrap_or(&empty))
+            {
+                reasons[i] = CancellationReason {
+                    code: "ConditionalCheckFailed",
+                    message: Some("The conditional request failed".into()),
+                    item: if item.return_old_on_failure {
+                        old.clone()
+                    } else {
+                        None
+                    },
+                };
+                changes.push(None);
+                continue;
+            }
+            let new =
+                match &item.action {
+                    TransactWriteAction::Put { item, .. } => Some(item.clone()),
+                    TransactWriteAction::Delete { .. } => None,
+                    TransactWriteAction::ConditionCheck { .. } => {
+                        changes.push(None);
+                        continue;
+                    }
+                    TransactWriteAction::Update { key, update, .. } => {
+                        let mut new = old.clone().unwrap_or_else(|| key.clone());
+                        let def = target.table.def();
+                        let applied = update.apply(&mut new).map_err(EngineError::from).and_then(
+                            |()| {
+                                if item_size(&new) > MAX_ITEM_BYTES {
+                                    return Err(EngineError::validation(
+                                        "Item size to update has exceeded the maximum allowed size",
+                                    ));
+                                }
+                                def.indexes.iter().try_for_each(|x| x.check_item(&new))
+                            },
+                        );
+                        if let Err(e) = applied {
+                            reasons[i] = CancellationReason::validation(e.to_string());
+                            changes.push(None);
+                            continue;
+                        }
+                        // An update that only removes from a missing item creates nothing.
+                        if old.is_none() && new == *key {
+                            None
+                        } else {
+                            Some(new)
+                        }
+                    }
+                };
+            changes.push(Some((old, new)));
+        }
+        if reasons.iter().any(|r| r.code != "None") {
+            return Err(EngineError::TransactionCanceled { reasons });
+        }
+        let mut batch = WriteBatch::new();
+        let mut staged = Vec::new();
+        let mut consumed: Vec<(String, Consumed)> = Vec::new();
+        for ((item, target), change) in input.items.iter().zip(&targets).zip(changes) {
+            let Some(target) = target else { continue };
+            let (old_size, new_size) = match &change {
+                Some((old, new)) => (
+                    old.as_ref().map_or(0, item_size),
+                    new.as_ref().map_or(0, item_size),
+                ),
+                None => (0, 0),
+            };
+            // Transactional writes cost twice a standard write.
+            let mut units = Consumed::write(old_size.max(new_size));
+            units.write *= 2.0;
+            let name = item.action.table_name();
+            match consumed.iter_mut().find(|(t, _)| t == name) {
+                Some((_, c)) => *c += units,
+                None => consumed.push((name.to_owned(), units)),
+            }
+            if let Some((old, new)) = change
+                && let Some(s) = self.stage_change(
+                    &target.table,
+                    &mut batch,
+                    target.skey.clone(),
+                    old.as_ref(),
+                    new.as_ref(),
+                    Cause::Request,
+                )
+            {
+                staged.push((target.table.clone(), s));
+            }
+        }
+        if !batch.is_empty() {
+            self.storage().commit(batch)?;
+        }
+        for (table, s) in &staged {
+            account(table, s);
+        }
+        if let Some(token) = input.client_request_token {
+            self.tokens()
+                .0
+                .lock()
+                .insert(token, (input.request_digest, now, consumed.clone()));
+        }
+        Ok(consumed)
+    }
+
+    /// TransactGetItems: every item read from one snapshot. Returns the items in request
+    /// order (None for a missing item) and the capacity per table.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException; ValidationException for the same item twice;
+    /// TransactionCanceledException for a malformed key.
+    #[allow(clippy::type_complexity)]
+    pub fn transact_get_items(
+        &self,
+        gets: Vec<TransactGetItem>,
+    ) -> Result<(Vec<Option<Item>>, Vec<(String, Consumed)>)> {
+        let mut skeys = Vec::with_capacity(gets.len());
+        let mut reasons = vec![CancellationReason::none(); gets.len()];
+        let mut seen = HashSet::new();
+        for (i, get) in gets.iter().enumerate() {
+            let def = self.table(&get.table_name)?.def();
+            match def
+                .key_schema
+                .check_key(&get.key)
+                .and_then(|()| keys::item_key(def.id, &def.key_schema, &get.key))
+            {
+                Ok(k) => {
+                    if !seen.insert(k.clone()) {
+                        return Err(EngineError::validation(
+                            "Transaction request cannot include multiple operations on one item",
+                        ));
+                    }
+                    skeys.push(k);
+                }
+                Err(e) => {
+                    reasons[i] = CancellationReason::validation(e.to_string());
+                    skeys.push(Vec::new());
+                }
+            }
+        }
+        if reasons.iter().any(|r| r.code != "None") {
+            return Err(EngineError::TransactionCanceled { reasons });
+        }
+        let snap = self.storage().snapshot();
+        let mut items = Vec::with_capacity(gets.len());
+        let mut consumed: Vec<(String, Consumed)> = Vec::new();
+        for (get, skey) in gets.iter().zip(&skeys) {
+            let item = match snap.get(skey)? {
+                Some(bytes) => {
+                    Some(decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?)
+                }
+                None => None,
+            };
+            // Transactional reads cost twice a strongly consistent read.
+            let mut units = Consumed::read(item.as_ref().map_or(0, item_size), true);
+            units.read *= 2.0;
+            match consumed.iter_mut().find(|(t, _)| *t == get.table_name) {
+                Some((_, c)) => *c += units,
+                None => consumed.push((get.table_name.clone(), units)),
+            }
+            items.push(item.map(|i| match &get.projection {
+                Some(paths) => project(&i, paths),
+                None => i,
+            }));
+        }
+        Ok((items, consumed))
+    }
+}
