@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod streams;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -52,8 +54,14 @@ fn storage() -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
 impl TestServer {
     /// Starts a server with test control on.
     pub fn start() -> Self {
+        Self::start_with(EngineConfig::default())
+    }
+
+    /// Starts a server with test control on and these settings (stream partitions and
+    /// durations, region, account).
+    pub fn start_with(config: EngineConfig) -> Self {
         let (storage, dir) = storage();
-        let engine = Arc::new(Engine::open(storage, EngineConfig::default()).expect("engine"));
+        let engine = Arc::new(Engine::open(storage, config).expect("engine"));
         let state = Arc::new(AppState::new(engine, true));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -89,17 +97,22 @@ impl TestServer {
 
     /// A DynamoDB Streams client for this server.
     pub fn streams_client(&self) -> aws_sdk_dynamodbstreams::Client {
-        let http = aws_smithy_http_client::Builder::new().build_http();
-        let config = aws_sdk_dynamodbstreams::Config::builder()
-            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
-            ))
-            .http_client(http)
-            .build();
-        aws_sdk_dynamodbstreams::Client::from_conf(config)
+        streams_client_for(&self.endpoint)
+    }
+
+    /// Moves the server's clock forward (test control); the due work (shard rollover,
+    /// record trimming) has run when this returns. Returns the new now, in epoch ms.
+    pub fn advance(&self, seconds: u64) -> u64 {
+        let body = format!("{{\"seconds\":{seconds}}}");
+        let resp = self.raw_request("POST", "/_eddy/clock/advance", &[], body.as_bytes());
+        assert_eq!(resp.status, 200, "clock advance: {:?}", resp.json());
+        resp.json()["now"].as_u64().expect("now")
+    }
+
+    /// Splits an open shard of a stream (test control).
+    pub fn split(&self, stream_arn: &str, shard_id: &str) -> RawResponse {
+        let body = serde_json::json!({"StreamArn": stream_arn, "ShardId": shard_id}).to_string();
+        self.raw_request("POST", "/_eddy/streams/split", &[], body.as_bytes())
     }
 
     /// Sends a raw API request; returns (status, headers, body).
@@ -232,6 +245,21 @@ pub fn client_for(endpoint: &str) -> Client {
         .http_client(http)
         .build();
     Client::from_conf(config)
+}
+
+/// A DynamoDB Streams client for an endpoint.
+pub fn streams_client_for(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
+    let http = aws_smithy_http_client::Builder::new().build_http();
+    let config = aws_sdk_dynamodbstreams::Config::builder()
+        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        ))
+        .http_client(http)
+        .build();
+    aws_sdk_dynamodbstreams::Client::from_conf(config)
 }
 
 /// Creates an on-demand table with a string hash key `pk` and, if `range` names a type, a
