@@ -18,6 +18,8 @@ pub struct EngineConfig {
     pub account_id: String,
     /// Stream durations and partitions.
     pub streams: StreamsConfig,
+    /// How often expired items are swept, in ms.
+    pub ttl_sweep_interval_ms: u64,
 }
 
 impl Default for EngineConfig {
@@ -26,6 +28,7 @@ impl Default for EngineConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             streams: StreamsConfig::default(),
+            ttl_sweep_interval_ms: 60_000,
         }
     }
 }
@@ -36,6 +39,7 @@ pub struct Engine {
     catalog: Catalog,
     streams: StreamRegistry,
     tokens: crate::transactions::Tokens,
+    sweep_clock: crate::ttl::SweepClock,
     clock: Clock,
     config: EngineConfig,
 }
@@ -62,6 +66,7 @@ impl Engine {
             catalog,
             streams,
             tokens: Default::default(),
+            sweep_clock: Default::default(),
             clock: Clock::new(),
             config,
         })
@@ -83,6 +88,10 @@ impl Engine {
 
     pub(crate) fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    pub(crate) fn sweep_clock(&self) -> &crate::ttl::SweepClock {
+        &self.sweep_clock
     }
 
     pub(crate) fn tokens(&self) -> &crate::transactions::Tokens {

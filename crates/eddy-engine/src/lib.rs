@@ -29,6 +29,7 @@ mod stream_api;
 mod streams;
 mod tables;
 mod transactions;
+mod ttl;
 mod write_path;
 
 pub use batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
@@ -49,6 +50,7 @@ pub use stream_api::{
     IteratorType, RecordsPage, ShardDescription, StreamDescription, StreamSummary,
 };
 pub use streams::StreamsConfig;
+pub use ttl::TimeToLiveDescription;
 pub use tables::{
     CreateTableInput, IndexUpdate, StreamChange, TableDescription, TableStatus, UpdateTableInput,
 };

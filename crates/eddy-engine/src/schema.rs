@@ -367,6 +367,9 @@ pub struct TableDef {
     /// When the newest stream was created, so the next one gets a later label.
     #[serde(default)]
     pub last_stream_ms: Option<u64>,
+    /// The TTL attribute, when time to live is enabled.
+    #[serde(default)]
+    pub ttl_attribute: Option<String>,
 }
 
 impl TableDef {

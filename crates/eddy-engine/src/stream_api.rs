@@ -351,12 +351,14 @@ impl Engine {
         Ok(())
     }
 
-    /// Runs the work that has become due by the engine's clock: shard rollover and record
-    /// trimming. The server calls it periodically and after every clock advance.
+    /// Runs the work that has become due by the engine's clock: shard rollover, record
+    /// trimming and (when its interval has passed, or `force_ttl`) the TTL sweep. The server
+    /// calls it periodically, and with `force_ttl` after every clock advance.
     ///
     /// # Errors
     /// A storage error.
-    pub fn run_due_work(&self) -> Result<()> {
+    pub fn run_due_work(&self, force_ttl: bool) -> Result<()> {
+        self.sweep_ttl_if_due(force_ttl)?;
         let now = self.clock().now_ms();
         for stream in self.streams().all() {
             if stream.state.lock().enabled

@@ -208,6 +208,7 @@ impl Engine {
             latest_stream_arn: None,
             latest_stream_label: None,
             last_stream_ms: None,
+            ttl_attribute: None,
         };
         let table = self.catalog().create(self.storage(), def)?;
         if let Some(view_type) = input.stream {

@@ -227,7 +227,7 @@ async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
     };
     let now = state.engine.clock().advance((seconds * 1000.0) as u64);
     // Whatever became due runs before the answer, so the caller sees its effects at once.
-    if let Err(e) = run_due_work(state).await {
+    if let Err(e) = run_due_work(state, true).await {
         return control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
     }
     let body = serde_json::to_vec(&serde_json::json!({ "now": now })).unwrap_or_default();
@@ -235,9 +235,12 @@ async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
 }
 
 /// Runs the engine's due background work off the async threads.
-pub(crate) async fn run_due_work(state: &AppState) -> Result<(), eddy_engine::EngineError> {
+pub(crate) async fn run_due_work(
+    state: &AppState,
+    force_ttl: bool,
+) -> Result<(), eddy_engine::EngineError> {
     let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || engine.run_due_work())
+    tokio::task::spawn_blocking(move || engine.run_due_work(force_ttl))
         .await
         .unwrap_or_else(|e| Err(eddy_engine::EngineError::Corrupt(e.to_string())))
 }

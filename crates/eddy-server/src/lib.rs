@@ -41,7 +41,7 @@ pub async fn serve(
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            if let Err(e) = http::run_due_work(&ticker_state).await {
+            if let Err(e) = http::run_due_work(&ticker_state, false).await {
                 tracing::error!(error = %e, "background work failed");
             }
         }

@@ -44,6 +44,10 @@ pub enum Operation {
     BatchGetItem,
     /// BatchWriteItem.
     BatchWriteItem,
+    /// UpdateTimeToLive.
+    UpdateTimeToLive,
+    /// DescribeTimeToLive.
+    DescribeTimeToLive,
     /// TransactWriteItems.
     TransactWriteItems,
     /// TransactGetItems.
@@ -91,6 +95,8 @@ impl Operation {
             "BatchGetItem" => Self::BatchGetItem,
             "BatchWriteItem" => Self::BatchWriteItem,
             "TransactWriteItems" => Self::TransactWriteItems,
+            "UpdateTimeToLive" => Self::UpdateTimeToLive,
+            "DescribeTimeToLive" => Self::DescribeTimeToLive,
             "TransactGetItems" => Self::TransactGetItems,
             _ => return None,
         })

@@ -64,6 +64,9 @@ struct ServeArgs {
     /// How long a shard iterator stays valid after it is handed out.
     #[arg(long, default_value = "15m", value_parser = parse_duration)]
     iterator_lifetime: Duration,
+    /// How often items whose time to live has passed are deleted.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    ttl_sweep_interval: Duration,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -114,6 +117,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 retention_ms: millis(args.stream_retention),
                 iterator_lifetime_ms: millis(args.iterator_lifetime),
             },
+            ttl_sweep_interval_ms: millis(args.ttl_sweep_interval),
         },
     )?);
     let state = Arc::new(AppState::new(engine, args.test_control));

@@ -6,6 +6,7 @@ mod query;
 mod streams;
 mod tables;
 mod transactions;
+mod ttl;
 
 use serde_json::{Map, Value};
 
@@ -38,6 +39,8 @@ pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Value, 
         Operation::Scan => query::scan(engine, &input),
         Operation::BatchGetItem => batch::batch_get_item(engine, &input),
         Operation::BatchWriteItem => batch::batch_write_item(engine, &input),
+        Operation::UpdateTimeToLive => ttl::update_time_to_live(engine, &input),
+        Operation::DescribeTimeToLive => ttl::describe_time_to_live(engine, &input),
         Operation::TransactWriteItems => transactions::transact_write_items(engine, &input, body),
         Operation::TransactGetItems => transactions::transact_get_items(engine, &input),
         Operation::ListStreams => streams::list_streams(engine, &input),

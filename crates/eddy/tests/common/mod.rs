@@ -320,3 +320,58 @@ pub fn code<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(e: &E) -> String {
 pub fn message<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(e: &E) -> String {
     e.message().unwrap_or_default().to_owned()
 }
+
+/// Every record of a table's latest stream, reading each shard from TRIM_HORIZON to its end.
+pub async fn stream_records(
+    server: &TestServer,
+    table: &str,
+) -> Vec<aws_sdk_dynamodbstreams::types::Record> {
+    let arn = server
+        .client()
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("describe table")
+        .table()
+        .and_then(|t| t.latest_stream_arn().map(str::to_owned))
+        .expect("stream arn");
+    let streams = server.streams_client();
+    let desc = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .expect("describe stream");
+    let mut out = Vec::new();
+    for shard in desc
+        .stream_description()
+        .map(|d| d.shards())
+        .unwrap_or_default()
+    {
+        let mut iterator = streams
+            .get_shard_iterator()
+            .stream_arn(&arn)
+            .shard_id(shard.shard_id().unwrap_or_default())
+            .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("iterator")
+            .shard_iterator()
+            .map(str::to_owned);
+        while let Some(it) = iterator {
+            let page = streams
+                .get_records()
+                .shard_iterator(it)
+                .send()
+                .await
+                .expect("records");
+            if page.records().is_empty() {
+                break;
+            }
+            out.extend(page.records().iter().cloned());
+            iterator = page.next_shard_iterator().map(str::to_owned);
+        }
+    }
+    out
+}

@@ -1,0 +1,183 @@
+//! Time to live: UpdateTimeToLive, DescribeTimeToLive, and the sweep that deletes expired
+//! items. Each expiry is a delete like any other (index entries, stream record) whose stream
+//! record carries DynamoDB's service identity.
+
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use eddy_storage::{Direction, WriteBatch};
+use eddy_types::{AttributeValue, Item, decode_item};
+
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::keys;
+use crate::write_path::{Cause, account};
+
+/// Items whose TTL lies more than five years in the past are left alone, as DynamoDB does
+/// (such a value is more likely a mistake than an expiry).
+const MAX_PAST_SECONDS: i64 = 5 * 365 * 24 * 3600;
+
+/// When the last sweep ran, epoch ms.
+#[derive(Debug, Default)]
+pub(crate) struct SweepClock(AtomicU64);
+
+/// TimeToLiveDescription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeToLiveDescription {
+    /// ENABLED or DISABLED.
+    pub status: &'static str,
+    /// The attribute, when enabled.
+    pub attribute_name: Option<String>,
+}
+
+/// Whether `item` has expired at `now_secs` by its `attr`: a Number of epoch seconds in the
+/// past, but not more than five years.
+fn expired(item: &Item, attr: &str, now_secs: i64) -> bool {
+    match item.get(attr) {
+        Some(AttributeValue::N(n)) => n
+            .to_i64_floor()
+            .is_some_and(|t| t <= now_secs && t >= now_secs.saturating_sub(MAX_PAST_SECONDS)),
+        _ => false,
+    }
+}
+
+impl Engine {
+    /// UpdateTimeToLive: enables TTL on `attribute` or disables it.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException; ValidationException when nothing would change.
+    pub fn update_time_to_live(
+        &self,
+        table_name: &str,
+        enabled: bool,
+        attribute: &str,
+    ) -> Result<()> {
+        let table = self.catalog().get(table_name).ok_or_else(|| {
+            EngineError::ResourceNotFound(format!(
+                "Requested resource not found: Table: {table_name} not found"
+            ))
+        })?;
+        let _guard = table.write_lock.lock();
+        let mut def = (*table.def()).clone();
+        match (&def.ttl_attribute, enabled) {
+            (Some(current), true) if current != attribute => {
+                return Err(EngineError::validation(format!(
+                    "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
+                )));
+            }
+            (Some(_), true) => {
+                return Err(EngineError::validation("TimeToLive is already enabled"));
+            }
+            (None, false) => {
+                return Err(EngineError::validation("TimeToLive is already disabled"));
+            }
+            (_, true) => def.ttl_attribute = Some(attribute.to_owned()),
+            (_, false) => def.ttl_attribute = None,
+        }
+        self.catalog().update(self.storage(), &table, def)
+    }
+
+    /// DescribeTimeToLive.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException.
+    pub fn describe_time_to_live(&self, table_name: &str) -> Result<TimeToLiveDescription> {
+        let table = self.catalog().get(table_name).ok_or_else(|| {
+            EngineError::ResourceNotFound(format!(
+                "Requested resource not found: Table: {table_name} not found"
+            ))
+        })?;
+        let def = table.def();
+        Ok(TimeToLiveDescription {
+            status: if def.ttl_attribute.is_some() {
+                "ENABLED"
+            } else {
+                "DISABLED"
+            },
+            attribute_name: def.ttl_attribute.clone(),
+        })
+    }
+
+    /// Runs the TTL sweep when `force` or when the sweep interval has passed since the last.
+    pub(crate) fn sweep_ttl_if_due(&self, force: bool) -> Result<()> {
+        let now = self.clock().now_ms();
+        let last = self.sweep_clock().0.load(Ordering::Relaxed);
+        if !force && now.saturating_sub(last) < self.config().ttl_sweep_interval_ms {
+            return Ok(());
+        }
+        self.sweep_clock().0.store(now, Ordering::Relaxed);
+        let now_secs = i64::try_from(now / 1000).unwrap_or(i64::MAX);
+        for name in self.catalog().names_after(None, usize::MAX).0 {
+            let Some(table) = self.catalog().get(&name) else {
+                continue;
+            };
+            let def = table.def();
+            let Some(attr) = def.ttl_attribute.clone() else {
+                continue;
+            };
+            let snap = self.storage().snapshot();
+            let start = keys::table_prefix(def.id);
+            let end = keys::table_end(def.id);
+            let mut due = Vec::new();
+            for entry in snap.range(
+                Bound::Included(&start[..]),
+                Bound::Excluded(&end[..]),
+                Direction::Forward,
+            ) {
+                let (key, bytes) = entry?;
+                let item = decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+                if expired(&item, &attr, now_secs) {
+                    due.push(key);
+                }
+            }
+            drop(snap);
+            for skey in due {
+                let _guard = table.write_lock.lock();
+                // Read again under the lock: a write since the scan may have renewed the item.
+                let Some(old) = self.read_item(&skey)? else {
+                    continue;
+                };
+                if !expired(&old, &attr, now_secs) {
+                    continue;
+                }
+                let mut batch = WriteBatch::new();
+                if let Some(staged) =
+                    self.stage_change(&table, &mut batch, skey, Some(&old), None, Cause::Ttl)
+                {
+                    self.storage().commit(batch)?;
+                    account(&table, &staged);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eddy_types::Number;
+
+    fn item(v: AttributeValue) -> Item {
+        Item::from([("ttl".to_owned(), v)])
+    }
+
+    fn n(s: &str) -> AttributeValue {
+        AttributeValue::N(Number::parse(s).unwrap_or_else(|_| Number::from_i64(0)))
+    }
+
+    #[test]
+    fn expiry_rules() {
+        let now = 2_000_000_000;
+        assert!(expired(&item(n("1999999999")), "ttl", now));
+        assert!(expired(&item(n("2000000000")), "ttl", now));
+        assert!(expired(&item(n("1999999999.9")), "ttl", now));
+        assert!(!expired(&item(n("2000000001")), "ttl", now));
+        assert!(
+            !expired(&item(n("100")), "ttl", now),
+            "more than five years ago"
+        );
+        assert!(!expired(&item(AttributeValue::S("1".into())), "ttl", now));
+        assert!(!expired(&Item::new(), "ttl", now));
+    }
+}

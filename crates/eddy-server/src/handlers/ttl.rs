@@ -1,0 +1,59 @@
+//! UpdateTimeToLive and DescribeTimeToLive.
+
+use eddy_engine::Engine;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::input::{Constraints, Input};
+
+pub fn update_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let table = input.string("TableName")?;
+    let spec = input.object("TimeToLiveSpecification")?;
+    let mut c = Constraints::new();
+    c.table_name(table, "tableName", 3);
+    let (enabled, attribute) = match &spec {
+        Some(s) => (s.bool("Enabled")?, s.string("AttributeName")?),
+        None => (None, None),
+    };
+    if spec.is_none() {
+        c.fail(None, "timeToLiveSpecification", "Member must not be null");
+    } else {
+        c.required(enabled, "timeToLiveSpecification.enabled");
+        c.required(attribute, "timeToLiveSpecification.attributeName");
+        if let Some(a) = attribute {
+            if a.is_empty() {
+                c.fail(
+                    Some(a),
+                    "timeToLiveSpecification.attributeName",
+                    "Member must have length greater than or equal to 1",
+                );
+            } else if a.chars().count() > 255 {
+                c.fail(
+                    Some(a),
+                    "timeToLiveSpecification.attributeName",
+                    "Member must have length less than or equal to 255",
+                );
+            }
+        }
+    }
+    c.finish()?;
+    let (enabled, attribute) = (enabled.unwrap_or(false), attribute.unwrap_or_default());
+    engine.update_time_to_live(table.unwrap_or_default(), enabled, attribute)?;
+    Ok(json!({
+        "TimeToLiveSpecification": { "Enabled": enabled, "AttributeName": attribute }
+    }))
+}
+
+pub fn describe_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let table = input.string("TableName")?;
+    let mut c = Constraints::new();
+    c.table_name(table, "tableName", 3);
+    c.finish()?;
+    let d = engine.describe_time_to_live(table.unwrap_or_default())?;
+    let mut out = serde_json::Map::new();
+    out.insert("TimeToLiveStatus".into(), d.status.into());
+    if let Some(a) = d.attribute_name {
+        out.insert("AttributeName".into(), a.into());
+    }
+    Ok(json!({ "TimeToLiveDescription": Value::Object(out) }))
+}
