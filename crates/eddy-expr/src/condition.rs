@@ -49,6 +49,14 @@ impl Condition {
         self.root.eval(item)
     }
 
+    /// The condition that holds when both `self` and `other` do: how a caller adds a check of
+    /// its own (PartiQL's "the item must exist") to a condition the client wrote.
+    pub fn and(self, other: Condition) -> Condition {
+        Condition {
+            root: Cond::And(vec![self.root, other.root]),
+        }
+    }
+
     /// Every document path the condition reads, in the order written.
     pub fn paths(&self) -> Vec<&Path> {
         let mut out = Vec::new();
@@ -409,5 +417,15 @@ mod tests {
         };
         let names: Vec<&str> = c.paths().into_iter().map(Path::top).collect();
         assert_eq!(names, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn and_needs_both() {
+        let exists = |name: &str| Condition {
+            root: Cond::Exists(Path::attr(name)),
+        };
+        assert!(exists("n").and(exists("s")).evaluate(&item()));
+        assert!(!exists("n").and(exists("missing")).evaluate(&item()));
+        assert!(!exists("missing").and(exists("n")).evaluate(&item()));
     }
 }

@@ -39,6 +39,8 @@ pub enum ErrorKind {
     TransactionCanceled,
     /// IdempotentParameterMismatchException.
     IdempotentParameterMismatch,
+    /// DuplicateItemException (a PartiQL INSERT of an existing key).
+    DuplicateItem,
     /// TrimmedDataAccessException.
     TrimmedDataAccess,
     /// The body is over the size limit (HTTP 413).
@@ -64,6 +66,7 @@ impl ErrorKind {
             Self::ExpiredIterator => "ExpiredIteratorException",
             Self::TransactionCanceled => "TransactionCanceledException",
             Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
+            Self::DuplicateItem => "DuplicateItemException",
             Self::TrimmedDataAccess => "TrimmedDataAccessException",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
             Self::InternalServerError => "InternalServerError",
@@ -209,6 +212,16 @@ impl From<EngineError> for ApiError {
             message: Some(e.to_string()),
             item,
             reasons,
+        }
+    }
+}
+
+impl From<eddy_partiql::PartiqlError> for ApiError {
+    fn from(e: eddy_partiql::PartiqlError) -> Self {
+        match e {
+            // A length constraint on the `Statement` member, reported in the request envelope.
+            eddy_partiql::PartiqlError::StatementLength(_) => Self::constraint(e),
+            other => Self::validation(other.to_string()),
         }
     }
 }

@@ -52,6 +52,12 @@ pub enum Operation {
     TransactWriteItems,
     /// TransactGetItems.
     TransactGetItems,
+    /// ExecuteStatement (PartiQL).
+    ExecuteStatement,
+    /// BatchExecuteStatement (PartiQL).
+    BatchExecuteStatement,
+    /// ExecuteTransaction (PartiQL).
+    ExecuteTransaction,
     /// Streams: ListStreams.
     ListStreams,
     /// Streams: DescribeStream.
@@ -98,6 +104,9 @@ impl Operation {
             "UpdateTimeToLive" => Self::UpdateTimeToLive,
             "DescribeTimeToLive" => Self::DescribeTimeToLive,
             "TransactGetItems" => Self::TransactGetItems,
+            "ExecuteStatement" => Self::ExecuteStatement,
+            "BatchExecuteStatement" => Self::BatchExecuteStatement,
+            "ExecuteTransaction" => Self::ExecuteTransaction,
             _ => return None,
         })
     }
@@ -115,6 +124,18 @@ mod tests {
             (
                 "DynamoDB_20120810.BatchWriteItem",
                 Some(Operation::BatchWriteItem),
+            ),
+            (
+                "DynamoDB_20120810.ExecuteStatement",
+                Some(Operation::ExecuteStatement),
+            ),
+            (
+                "DynamoDB_20120810.BatchExecuteStatement",
+                Some(Operation::BatchExecuteStatement),
+            ),
+            (
+                "DynamoDB_20120810.ExecuteTransaction",
+                Some(Operation::ExecuteTransaction),
             ),
             ("DynamoDB_20120810.Nope", None),
             (

@@ -2,6 +2,7 @@
 
 mod batch;
 mod items;
+mod partiql;
 mod query;
 mod streams;
 mod tables;
@@ -43,6 +44,9 @@ pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Value, 
         Operation::DescribeTimeToLive => ttl::describe_time_to_live(engine, &input),
         Operation::TransactWriteItems => transactions::transact_write_items(engine, &input, body),
         Operation::TransactGetItems => transactions::transact_get_items(engine, &input),
+        Operation::ExecuteStatement => partiql::execute_statement(engine, &input),
+        Operation::BatchExecuteStatement => partiql::batch_execute_statement(engine, &input),
+        Operation::ExecuteTransaction => partiql::execute_transaction(engine, &input, body),
         Operation::ListStreams => streams::list_streams(engine, &input),
         Operation::DescribeStream => streams::describe_stream(engine, &input),
         Operation::GetShardIterator => streams::get_shard_iterator(engine, &input),

@@ -1,0 +1,218 @@
+//! BatchExecuteStatement: up to 25 single-item reads, or up to 25 writes, each answering on
+//! its own (an item, or an error with a code and message) as BatchGetItem and BatchWriteItem
+//! do. The writes are not one transaction: each is an ordinary single-item write.
+
+use eddy_engine::{Engine, GetItemInput};
+use eddy_partiql::SingleRead;
+use eddy_types::{AttributeValue, Item, item_to_json};
+use serde_json::{Map, Value};
+
+use super::write::{Planned, plan};
+use super::{Capacity, EXISTS_OUTSIDE_TRANSACTION, Keys, Kind, Out, return_consumed};
+use super::{return_old_on_failure, statement_members};
+use crate::error::{ApiError, ErrorKind};
+use crate::input::{Constraints, Input};
+
+/// Most statements in one batch.
+const MAX_STATEMENTS: usize = 25;
+/// The batch holds both SELECTs and writes.
+const MIXED: &str = "Read and write requests together in the same batch is not supported.";
+/// Two statements of the batch address one item.
+const DUPLICATES: &str = "Provided list of item keys contains duplicates";
+
+/// One statement of the batch, ready to run or already answered.
+enum Entry {
+    /// A statement that cannot run, with its table when it names one.
+    Failed(Option<String>, ApiError),
+    /// A single-item SELECT.
+    Read {
+        select: eddy_partiql::Select,
+        key: Item,
+        consistent: bool,
+    },
+    /// An INSERT, UPDATE or DELETE.
+    Write {
+        planned: Planned,
+        return_old_on_failure: bool,
+    },
+}
+
+impl Entry {
+    /// The table and key the statement addresses.
+    fn target(&self) -> Option<(&str, &Item)> {
+        match self {
+            Entry::Failed(..) => None,
+            Entry::Read { select, key, .. } => Some((&select.table, key)),
+            Entry::Write { planned, .. } => Some((&planned.table, &planned.key)),
+        }
+    }
+}
+
+pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let mut c = Constraints::new();
+    let rc = return_consumed(input, &mut c)?;
+    let requests = input.structures("Statements")?;
+    let count = requests.as_ref().map_or(0, Vec::len);
+    match &requests {
+        None => c.fail(None, "statements", "Member must not be null"),
+        Some(_) if count == 0 => c.fail(
+            Some("[]"),
+            "statements",
+            "Member must have length greater than or equal to 1",
+        ),
+        Some(_) if count > MAX_STATEMENTS => c.push(format!(
+            "Value at 'statements' failed to satisfy constraint: Member must have length less than or equal to {MAX_STATEMENTS}"
+        )),
+        Some(_) => {}
+    }
+    let requests = requests.unwrap_or_default();
+    let mut members = Vec::with_capacity(requests.len());
+    for (n, request) in requests.iter().enumerate() {
+        let path = format!("statements.{}.member.", n + 1);
+        members.push(statement_members(request, &mut c, &path)?);
+    }
+    c.finish()?;
+
+    // Statements that do not parse answer with their error; the rest must all read or all
+    // write.
+    let parsed: Vec<_> = members
+        .iter()
+        .map(|(text, _)| eddy_partiql::parse(text))
+        .collect();
+    let mut reads = parsed.iter().flatten().map(|s| s.is_read());
+    if let Some(first) = reads.next()
+        && reads.any(|r| r != first)
+    {
+        return Err(ApiError::validation(MIXED));
+    }
+    let mut entries = Vec::with_capacity(requests.len());
+    for ((request, (_, params)), parsed) in requests.iter().zip(&members).zip(parsed) {
+        let entry = match parsed {
+            Err(e) => Entry::Failed(None, e.into()),
+            Ok(statement) => {
+                let table = statement.table().to_owned();
+                prepare(engine, request, &statement, params)
+                    .unwrap_or_else(|e| Entry::Failed(Some(table), e))
+            }
+        };
+        entries.push(entry);
+    }
+    let targets: Vec<_> = entries.iter().filter_map(Entry::target).collect();
+    if targets
+        .iter()
+        .enumerate()
+        .any(|(i, t)| targets[..i].contains(t))
+    {
+        return Err(ApiError::validation(DUPLICATES));
+    }
+
+    let mut capacity = Capacity::default();
+    let responses: Vec<Value> = entries
+        .into_iter()
+        .map(|entry| respond(engine, entry, &mut capacity))
+        .collect();
+    let mut o = Out::default();
+    o.set("Responses", responses);
+    capacity.render(rc, &mut o);
+    Ok(o.done())
+}
+
+/// Binds a statement and resolves the item it addresses.
+fn prepare(
+    engine: &Engine,
+    request: &Input<'_>,
+    statement: &eddy_partiql::Statement,
+    params: &[AttributeValue],
+) -> Result<Entry, ApiError> {
+    Ok(match Kind::from(statement.bind(params)?) {
+        Kind::Read(select) => {
+            // A batch reads items by the table's key (an index named in FROM changes nothing).
+            let keys = Keys::of_table(engine, &select.table)?;
+            let key = select.single_item_key(SingleRead::Batch, &keys.hash, keys.range())?;
+            keys.check(&key)?;
+            Entry::Read {
+                select,
+                key,
+                consistent: request.bool("ConsistentRead")?.unwrap_or(false),
+            }
+        }
+        Kind::Write(write) => Entry::Write {
+            planned: plan(engine, write)??,
+            return_old_on_failure: return_old_on_failure(request)?,
+        },
+        Kind::Exists(_) => return Err(ApiError::validation(EXISTS_OUTSIDE_TRANSACTION)),
+    })
+}
+
+/// Runs one statement; its BatchStatementResponse.
+fn respond(engine: &Engine, entry: Entry, capacity: &mut Capacity) -> Value {
+    let mut o = Map::new();
+    let result = match entry {
+        Entry::Failed(table, e) => {
+            if let Some(t) = table {
+                o.insert("TableName".into(), t.into());
+            }
+            Err(e)
+        }
+        Entry::Read {
+            select,
+            key,
+            consistent,
+        } => {
+            o.insert("TableName".into(), select.table.clone().into());
+            engine
+                .get_item(GetItemInput {
+                    table_name: select.table.clone(),
+                    key,
+                    projection: None,
+                    consistent,
+                })
+                .map(|out| {
+                    capacity.add(&select.table, out.consumed);
+                    out.item.map(|i| select.project(&i))
+                })
+                .map_err(ApiError::from)
+        }
+        Entry::Write {
+            planned,
+            return_old_on_failure,
+        } => {
+            o.insert("TableName".into(), planned.table.clone().into());
+            planned.execute(engine, return_old_on_failure).map(|done| {
+                capacity.add(&done.table, done.consumed);
+                done.item
+            })
+        }
+    };
+    match result {
+        Ok(Some(item)) => {
+            o.insert("Item".into(), item_to_json(&item));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let mut error = Map::new();
+            error.insert("Code".into(), error_code(e.kind).into());
+            if let Some(m) = e.message {
+                error.insert("Message".into(), m.into());
+            }
+            if let Some(item) = &e.item {
+                error.insert("Item".into(), item_to_json(item));
+            }
+            o.insert("Error".into(), Value::Object(error));
+        }
+    }
+    Value::Object(o)
+}
+
+/// The BatchStatementError code of an error (the error's name without `Exception`).
+fn error_code(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Validation | ErrorKind::Serialization => "ValidationError",
+        ErrorKind::ConditionalCheckFailed => "ConditionalCheckFailed",
+        ErrorKind::ResourceNotFound => "ResourceNotFound",
+        ErrorKind::DuplicateItem => "DuplicateItem",
+        ErrorKind::AccessDenied => "AccessDenied",
+        // Nothing else comes from a single-item statement but internal errors.
+        _ => "InternalServerError",
+    }
+}
