@@ -5,41 +5,15 @@ mod common;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, ConditionCheck, Delete, Get, KeySchemaElement, KeyType, Put,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification, StreamViewType,
+    ConditionCheck, Delete, Get, Put, ReturnValuesOnConditionCheckFailure, StreamViewType,
     TransactGetItem, TransactWriteItem, Update,
 };
-use common::{TestServer, code, create_table, message, n, s, stream_records};
+use common::streams::{create_stream_table, read_all};
+use common::{TestServer, code, create_table, message, n, s};
 
-async fn stream_table(client: &Client, name: &str) {
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("def"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .expect("spec"),
-        )
-        .send()
-        .await
-        .expect("create");
+/// Creates a table with a NEW_AND_OLD_IMAGES stream; returns the stream's ARN.
+async fn stream_table(client: &Client, name: &str) -> String {
+    create_stream_table(client, name, StreamViewType::NewAndOldImages, false).await
 }
 
 fn put(table: &str, pk: &str, v: &str) -> TransactWriteItem {
@@ -59,7 +33,7 @@ fn put(table: &str, pk: &str, v: &str) -> TransactWriteItem {
 async fn all_or_nothing_with_reasons_in_order() {
     let server = TestServer::start();
     let client = server.client();
-    stream_table(&client, "txs").await;
+    let arn = stream_table(&client, "txs").await;
     create_table(&client, "plain", None).await;
     client
         .put_item()
@@ -134,7 +108,7 @@ async fn all_or_nothing_with_reasons_in_order() {
 
     // One record per item changed: INSERT new, INSERT counter, REMOVE gone; nothing for the
     // identical put, the ConditionCheck, or the non-stream table.
-    let names: Vec<String> = stream_records(&server, "txs")
+    let names: Vec<String> = read_all(&server.streams_client(), &arn)
         .await
         .iter()
         .filter_map(|r| r.event_name().map(|e| e.as_str().to_owned()))
@@ -190,7 +164,7 @@ async fn all_or_nothing_with_reasons_in_order() {
         "a cancelled transaction writes nothing"
     );
     assert_eq!(
-        stream_records(&server, "txs").await.len(),
+        read_all(&server.streams_client(), &arn).await.len(),
         5,
         "and emits nothing"
     );
@@ -219,7 +193,7 @@ async fn all_or_nothing_with_reasons_in_order() {
 async fn client_request_token_is_idempotent() {
     let server = TestServer::start();
     let client = server.client();
-    stream_table(&client, "idem").await;
+    let arn = stream_table(&client, "idem").await;
     for _ in 0..2 {
         client
             .transact_write_items()
@@ -253,7 +227,11 @@ async fn client_request_token_is_idempotent() {
         Some(&n("1")),
         "applied once"
     );
-    assert_eq!(stream_records(&server, "idem").await.len(), 1, "one record");
+    assert_eq!(
+        read_all(&server.streams_client(), &arn).await.len(),
+        1,
+        "one record"
+    );
     let err = client
         .transact_write_items()
         .client_request_token("token-1")

@@ -3,11 +3,9 @@
 
 mod common;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification, TimeToLiveStatus,
-};
-use common::{TestServer, code, message, n, s, stream_records};
+use aws_sdk_dynamodb::types::{StreamViewType, TimeToLiveSpecification, TimeToLiveStatus};
+use common::streams::{create_stream_table, read_all};
+use common::{TestServer, code, message, n, s};
 
 fn spec(enabled: bool, attr: &str) -> TimeToLiveSpecification {
     TimeToLiveSpecification::builder()
@@ -21,34 +19,7 @@ fn spec(enabled: bool, attr: &str) -> TimeToLiveSpecification {
 async fn expired_items_are_deleted_with_service_records() {
     let server = TestServer::start();
     let client = server.client();
-    client
-        .create_table()
-        .table_name("ttl_t")
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("def"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::OldImage)
-                .build()
-                .expect("spec"),
-        )
-        .send()
-        .await
-        .expect("create");
+    let arn = create_stream_table(&client, "ttl_t", StreamViewType::OldImage, false).await;
     let d = client
         .describe_time_to_live()
         .table_name("ttl_t")
@@ -115,7 +86,7 @@ async fn expired_items_are_deleted_with_service_records() {
     assert_eq!(left.len(), 4, "only the expired item went: {left:?}");
     assert!(!left.contains(&"soon".to_owned()));
 
-    let records = stream_records(&server, "ttl_t").await;
+    let records = read_all(&server.streams_client(), &arn).await;
     let removes: Vec<_> = records
         .iter()
         .filter(|r| r.event_name().map(|e| e.as_str()) == Some("REMOVE"))
