@@ -294,12 +294,18 @@ impl Engine {
             Bound::Excluded(&end[..]),
             Direction::Forward,
         ) {
-            if records.len() >= limit || bytes >= MAX_RECORDS_BYTES {
+            if records.len() >= limit {
                 reached_end = false;
                 break;
             }
             let (_, value) = entry?;
             let record = StreamRecord::decode(&value).map_err(EngineError::Streams)?;
+            // The page stays within 1 MB; a record never exceeds it alone (two 400 KB images
+            // and keys), so every page with records left to read returns at least one.
+            if !records.is_empty() && bytes + record.size_bytes() > MAX_RECORDS_BYTES {
+                reached_end = false;
+                break;
+            }
             bytes += record.size_bytes();
             records.push(record);
         }
