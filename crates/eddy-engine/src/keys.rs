@@ -94,11 +94,16 @@ fn segment_hash_bound(segment: u32, total: u32) -> u32 {
     ((u64::from(segment) << 32) / u64::from(total.max(1))) as u32
 }
 
-/// The hash segment a key under a prefix of `prefix_len` bytes falls in.
+/// The hash segment a key under a prefix of `prefix_len` bytes falls in: the last segment
+/// whose first hash is at or below the key's (the same rounding as the segment bounds).
 pub fn segment_of(key: &[u8], prefix_len: usize, total: u32) -> Option<u32> {
     let hash = key.get(prefix_len..prefix_len + 4)?;
     let h = u32::from_be_bytes(hash.try_into().ok()?);
-    Some(((u64::from(h) * u64::from(total)) >> 32) as u32)
+    let mut segment = ((u64::from(h) * u64::from(total)) >> 32) as u32;
+    while segment + 1 < total && segment_hash_bound(segment + 1, total) <= h {
+        segment += 1;
+    }
+    Some(segment)
 }
 
 /// The exclusive end of a table's item range.
