@@ -20,6 +20,7 @@ mod catalog;
 mod clock;
 mod engine;
 mod error;
+mod index_admin;
 mod indexes;
 mod items;
 mod keys;
