@@ -443,6 +443,9 @@ pub fn concurrent_readers_see_whole_batches(storage: &dyn Storage) -> Result<(),
     const KEYS: u8 = 10;
     const GENERATIONS: u32 = 300;
     let done = std::sync::atomic::AtomicBool::new(false);
+    // The writer waits for the reader's first check, so a busy machine that schedules the
+    // reader late still has it read while batches commit.
+    let started = std::sync::atomic::AtomicBool::new(false);
     let check = |snapshot: &dyn Snapshot| -> Result<(), StorageError> {
         for direction in [Direction::Forward, Direction::Reverse] {
             let seen = collect(snapshot, Bound::Unbounded, Bound::Unbounded, direction)?;
@@ -467,10 +470,14 @@ pub fn concurrent_readers_see_whole_batches(storage: &dyn Storage) -> Result<(),
             while !done.load(std::sync::atomic::Ordering::Acquire) {
                 check(&*storage.snapshot())?;
                 checks += 1;
+                started.store(true, std::sync::atomic::Ordering::Release);
             }
             Ok(checks)
         });
         let written = (|| -> Result<(), StorageError> {
+            while !started.load(std::sync::atomic::Ordering::Acquire) && !reader.is_finished() {
+                std::thread::yield_now();
+            }
             for generation in 0..GENERATIONS {
                 let mut batch = WriteBatch::new();
                 for key in 0..KEYS {
