@@ -113,14 +113,22 @@ impl Engine {
         def: &mut TableDef,
         view_type: StreamViewType,
     ) -> Result<()> {
-        let created_ms = stream_creation_ms(self.clock().now_ms(), def.last_stream_ms);
-        let label = stream_label(created_ms);
-        let arn = stream_arn(
-            &self.config().region,
-            &self.config().account_id,
-            &def.name,
-            &label,
-        );
+        let mut created_ms = stream_creation_ms(self.clock().now_ms(), def.last_stream_ms);
+        // A table deleted and re-created under the same name within one millisecond has no
+        // `last_stream_ms`, and its predecessor's stream lives on: never reuse its ARN.
+        let (label, arn) = loop {
+            let label = stream_label(created_ms);
+            let arn = stream_arn(
+                &self.config().region,
+                &self.config().account_id,
+                &def.name,
+                &label,
+            );
+            if self.streams().get(&arn).is_none() {
+                break (label, arn);
+            }
+            created_ms += 1;
+        };
         let stream = self.streams().create(
             self.storage(),
             arn.clone(),
