@@ -1,7 +1,8 @@
 //! Streams across a crash: the real binary on disk, a stream table under load from several
 //! writers, SIGKILL mid-load, a restart on the same directory. Every write that reached the
 //! table has exactly one record, no record exists without its write, numbering goes on above
-//! the old records, and iterators issued before the crash still read after it.
+//! the old records, and iterators issued before the crash still read after it. Also: the
+//! binary's stream flags reach the engine.
 
 mod common;
 
@@ -31,16 +32,14 @@ impl Drop for Eddy {
 }
 
 fn spawn(data_dir: &std::path::Path) -> Eddy {
+    let dir = data_dir.to_str().expect("utf-8 path");
+    spawn_with(&["--data-dir", dir, "--table-partitions", "2"])
+}
+
+fn spawn_with(args: &[&str]) -> Eddy {
     let mut child = Command::new(env!("CARGO_BIN_EXE_eddy"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--test-control",
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .args(["--table-partitions", "2"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--test-control"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -267,4 +266,59 @@ async fn stream_records_match_the_table_after_sigkill() {
         acked.load(Ordering::Relaxed),
         records.len()
     );
+}
+
+#[tokio::test]
+async fn the_stream_flags_reach_the_engine() {
+    let eddy = spawn_with(&[
+        "--in-memory",
+        "--table-partitions",
+        "3",
+        "--shard-lifetime",
+        "10m",
+        "--iterator-lifetime",
+        "1m",
+        "--stream-retention",
+        "1h",
+    ]);
+    let client = client_for(&eddy.endpoint);
+    let sc = streams_client_for(&eddy.endpoint);
+    let arn = create_stream_table(&client, "flags", StreamViewType::KeysOnly, false).await;
+    let first = shards(&sc, &arn).await;
+    assert_eq!(first.len(), 3, "--table-partitions");
+    for i in 0..12 {
+        client
+            .put_item()
+            .table_name("flags")
+            .item("pk", s(&format!("k{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let id = first[0].shard_id().unwrap();
+    let it = iterator(&sc, &arn, id, ShardIteratorType::TrimHorizon).await;
+    advance(&eddy.endpoint, 90);
+    let e = sc
+        .get_records()
+        .shard_iterator(&it)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_dynamodbstreams::error::ProvideErrorMetadata::code(&e),
+        Some("ExpiredIteratorException"),
+        "--iterator-lifetime"
+    );
+    advance(&eddy.endpoint, 9 * 60);
+    assert_eq!(shards(&sc, &arn).await.len(), 6, "--shard-lifetime");
+    assert_eq!(read_all(&sc, &arn).await.len(), 12);
+    advance(&eddy.endpoint, 3600);
+    // The first shards' records are past the retention: trimmed, and those closed shards gone.
+    let now = shards(&sc, &arn).await;
+    assert!(
+        now.iter()
+            .all(|s| !first.iter().any(|f| f.shard_id() == s.shard_id())),
+        "--stream-retention"
+    );
+    assert!(read_all(&sc, &arn).await.is_empty());
 }

@@ -331,6 +331,16 @@ async fn iterators_expire_after_fifteen_minutes() {
         .unwrap_err();
     assert_eq!(code(&e), "ExpiredIteratorException");
     assert_eq!(message(&e), "Shard iterator has expired");
+    let resp = call(
+        &server,
+        "GetRecords",
+        serde_json::json!({"ShardIterator": it}),
+    );
+    assert_eq!(resp.status, 400);
+    assert_eq!(
+        resp.error_type(),
+        "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException"
+    );
     // A NextShardIterator is a fresh iterator: handed out at 14 minutes, alive at 16.
     let page = sc.get_records().shard_iterator(&next).send().await.unwrap();
     assert!(page.records().is_empty());

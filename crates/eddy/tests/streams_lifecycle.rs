@@ -521,3 +521,49 @@ async fn delete_table_disables_the_stream_until_retention_forgets_it() {
     assert_eq!(code(&e), "ResourceNotFoundException");
     assert!(list_arns(&sc, None).await.is_empty());
 }
+
+#[tokio::test]
+async fn labels_are_the_utc_creation_time_and_never_repeat() {
+    let server = TestServer::start();
+    let (client, sc) = (server.client(), server.streams_client());
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let arn = create_stream_table(&client, "clock", StreamViewType::KeysOnly, false).await;
+    let label = assert_arn(&arn, "clock");
+    let d = sc.describe_stream().stream_arn(&arn).send().await.unwrap();
+    let created = *d
+        .stream_description()
+        .unwrap()
+        .creation_request_date_time()
+        .unwrap();
+    assert!(created.secs() >= before, "{created:?}");
+    let utc = created
+        .fmt(aws_sdk_dynamodbstreams::primitives::DateTimeFormat::DateTime)
+        .unwrap();
+    assert_eq!(
+        label[..19],
+        utc[..19],
+        "the label is the creation time in UTC"
+    );
+
+    // Delete and re-create as fast as the API allows: every stream keeps its own ARN.
+    let mut arns = vec![arn];
+    for _ in 0..30 {
+        client
+            .delete_table()
+            .table_name("clock")
+            .send()
+            .await
+            .unwrap();
+        arns.push(create_stream_table(&client, "clock", StreamViewType::KeysOnly, false).await);
+    }
+    let mut distinct = arns.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), arns.len(), "ARNs repeat: {arns:?}");
+    let mut listed = list_arns(&sc, Some("clock")).await;
+    listed.sort();
+    assert_eq!(listed, distinct);
+}

@@ -373,3 +373,85 @@ async fn the_retention_is_a_setting() {
     let shard = open_shards(&sc, &arn).await.remove(0);
     assert_eq!(keys(&read_shard(&sc, &arn, &shard).await), ["b"]);
 }
+
+#[tokio::test]
+async fn a_thousand_records_per_page_and_trimming_in_bulk() {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    let server = TestServer::start_with(config(|c| {
+        c.shard_lifetime_ms = 1000 * HOUR * 1000;
+        c.iterator_lifetime_ms = 48 * HOUR * 1000;
+    }));
+    let (client, sc) = (server.client(), server.streams_client());
+    let arn = create_stream_table(&client, "bulk", StreamViewType::KeysOnly, false).await;
+    for batch in 0..44 {
+        let writes = (0..25)
+            .map(|i| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .item("pk", s(&format!("k{batch}-{i}")))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            })
+            .collect();
+        client
+            .batch_write_item()
+            .request_items("bulk", writes)
+            .send()
+            .await
+            .unwrap();
+    }
+    let shard = open_shards(&sc, &arn).await.remove(0);
+    let it = iterator(&sc, &arn, &shard, ShardIteratorType::TrimHorizon).await;
+    let page = sc.get_records().shard_iterator(&it).send().await.unwrap();
+    assert_eq!(page.records().len(), 1000, "the default Limit is 1000");
+    let first_seq = body(&page.records()[0])
+        .sequence_number()
+        .unwrap()
+        .to_owned();
+    let next = page.next_shard_iterator().unwrap().to_owned();
+    let rest = sc.get_records().shard_iterator(&next).send().await.unwrap();
+    assert_eq!(rest.records().len(), 100);
+
+    // All 1100 go at once, more than one trimming chunk.
+    server.advance(24 * HOUR + 60);
+    assert!(read_shard(&sc, &arn, &shard).await.is_empty());
+    let e = sc.get_records().shard_iterator(&it).send().await;
+    let page = e.expect("TRIM_HORIZON reads from the oldest record left");
+    assert!(page.records().is_empty() && page.next_shard_iterator().is_some());
+    let e = sc
+        .get_shard_iterator()
+        .stream_arn(&arn)
+        .shard_id(&shard)
+        .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
+        .sequence_number(&first_seq)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "TrimmedDataAccessException");
+    let e = sc
+        .get_records()
+        .shard_iterator(&next)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "TrimmedDataAccessException");
+    // On the wire, with DynamoDB's prefix.
+    let resp = server.raw(
+        Some("DynamoDBStreams_20120810.GetRecords"),
+        serde_json::json!({ "ShardIterator": next })
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(resp.status, 400);
+    assert_eq!(
+        resp.error_type(),
+        "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException"
+    );
+    assert_eq!(
+        resp.json()["message"],
+        "The data you are trying to access has been trimmed."
+    );
+}

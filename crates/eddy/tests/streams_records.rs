@@ -631,3 +631,73 @@ async fn batch_write_makes_one_record_per_changed_item() {
     assert_eq!(other, [("o1".to_owned(), "INSERT")]);
     assert_eq!(records.len(), 3 + 5);
 }
+
+#[tokio::test]
+async fn index_maintenance_makes_no_record() {
+    use aws_sdk_dynamodb::types::{
+        CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, Projection, ProjectionType,
+    };
+    let server = TestServer::start();
+    let (client, sc) = (server.client(), server.streams_client());
+    let arn = create_stream_table(&client, "indexed", StreamViewType::NewAndOldImages, false).await;
+    for i in 0..5 {
+        client
+            .put_item()
+            .table_name("indexed")
+            .item("pk", s(&format!("k{i}")))
+            .item("g", s("group"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // Building a new index over the existing items writes index entries only.
+    client
+        .update_table()
+        .table_name("indexed")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("g")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by_g")
+                        .key_schema(
+                            KeySchemaElement::builder()
+                                .attribute_name("g")
+                                .key_type(KeyType::Hash)
+                                .build()
+                                .unwrap(),
+                        )
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create index");
+    assert_eq!(read_all(&sc, &arn).await.len(), 5);
+    // A write that also moves its index entry is still one record.
+    client
+        .update_item()
+        .table_name("indexed")
+        .key("pk", s("k0"))
+        .update_expression("SET g = :other")
+        .expression_attribute_values(":other", s("other"))
+        .send()
+        .await
+        .unwrap();
+    let records = read_all(&sc, &arn).await;
+    assert_eq!(records.len(), 6);
+    assert_eq!(event(&records[5]), "MODIFY");
+}

@@ -233,6 +233,17 @@ async fn every_length_and_limit_bound_is_validated() {
         resp.error_type(),
         "com.amazon.coral.validate#ValidationException"
     );
+    // Every Streams answer carries a request id and the CRC-32 of its body.
+    let ok = server.raw(Some("DynamoDBStreams_20120810.ListStreams"), b"{}");
+    assert_eq!(ok.status, 200);
+    for resp in [&resp, &ok] {
+        assert!(
+            resp.header("x-amzn-requestid")
+                .is_some_and(|v| !v.is_empty())
+        );
+        let crc = resp.header("x-amz-crc32").expect("x-amz-crc32");
+        assert_eq!(crc, crc32fast::hash(&resp.body).to_string());
+    }
     // And of the others.
     let resp = server.raw(
         Some("DynamoDBStreams_20120810.DescribeStream"),
