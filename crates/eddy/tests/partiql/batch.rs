@@ -79,6 +79,7 @@ async fn batch_statements_answer_one_by_one() {
         .statements(stmt("SELECT v FROM tbl WHERE pk = 'old'"))
         .statements(stmt("SELECT * FROM tbl WHERE pk = 'none'"))
         .statements(stmt("SELECT * FROM tbl WHERE v = 2"))
+        .statements(stmt("EXISTS(SELECT * FROM tbl WHERE pk = 'old' AND v = 2)"))
         .send()
         .await
         .expect("batch read");
@@ -93,6 +94,11 @@ async fn batch_statements_answer_one_by_one() {
         Some(
             "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
         )
+    );
+    // EXISTS belongs to transactions: it answers with an error and is neither read nor write.
+    assert_eq!(
+        r[3].error().and_then(|e| e.message()),
+        Some("EXISTS can only be used in ExecuteTransaction write requests.")
     );
 
     let cases = [

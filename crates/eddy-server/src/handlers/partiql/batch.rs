@@ -4,7 +4,7 @@
 
 use eddy_engine::{Engine, GetItemInput};
 use eddy_partiql::SingleRead;
-use eddy_types::{AttributeValue, Item, item_to_json};
+use eddy_types::{Item, item_to_json};
 use serde_json::{Map, Value};
 
 use super::write::{Planned, plan};
@@ -73,29 +73,39 @@ pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Val
     }
     c.finish()?;
 
-    // Statements that do not parse answer with their error; the rest must all read or all
-    // write.
-    let parsed: Vec<_> = members
+    // Statements that do not parse or bind, and EXISTS (a transaction's condition check),
+    // answer with their error; the rest must all read or all write.
+    let bound: Vec<Result<Kind, (Option<String>, ApiError)>> = members
         .iter()
-        .map(|(text, _)| eddy_partiql::parse(text))
+        .map(|(text, params)| {
+            let statement = eddy_partiql::parse(text).map_err(|e| (None, e.into()))?;
+            let table = || Some(statement.table().to_owned());
+            match statement.bind(params) {
+                Ok(b) => match Kind::from(b) {
+                    Kind::Exists(_) => {
+                        Err((table(), ApiError::validation(EXISTS_OUTSIDE_TRANSACTION)))
+                    }
+                    kind => Ok(kind),
+                },
+                Err(e) => Err((table(), e.into())),
+            }
+        })
         .collect();
-    let mut reads = parsed.iter().flatten().map(|s| s.is_read());
+    let mut reads = bound.iter().flatten().map(|k| matches!(k, Kind::Read(_)));
     if let Some(first) = reads.next()
         && reads.any(|r| r != first)
     {
         return Err(ApiError::validation(MIXED));
     }
     let mut entries = Vec::with_capacity(requests.len());
-    for ((request, (_, params)), parsed) in requests.iter().zip(&members).zip(parsed) {
-        let entry = match parsed {
-            Err(e) => Entry::Failed(None, e.into()),
-            Ok(statement) => {
-                let table = statement.table().to_owned();
-                prepare(engine, request, &statement, params)
-                    .unwrap_or_else(|e| Entry::Failed(Some(table), e))
+    for (request, kind) in requests.iter().zip(bound) {
+        entries.push(match kind {
+            Err((table, e)) => Entry::Failed(table, e),
+            Ok(kind) => {
+                let table = kind_table(&kind);
+                prepare(engine, request, kind).unwrap_or_else(|e| Entry::Failed(Some(table), e))
             }
-        };
-        entries.push(entry);
+        });
     }
     let targets: Vec<_> = entries.iter().filter_map(Entry::target).collect();
     if targets
@@ -117,14 +127,17 @@ pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Val
     Ok(o.done())
 }
 
-/// Binds a statement and resolves the item it addresses.
-fn prepare(
-    engine: &Engine,
-    request: &Input<'_>,
-    statement: &eddy_partiql::Statement,
-    params: &[AttributeValue],
-) -> Result<Entry, ApiError> {
-    Ok(match Kind::from(statement.bind(params)?) {
+/// The table a statement names.
+fn kind_table(kind: &Kind) -> String {
+    match kind {
+        Kind::Read(s) | Kind::Exists(s) => s.table.clone(),
+        Kind::Write(w) => w.table().to_owned(),
+    }
+}
+
+/// Resolves the item a bound statement addresses.
+fn prepare(engine: &Engine, request: &Input<'_>, kind: Kind) -> Result<Entry, ApiError> {
+    Ok(match kind {
         Kind::Read(select) => {
             // A batch reads items by the table's key (an index named in FROM changes nothing).
             let keys = Keys::of_table(engine, &select.table)?;

@@ -24,6 +24,18 @@ pub(super) enum Write {
     Check(Select),
 }
 
+impl Write {
+    /// The table the statement writes.
+    pub(super) fn table(&self) -> &str {
+        match self {
+            Write::Insert(i) => &i.table,
+            Write::Update(u) => &u.table,
+            Write::Delete(d) => &d.table,
+            Write::Check(s) => &s.table,
+        }
+    }
+}
+
 /// What a write does to its item once its key is known.
 pub(super) enum Action {
     /// Put the item (its key must be new).
@@ -68,13 +80,7 @@ pub(super) fn plan(
     engine: &Engine,
     write: Write,
 ) -> Result<Result<Planned, PartiqlError>, ApiError> {
-    let table = match &write {
-        Write::Insert(i) => &i.table,
-        Write::Update(u) => &u.table,
-        Write::Delete(d) => &d.table,
-        Write::Check(s) => &s.table,
-    };
-    let keys = Keys::of_table(engine, table)?;
+    let keys = Keys::of_table(engine, write.table())?;
     let (hash, range) = (keys.hash.as_str(), keys.range());
     let planned = match write {
         Write::Insert(insert) => Planned {
