@@ -303,6 +303,14 @@ async fn selects_query_scan_and_page() {
     )
     .await;
     assert_eq!(sks(out.items()), ["3"]);
+    // IN on the partition key is a Scan; ORDER BY still orders what it returns.
+    let out = exec(
+        &client,
+        "SELECT * FROM cmp WHERE pk IN ['a', 'b'] AND sk < 2 ORDER BY sk DESC",
+        &[],
+    )
+    .await;
+    assert_eq!(sks(out.items()), ["1", "1", "0", "0"]);
     let out = exec(
         &client,
         "SELECT sk, m.k FROM cmp WHERE pk = 'b' AND sk = 2",
@@ -320,6 +328,16 @@ async fn selects_query_scan_and_page() {
         ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
     );
     assert!(pages >= 4);
+    let (items, _) = select_all(
+        &client,
+        "SELECT * FROM cmp WHERE pk = 'a' ORDER BY sk DESC",
+        4,
+    )
+    .await;
+    assert_eq!(
+        sks(&items),
+        ["9", "8", "7", "6", "5", "4", "3", "2", "1", "0"]
+    );
     let (items, _) = select_all(&client, "SELECT pk FROM cmp WHERE odd = true", 4).await;
     assert_eq!(items.len(), 6, "a filtered scan reads every page");
     let (items, _) = select_all(&client, "SELECT * FROM cmp", 5).await;
