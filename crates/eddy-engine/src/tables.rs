@@ -303,14 +303,13 @@ impl Engine {
             def.table_class = Some(class);
         }
         match input.stream {
-            Some(StreamChange::Enable(view_type)) => {
+            Some(StreamChange::Enable(_)) => {
                 if table.stream().is_some() {
                     return Err(EngineError::validation(format!(
                         "Table already has an enabled stream: TableName: {}",
                         def.name
                     )));
                 }
-                self.enable_stream(&table, &mut def, view_type)?;
                 changed = true;
             }
             Some(StreamChange::Disable) => {
@@ -320,7 +319,6 @@ impl Engine {
                         def.name
                     )));
                 }
-                self.disable_stream(&table, &mut def)?;
                 changed = true;
             }
             None => {}
@@ -399,6 +397,15 @@ impl Engine {
                     table.forget_index(index.id);
                 }
             }
+        }
+        // The stream changes once the rest of the request is known to be valid: a refused
+        // UpdateTable must not leave a stream enabled or disabled.
+        match input.stream {
+            Some(StreamChange::Enable(view_type)) => {
+                self.enable_stream(&table, &mut def, view_type)?;
+            }
+            Some(StreamChange::Disable) => self.disable_stream(&table, &mut def)?,
+            None => {}
         }
         if !created.is_empty() {
             self.catalog().update(self.storage(), &table, def.clone())?;
