@@ -449,7 +449,10 @@ impl StreamRegistry {
                     break;
                 };
                 // The horizon moves before the records go, so no reader is ever sent to a
-                // position whose records are half deleted.
+                // position whose records are half deleted. The commit happens under the
+                // state lock, as every other persist of the map does: committed outside it,
+                // this copy of the map could land after a newer one (a rollover, split or
+                // disable in between) and take the stored map back in time.
                 {
                     let mut state = stream.state.lock();
                     state
@@ -457,8 +460,8 @@ impl StreamRegistry {
                         .note_trimmed(shard.as_str(), through)
                         .map_err(EngineError::Streams)?;
                     stream.persist(&state, &mut batch)?;
+                    storage.commit(batch)?;
                 }
-                storage.commit(batch)?;
                 changed = true;
                 if !more {
                     break;
