@@ -567,3 +567,79 @@ async fn labels_are_the_utc_creation_time_and_never_repeat() {
     listed.sort();
     assert_eq!(listed, distinct);
 }
+
+#[tokio::test]
+async fn a_failed_update_table_leaves_the_stream_as_it_was() {
+    use aws_sdk_dynamodb::types::{DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate};
+    let server = TestServer::start();
+    let (client, sc) = (server.client(), server.streams_client());
+    create_table(&client, "partial", None).await;
+    let bad_index_update = || {
+        GlobalSecondaryIndexUpdate::builder()
+            .delete(
+                DeleteGlobalSecondaryIndexAction::builder()
+                    .index_name("nosuchindex")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let e = client
+        .update_table()
+        .table_name("partial")
+        .stream_specification(spec(true, Some(StreamViewType::KeysOnly)))
+        .global_secondary_index_updates(bad_index_update())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ResourceNotFoundException");
+    let t = client
+        .describe_table()
+        .table_name("partial")
+        .send()
+        .await
+        .unwrap();
+    assert!(t.table().unwrap().latest_stream_arn().is_none());
+    assert!(list_arns(&sc, None).await.is_empty(), "no stream was made");
+    put(&client, "partial", "a").await;
+
+    // The same for a disable: the stream stays enabled and keeps recording.
+    let out = client
+        .update_table()
+        .table_name("partial")
+        .stream_specification(spec(true, Some(StreamViewType::KeysOnly)))
+        .send()
+        .await
+        .unwrap();
+    let arn = out
+        .table_description()
+        .unwrap()
+        .latest_stream_arn()
+        .unwrap()
+        .to_owned();
+    let e = client
+        .update_table()
+        .table_name("partial")
+        .stream_specification(spec(false, None))
+        .global_secondary_index_updates(bad_index_update())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ResourceNotFoundException");
+    let t = client
+        .describe_table()
+        .table_name("partial")
+        .send()
+        .await
+        .unwrap();
+    assert!(t.table().unwrap().stream_specification().is_some());
+    put(&client, "partial", "b").await;
+    let d = sc.describe_stream().stream_arn(&arn).send().await.unwrap();
+    assert_eq!(
+        d.stream_description().unwrap().stream_status(),
+        Some(&StreamStatus::Enabled)
+    );
+    let records = read_all(&sc, &arn).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(common::streams::key(&records[0], "pk"), "b");
+}
