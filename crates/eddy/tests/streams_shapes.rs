@@ -457,3 +457,32 @@ async fn list_streams_filters_and_pages() {
     assert_eq!(all_now.len(), 4);
     assert!(!all_now.contains(&cookie));
 }
+
+#[tokio::test]
+async fn describe_stream_and_list_streams_default_to_pages_of_100() {
+    let server = TestServer::start_with(partitions(101));
+    let (client, sc) = (server.client(), server.streams_client());
+    let arn = create_stream_table(&client, "wide", StreamViewType::KeysOnly, false).await;
+    let (page, last) = describe_page(&sc, &arn, None, None).await;
+    assert_eq!(page.len(), 100);
+    assert_eq!(last.as_deref(), Some(page[99].as_str()));
+    let (rest, last) = describe_page(&sc, &arn, None, Some(&page[99])).await;
+    assert_eq!(rest.len(), 1);
+    assert!(last.is_none());
+
+    for i in 1..=100 {
+        create_stream_table(
+            &client,
+            &format!("t{i:03}"),
+            StreamViewType::KeysOnly,
+            false,
+        )
+        .await;
+    }
+    let (page, last) = list_page(&sc, None, None, None).await;
+    assert_eq!(page.len(), 100);
+    assert_eq!(last.as_deref(), Some(page[99].as_str()));
+    let (rest, last) = list_page(&sc, None, None, Some(&page[99])).await;
+    assert_eq!(rest.len(), 1);
+    assert!(last.is_none());
+}
