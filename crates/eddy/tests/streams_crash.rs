@@ -172,7 +172,12 @@ async fn stream_records_match_the_table_after_sigkill() {
     }
     // Kill once enough writes are acknowledged (a count, not a duration).
     while acked.load(Ordering::Relaxed) < 400 {
-        tokio::task::yield_now().await;
+        assert!(
+            !writers.iter().all(|w| w.is_finished()),
+            "the writers stopped before the kill"
+        );
+        // A poll interval; what triggers the kill is the count.
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     let mut eddy = eddy;
     eddy.child.kill().expect("SIGKILL");
