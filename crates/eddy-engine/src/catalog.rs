@@ -196,11 +196,18 @@ impl Catalog {
         self.tables.read().len()
     }
 
-    /// Creates a table: assigns its id and persists it.
+    /// Creates a table: assigns its id and persists it. `with` completes the definition once
+    /// the id is known, adding its own mutations to the same batch (a stream), and returns the
+    /// stream the table writes to.
     ///
     /// # Errors
     /// ResourceInUseException when the name is taken.
-    pub fn create(&self, storage: &dyn Storage, mut def: TableDef) -> Result<Arc<Table>> {
+    pub fn create(
+        &self,
+        storage: &dyn Storage,
+        mut def: TableDef,
+        with: impl FnOnce(&mut TableDef, &mut WriteBatch) -> Result<Option<Arc<Stream>>>,
+    ) -> Result<Arc<Table>> {
         let mut tables = self.tables.write();
         if tables.contains_key(&def.name) {
             return Err(EngineError::ResourceInUse(format!(
@@ -215,32 +222,49 @@ impl Catalog {
             keys::NEXT_TABLE_ID.to_vec(),
             (def.id + 1).to_be_bytes().to_vec(),
         );
+        let stream = with(&mut def, &mut batch)?;
         batch.put(keys::catalog_key(&def.name), encode_def(&def)?);
         storage.commit(batch)?;
         *next_id += 1;
         let table = Arc::new(Table::new(def.clone()));
+        table.set_stream(stream);
         tables.insert(def.name, table.clone());
         Ok(table)
     }
 
     /// Persists a changed definition of an existing table.
     pub fn update(&self, storage: &dyn Storage, table: &Table, def: TableDef) -> Result<()> {
-        let mut batch = WriteBatch::new();
+        self.update_with(storage, table, def, WriteBatch::new())
+    }
+
+    /// Persists a changed definition together with `batch`'s other mutations, atomically.
+    pub fn update_with(
+        &self,
+        storage: &dyn Storage,
+        table: &Table,
+        def: TableDef,
+        mut batch: WriteBatch,
+    ) -> Result<()> {
         batch.put(keys::catalog_key(&def.name), encode_def(&def)?);
         storage.commit(batch)?;
         table.set_def(def);
         Ok(())
     }
 
-    /// Removes a table from the catalog and storage, items included.
-    pub fn remove(&self, storage: &dyn Storage, name: &str) -> Result<Arc<Table>> {
+    /// Removes a table from the catalog and storage, items included; `batch`'s mutations (its
+    /// stream's disabling) commit with the catalog record's removal.
+    pub fn remove(
+        &self,
+        storage: &dyn Storage,
+        name: &str,
+        mut batch: WriteBatch,
+    ) -> Result<Arc<Table>> {
         let table = self.tables.write().remove(name).ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {name} not found"
             ))
         })?;
         let def = table.def();
-        let mut batch = WriteBatch::new();
         batch.delete(keys::catalog_key(name));
         storage.commit(batch)?;
         delete_range(

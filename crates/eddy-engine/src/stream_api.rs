@@ -5,7 +5,7 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
-use eddy_storage::Direction;
+use eddy_storage::{Direction, WriteBatch};
 use eddy_streams::{
     Position, SequenceNumber, ShardIterator, StreamRecord, StreamViewType, StreamsError,
     parse_stream_arn, stream_arn, stream_creation_ms, stream_label,
@@ -104,15 +104,16 @@ impl Engine {
         self.streams().get(arn).ok_or_else(|| stream_not_found(arn))
     }
 
-    /// Enables a new stream on a table (CreateTable, UpdateTable) and records it in `def`,
-    /// which the caller persists. The caller holds the table's write lock or owns the table
-    /// alone.
+    /// Enables a new stream on a table (CreateTable, UpdateTable): records it in `def` and adds
+    /// the stream's records to `batch`, which the caller commits with the new `def`, so the
+    /// table and its stream change together. The caller holds the table's write lock or owns
+    /// the table alone, and points the table at the returned stream once committed.
     pub(crate) fn enable_stream(
         &self,
-        table: &Table,
+        batch: &mut WriteBatch,
         def: &mut TableDef,
         view_type: StreamViewType,
-    ) -> Result<()> {
+    ) -> Result<Arc<Stream>> {
         let mut created_ms = stream_creation_ms(self.clock().now_ms(), def.last_stream_ms);
         // A table deleted and re-created under the same name within one millisecond has no
         // `last_stream_ms`, and its predecessor's stream lives on: never reuse its ARN.
@@ -130,7 +131,7 @@ impl Engine {
             created_ms += 1;
         };
         let stream = self.streams().create(
-            self.storage(),
+            batch,
             arn.clone(),
             label.clone(),
             created_ms,
@@ -143,18 +144,22 @@ impl Engine {
         def.latest_stream_arn = Some(arn);
         def.latest_stream_label = Some(label);
         def.last_stream_ms = Some(created_ms);
-        table.set_stream(Some(stream));
-        Ok(())
+        Ok(stream)
     }
 
-    /// Disables a table's enabled stream (UpdateTable, DeleteTable) and records it in `def`.
-    /// The caller holds the table's write lock.
-    pub(crate) fn disable_stream(&self, table: &Table, def: &mut TableDef) -> Result<()> {
+    /// Disables a table's enabled stream (UpdateTable, DeleteTable): records it in `def` and
+    /// adds the stream's record to `batch`, committed with the table change. The caller holds
+    /// the table's write lock and clears the table's stream once committed.
+    pub(crate) fn disable_stream(
+        &self,
+        batch: &mut WriteBatch,
+        table: &Table,
+        def: &mut TableDef,
+    ) -> Result<()> {
         if let Some(stream) = table.stream() {
             self.streams()
-                .disable(self.storage(), &stream, self.clock().now_ms())?;
+                .disable(batch, &stream, self.clock().now_ms())?;
         }
-        table.set_stream(None);
         def.stream_view_type = None;
         Ok(())
     }

@@ -320,11 +320,12 @@ impl StreamRegistry {
             .cloned()
     }
 
-    /// Creates and persists a new enabled stream.
+    /// Creates a new enabled stream, registers it, and adds its records to `batch`, which the
+    /// caller commits together with the table change that enables it.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn create(
         &self,
-        storage: &dyn Storage,
+        batch: &mut WriteBatch,
         arn: String,
         label: String,
         created_ms: u64,
@@ -348,33 +349,29 @@ impl StreamRegistry {
                 map: ShardMap::new(created_ms, self.config.table_partitions),
             }),
         };
-        let mut batch = WriteBatch::new();
         batch.put(
             NEXT_STREAM_ID.to_vec(),
             (*next_id + 1).to_be_bytes().to_vec(),
         );
-        stream.persist(&stream.state.lock(), &mut batch)?;
-        storage.commit(batch)?;
+        stream.persist(&stream.state.lock(), batch)?;
         *next_id += 1;
         let stream = Arc::new(stream);
         self.streams.write().insert(arn, stream.clone());
         Ok(stream)
     }
 
-    /// Disables a stream: closes its shards; it stays readable until trimmed.
+    /// Disables a stream: closes its shards (it stays readable until trimmed) and adds its
+    /// record to `batch`, which the caller commits with the table change that disables it.
     pub(crate) fn disable(
         &self,
-        storage: &dyn Storage,
+        batch: &mut WriteBatch,
         stream: &Stream,
         now_ms: u64,
     ) -> Result<()> {
         let mut state = stream.state.lock();
         state.enabled = false;
         state.map.close_all(now_ms);
-        let mut batch = WriteBatch::new();
-        stream.persist(&state, &mut batch)?;
-        storage.commit(batch)?;
-        Ok(())
+        stream.persist(&state, batch)
     }
 
     /// Rolls over the shards that have lived their lifetime. The caller holds the table's

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use eddy_storage::WriteBatch;
 use eddy_streams::StreamViewType;
 
 use crate::engine::Engine;
@@ -211,12 +212,12 @@ impl Engine {
             last_stream_ms: None,
             ttl_attribute: None,
         };
-        let table = self.catalog().create(self.storage(), def)?;
-        if let Some(view_type) = input.stream {
-            let mut def = (*table.def()).clone();
-            self.enable_stream(&table, &mut def, view_type)?;
-            self.catalog().update(self.storage(), &table, def)?;
-        }
+        let table = self.catalog().create(self.storage(), def, |def, batch| {
+            input
+                .stream
+                .map(|view_type| self.enable_stream(batch, def, view_type))
+                .transpose()
+        })?;
         Ok(self.describe(&table, TableStatus::Active))
     }
 
@@ -400,15 +401,30 @@ impl Engine {
         }
         // The stream changes once the rest of the request is known to be valid: a refused
         // UpdateTable must not leave a stream enabled or disabled.
-        match input.stream {
-            Some(StreamChange::Enable(view_type)) => {
-                self.enable_stream(&table, &mut def, view_type)?;
+        // The stream's records commit in the same batch as the table's new definition.
+        let mut stream_batch = WriteBatch::new();
+        let new_stream = match input.stream {
+            Some(StreamChange::Enable(view_type)) => Some(Some(self.enable_stream(
+                &mut stream_batch,
+                &mut def,
+                view_type,
+            )?)),
+            Some(StreamChange::Disable) => {
+                self.disable_stream(&mut stream_batch, &table, &mut def)?;
+                Some(None)
             }
-            Some(StreamChange::Disable) => self.disable_stream(&table, &mut def)?,
-            None => {}
-        }
+            None => None,
+        };
+        let commit_def = |def: TableDef, batch: WriteBatch| -> Result<()> {
+            self.catalog()
+                .update_with(self.storage(), &table, def, batch)?;
+            if let Some(stream) = new_stream.clone() {
+                table.set_stream(stream);
+            }
+            Ok(())
+        };
         if !created.is_empty() {
-            self.catalog().update(self.storage(), &table, def.clone())?;
+            commit_def(def.clone(), stream_batch)?;
             self.backfill(&table, &created)?;
             let description = self.describe(&table, TableStatus::Active);
             for name in &created {
@@ -440,7 +456,7 @@ impl Engine {
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
             ));
         }
-        self.catalog().update(self.storage(), &table, def)?;
+        commit_def(def, stream_batch)?;
         Ok(self.describe(&table, TableStatus::Active))
     }
 
@@ -459,9 +475,11 @@ impl Engine {
         let description = {
             let _guard = table.write_lock.lock();
             let mut def = (*table.def()).clone();
-            self.disable_stream(&table, &mut def)?;
+            let mut batch = WriteBatch::new();
+            self.disable_stream(&mut batch, &table, &mut def)?;
             let description = self.describe(&table, TableStatus::Deleting);
-            self.catalog().remove(self.storage(), name)?;
+            self.catalog().remove(self.storage(), name, batch)?;
+            table.set_stream(None);
             description
         };
         Ok(description)
