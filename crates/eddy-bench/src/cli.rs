@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use serde::Serialize;
 
 use crate::workloads::Workload;
 
@@ -52,14 +53,15 @@ pub struct Args {
     #[arg(long, default_value_t = 200)]
     pub item_bytes: usize,
 
-    /// Preloaded items for get, update and scan (query preloads this many too, ten per
-    /// partition).
+    /// Preloaded items for get, update, scan and gsi-query (query preloads this many too,
+    /// ten per partition), and the stream records get-records drains.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(10..100_000_000))]
     pub keys: u64,
 
-    /// Create tables with a NEW_AND_OLD_IMAGES stream.
-    #[arg(long)]
-    pub streams: bool,
+    /// Tables with a NEW_AND_OLD_IMAGES stream: `on` (the same as a bare --streams), `off`,
+    /// or `both`: each target twice, with and without, and the throughput a stream costs.
+    #[arg(long, value_enum, num_args = 0..=1, default_value = "off", default_missing_value = "on")]
+    pub streams: Streams,
 
     /// The eddy binary to start (default: `eddy` next to this binary, i.e. target/release/eddy).
     #[arg(long)]
@@ -73,6 +75,12 @@ pub struct Args {
     /// Start-ups per eddy target with --startup.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub startup_runs: u32,
+
+    /// Measure memory instead of running workloads: load this many items of --item-bytes
+    /// into each eddy target and report resident memory against the data's size; on-disk
+    /// targets are then restarted --runs times and timed to their first answered request.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..100_000_000))]
+    pub rss_items: Option<u64>,
 
     /// Worker threads of the load generator (default: one per core).
     #[arg(long)]
@@ -105,6 +113,27 @@ impl TargetKind {
             TargetKind::EddyDisk => "eddy-disk",
             TargetKind::EddyFsync => "eddy-fsync",
             TargetKind::Bare => "bare",
+        }
+    }
+}
+
+/// Whether workload tables have a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Streams {
+    Off,
+    On,
+    /// Each target twice, one table of each kind, in turns.
+    Both,
+}
+
+impl Streams {
+    /// Whether each table has a stream, one entry per copy of each target.
+    pub fn variants(self) -> &'static [bool] {
+        match self {
+            Streams::Off => &[false],
+            Streams::On => &[true],
+            Streams::Both => &[false, true],
         }
     }
 }
@@ -143,5 +172,20 @@ mod tests {
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn streams_flag_alone_means_on() {
+        let parse = |a: &[&str]| Args::try_parse_from(a).map(|a| a.streams).ok();
+        assert_eq!(parse(&["eddy-bench"]), Some(Streams::Off));
+        assert_eq!(parse(&["eddy-bench", "--streams"]), Some(Streams::On));
+        assert_eq!(
+            parse(&["eddy-bench", "--streams", "--runs", "1"]),
+            Some(Streams::On)
+        );
+        assert_eq!(
+            parse(&["eddy-bench", "--streams", "both"]),
+            Some(Streams::Both)
+        );
     }
 }

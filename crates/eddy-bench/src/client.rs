@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
-/// The DynamoDB operations the harness calls.
+/// The DynamoDB and DynamoDB Streams operations the harness calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     CreateTable,
@@ -31,6 +31,10 @@ pub enum Op {
     UpdateItem,
     BatchWriteItem,
     Scan,
+    TransactWriteItems,
+    DescribeStream,
+    GetShardIterator,
+    GetRecords,
 }
 
 impl Op {
@@ -46,6 +50,10 @@ impl Op {
             Op::UpdateItem => "DynamoDB_20120810.UpdateItem",
             Op::BatchWriteItem => "DynamoDB_20120810.BatchWriteItem",
             Op::Scan => "DynamoDB_20120810.Scan",
+            Op::TransactWriteItems => "DynamoDB_20120810.TransactWriteItems",
+            Op::DescribeStream => "DynamoDBStreams_20120810.DescribeStream",
+            Op::GetShardIterator => "DynamoDBStreams_20120810.GetShardIterator",
+            Op::GetRecords => "DynamoDBStreams_20120810.GetRecords",
         }
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! It starts the eddy targets itself (or uses endpoints already running), gives each
 //! workload its own preloaded table, runs the targets in turns, and prints medians: ops/s,
-//! latency percentiles, errors, and for servers it started, CPU per 1k ops and peak RSS. The
-//! same figures go to a JSON file. It checks nothing: slow is a figure, not a failure.
+//! latency percentiles, errors, and for servers it started, CPU per 1k ops and peak RSS; with
+//! `--streams both`, what a stream costs each target. Other modes time start-ups and weigh
+//! eddy's memory with many items loaded. The same figures go to a JSON file. It checks
+//! nothing: slow is a figure, not a failure.
 //!
 //! It depends on nothing of eddy's but the binary, so it measures what a client sees.
 
@@ -12,6 +14,8 @@
 mod bare_server;
 mod cli;
 mod client;
+mod drain;
+mod footprint;
 mod process_stats;
 mod report;
 mod runner;
@@ -27,8 +31,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Args, TargetKind};
-use crate::report::{Figures, Report, Setting, StartupReport, TargetReport, WorkloadReport};
+use crate::cli::{Args, Streams, TargetKind};
+use crate::report::{
+    Figures, Report, Setting, StartupReport, StreamCost, TargetReport, WorkloadReport,
+};
 use crate::runner::LoadShape;
 use crate::tables::Setup;
 use crate::targets::{Running, Target};
@@ -70,7 +76,7 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     let starts_eddy = targets
         .iter()
         .any(|t| matches!(t, Target::Started(k) if *k != TargetKind::Bare));
-    let eddy_bin = if starts_eddy || args.startup {
+    let eddy_bin = if starts_eddy || args.startup || args.rss_items.is_some() {
         targets::eddy_bin(args.eddy_bin.as_deref())?
     } else {
         PathBuf::new()
@@ -84,6 +90,7 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
         item_bytes: args.item_bytes,
         keys: args.keys,
         streams: args.streams,
+        rss_items: args.rss_items,
         client_threads,
         cores,
     };
@@ -94,6 +101,7 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
         setting,
         workloads: Vec::new(),
         startup: Vec::new(),
+        footprint: Vec::new(),
     };
     eprintln!(
         "eddy-bench: generator on {client_threads} thread(s), {cores} core(s) shared with the servers it starts"
@@ -102,7 +110,18 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     if args.startup {
         report.startup = startup(&eddy_bin, &targets, args.startup_runs).await;
         report::print_startup(&report.startup);
-    } else {
+    }
+    if let Some(items) = args.rss_items {
+        let load = footprint::Load {
+            items,
+            item_bytes: args.item_bytes,
+            connections: report.setting.connections,
+            restarts: args.runs,
+        };
+        report.footprint = footprint::measure(&eddy_bin, &eddy_kinds(&targets), load).await;
+        report::print_footprint(&report.footprint, &report.setting);
+    }
+    if !args.startup && args.rss_items.is_none() {
         let bench = WorkloadBench {
             targets: &targets,
             eddy_bin: &eddy_bin,
@@ -132,15 +151,21 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     Ok(())
 }
 
-/// Start-up times of each eddy target (eddy-disk when none is named), in turns.
-async fn startup(eddy_bin: &std::path::Path, targets: &[Target], runs: u32) -> Vec<StartupReport> {
-    let mut kinds: Vec<TargetKind> = targets
+/// The eddy processes among the targets (peers and the bare server have no data to weigh
+/// or restart).
+fn eddy_kinds(targets: &[Target]) -> Vec<TargetKind> {
+    targets
         .iter()
         .filter_map(|t| match t {
             Target::Started(k) if *k != TargetKind::Bare => Some(*k),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Start-up times of each eddy target (eddy-disk when none is named), in turns.
+async fn startup(eddy_bin: &std::path::Path, targets: &[Target], runs: u32) -> Vec<StartupReport> {
+    let mut kinds = eddy_kinds(targets);
     if kinds.is_empty() {
         kinds.push(TargetKind::EddyDisk);
     }
@@ -171,6 +196,9 @@ async fn startup(eddy_bin: &std::path::Path, targets: &[Target], runs: u32) -> V
         .collect()
 }
 
+/// Connections that preload a workload's table in parallel.
+const PRELOAD_CONNECTIONS: usize = 8;
+
 /// What every workload is run with.
 struct WorkloadBench<'a> {
     targets: &'a [Target],
@@ -178,14 +206,15 @@ struct WorkloadBench<'a> {
     params: Params,
     shape: LoadShape,
     runs: u32,
-    streams: bool,
+    streams: Streams,
     /// Makes table names unique per invocation, so a peer's leftovers never collide.
     table_suffix: String,
 }
 
-/// A target during one workload.
+/// A target during one workload (with `--streams both`, each target has two slots).
 struct Slot {
     running: Option<Running>,
+    table: String,
     /// Whether it is ready to measure (started, table created and preloaded).
     ready: bool,
     /// Whether the table exists on it (to delete from peers afterwards).
@@ -197,18 +226,32 @@ impl WorkloadBench<'_> {
     /// Starts fresh targets (so each workload's memory figures are its own), prepares their
     /// tables, runs them in turns, and stops them. Failures become notes in the report.
     async fn run(&self, w: Workload) -> WorkloadReport {
-        let table = format!(
-            "eddy_bench_{}_{}",
-            w.name().replace('-', "_"),
-            self.table_suffix
-        );
-        let mut slots = Vec::with_capacity(self.targets.len());
+        let streams = if w.needs_stream() {
+            Streams::On
+        } else {
+            self.streams
+        };
+        let mut slots = Vec::with_capacity(self.targets.len() * streams.variants().len());
         for target in self.targets {
-            eprintln!("{}: preparing {}", w.name(), target.name());
-            slots.push(self.prepare(target, w, &table).await);
+            for &with_stream in streams.variants() {
+                // Two copies of one target are told apart by name, here and on a peer.
+                let both = streams == Streams::Both;
+                let table = format!(
+                    "eddy_bench_{}{}_{}",
+                    w.name().replace('-', "_"),
+                    if both && with_stream { "_streams" } else { "" },
+                    self.table_suffix
+                );
+                let label = if both && with_stream {
+                    format!("{} +streams", target.name())
+                } else {
+                    target.name()
+                };
+                eprintln!("{}: preparing {label}", w.name());
+                slots.push(self.prepare(target, w, table, label, with_stream).await);
+            }
         }
 
-        let template = Arc::new(w.template(&table, self.params));
         for run in 1..=self.runs {
             for slot in slots.iter_mut().filter(|s| s.ready) {
                 let Some(running) = &slot.running else {
@@ -220,14 +263,12 @@ impl WorkloadBench<'_> {
                     self.runs,
                     slot.report.target
                 );
-                match runner::run(
-                    &running.endpoint,
-                    template.clone(),
-                    self.shape,
-                    running.pid(),
-                )
-                .await
-                {
+                let pid = running.pid();
+                let outcome = match w.template(&slot.table, self.params) {
+                    Some(t) => runner::run(&running.endpoint, Arc::new(t), self.shape, pid).await,
+                    None => drain::run(&running.endpoint, &slot.table, self.shape, pid).await,
+                };
+                match outcome {
                     Ok(result) => {
                         slot.report.runs.push(Figures::of(&result));
                         if slot.report.first_error.is_none() {
@@ -247,9 +288,12 @@ impl WorkloadBench<'_> {
             if let Some(running) = slot.running.take() {
                 if running.is_peer()
                     && slot.has_table
-                    && let Err(e) = tables::delete(&running.endpoint, &table).await
+                    && let Err(e) = tables::delete(&running.endpoint, &slot.table).await
                 {
-                    eprintln!("{}: could not delete {table}: {e:#}", slot.report.target);
+                    eprintln!(
+                        "{}: could not delete {}: {e:#}",
+                        slot.report.target, slot.table
+                    );
                 }
                 if let Err(e) = running.stop().await {
                     eprintln!("{}: could not stop: {e:#}", slot.report.target);
@@ -258,20 +302,42 @@ impl WorkloadBench<'_> {
             slot.report.median = Figures::median(&slot.report.runs);
             targets.push(slot.report);
         }
+        let mut stream_cost = Vec::new();
+        if streams == Streams::Both {
+            // Slots come in pairs per target: without a stream, then with one.
+            for (target, pair) in self.targets.iter().zip(targets.chunks_exact(2)) {
+                if let (Some(without), Some(with)) = (&pair[0].median, &pair[1].median)
+                    && !matches!(target, Target::Started(TargetKind::Bare))
+                {
+                    stream_cost.push(StreamCost::of(&target.name(), without, with));
+                }
+            }
+        }
         WorkloadReport {
             workload: w.name().to_string(),
             description: w.describe(self.params),
+            streams,
             targets,
+            stream_cost,
         }
     }
 
-    async fn prepare(&self, target: &Target, w: Workload, table: &str) -> Slot {
+    async fn prepare(
+        &self,
+        target: &Target,
+        w: Workload,
+        table: String,
+        label: String,
+        with_stream: bool,
+    ) -> Slot {
         let mut slot = Slot {
             running: None,
+            table,
             ready: false,
             has_table: false,
             report: TargetReport {
-                target: target.name(),
+                target: label,
+                streams: with_stream,
                 runs: Vec::new(),
                 median: None,
                 note: None,
@@ -290,7 +356,7 @@ impl WorkloadBench<'_> {
             slot.ready = true;
             return slot;
         }
-        match tables::create(&running.endpoint, w, table, self.streams).await {
+        match tables::create(&running.endpoint, w, &slot.table, with_stream).await {
             Ok(Setup::Ready { note }) => {
                 slot.has_table = true;
                 slot.report.note = note;
@@ -305,7 +371,15 @@ impl WorkloadBench<'_> {
                 return slot;
             }
         }
-        match tables::preload(&running.endpoint, w, table, self.params).await {
+        match tables::preload(
+            &running.endpoint,
+            w,
+            &slot.table,
+            self.params,
+            PRELOAD_CONNECTIONS,
+        )
+        .await
+        {
             Ok(()) => slot.ready = true,
             Err(e) => slot.report.note = Some(format!("preload failed: {e:#}")),
         }

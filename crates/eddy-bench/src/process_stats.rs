@@ -1,4 +1,4 @@
-//! CPU time and peak resident memory of a process the harness started, read from /proc.
+//! CPU time and resident memory of a process the harness started, read from /proc.
 
 use std::time::Duration;
 
@@ -20,9 +20,21 @@ pub fn cpu_time(pid: u32) -> Result<Duration> {
 /// # Errors
 /// The process is gone or /proc is not Linux's.
 pub fn peak_rss(pid: u32) -> Result<u64> {
+    status_bytes(pid, "VmHWM:")
+}
+
+/// The process's resident set now (VmRSS), in bytes.
+///
+/// # Errors
+/// The process is gone or /proc is not Linux's.
+pub fn rss(pid: u32) -> Result<u64> {
+    status_bytes(pid, "VmRSS:")
+}
+
+fn status_bytes(pid: u32, field: &str) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("reading /proc/{pid}/status"))?;
-    parse_vm_hwm(&status)
+    parse_status_kib(&status, field)
 }
 
 /// utime + stime, fields 14 and 15 of /proc/PID/stat. The command name (field 2) may hold
@@ -43,11 +55,12 @@ fn parse_cpu_ticks(stat: &str) -> Result<u64> {
     Ok(next()? + next()?)
 }
 
-fn parse_vm_hwm(status: &str) -> Result<u64> {
+/// A `Field:   1234 kB` line of /proc/PID/status, in bytes.
+fn parse_status_kib(status: &str, field: &str) -> Result<u64> {
     let line = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .ok_or_else(|| anyhow!("no VmHWM in /proc status"))?;
+        .find_map(|l| l.strip_prefix(field))
+        .ok_or_else(|| anyhow!("no {field} in /proc status"))?;
     let kib: u64 = line.trim().trim_end_matches("kB").trim().parse()?;
     Ok(kib * 1024)
 }
@@ -71,15 +84,23 @@ mod tests {
     }
 
     #[test]
-    fn vm_hwm() {
+    fn status_fields() {
         let status = "Name:\teddy\nVmPeak:\t 9000 kB\nVmHWM:\t   4096 kB\nVmRSS:\t 2048 kB\n";
-        assert_eq!(parse_vm_hwm(status).expect("hwm"), 4096 * 1024);
+        assert_eq!(
+            parse_status_kib(status, "VmHWM:").expect("hwm"),
+            4096 * 1024
+        );
+        assert_eq!(
+            parse_status_kib(status, "VmRSS:").expect("rss"),
+            2048 * 1024
+        );
     }
 
     #[test]
     fn own_process() {
         let pid = std::process::id();
-        assert!(peak_rss(pid).expect("rss") > 0);
+        assert!(peak_rss(pid).expect("peak rss") > 0);
+        assert!(rss(pid).expect("rss") > 0);
         assert!(cpu_time(pid).is_ok());
     }
 }

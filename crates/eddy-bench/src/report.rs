@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::cli::Streams;
 use crate::runner::RunResult;
 
 /// The figures of one run, or the medians of several.
@@ -21,6 +22,8 @@ pub struct Figures {
     pub cpu_s_per_1k_ops: Option<f64>,
     /// The server's peak resident memory, MiB.
     pub peak_rss_mib: Option<f64>,
+    /// Stream records read per second (get-records, whose ops are GetRecords pages).
+    pub records_per_sec: Option<f64>,
 }
 
 impl Figures {
@@ -28,12 +31,9 @@ impl Figures {
     pub fn of(run: &RunResult) -> Figures {
         let ms = |q: f64| run.latency_us.value_at_quantile(q) as f64 / 1000.0;
         let secs = run.elapsed.as_secs_f64();
+        let per_sec = |n: u64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
         Figures {
-            ops_per_sec: if secs > 0.0 {
-                run.ops as f64 / secs
-            } else {
-                0.0
-            },
+            ops_per_sec: per_sec(run.ops),
             p50_ms: ms(0.5),
             p99_ms: ms(0.99),
             p999_ms: ms(0.999),
@@ -42,7 +42,8 @@ impl Figures {
                 .server_cpu
                 .filter(|_| run.ops > 0)
                 .map(|cpu| cpu.as_secs_f64() * 1000.0 / run.ops as f64),
-            peak_rss_mib: run.server_peak_rss.map(|b| b as f64 / (1024.0 * 1024.0)),
+            peak_rss_mib: run.server_peak_rss.map(mib),
+            records_per_sec: run.records.map(per_sec),
         }
     }
 
@@ -64,8 +65,14 @@ impl Figures {
             errors: runs.iter().map(|f| f.errors).sum(),
             cpu_s_per_1k_ops: med_opt(|f| f.cpu_s_per_1k_ops),
             peak_rss_mib: med_opt(|f| f.peak_rss_mib),
+            records_per_sec: med_opt(|f| f.records_per_sec),
         })
     }
+}
+
+/// Bytes in MiB.
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -82,6 +89,8 @@ fn median(mut values: Vec<f64>) -> f64 {
 #[derive(Debug, Serialize)]
 pub struct TargetReport {
     pub target: String,
+    /// Whether its table has a stream.
+    pub streams: bool,
     pub runs: Vec<Figures>,
     pub median: Option<Figures>,
     /// Why the target has no figures, or something to know about them.
@@ -94,7 +103,70 @@ pub struct TargetReport {
 pub struct WorkloadReport {
     pub workload: String,
     pub description: String,
+    pub streams: Streams,
     pub targets: Vec<TargetReport>,
+    /// With `--streams both`: per target, throughput with a stream against without.
+    pub stream_cost: Vec<StreamCost>,
+}
+
+/// What a stream costs one target: the medians of one workload on a table without a
+/// stream and on one with it, run in turns.
+#[derive(Debug, Serialize)]
+pub struct StreamCost {
+    pub target: String,
+    pub ops_per_sec_without: f64,
+    pub ops_per_sec_with: f64,
+    /// Throughput with a stream over throughput without.
+    pub ratio: f64,
+    pub p99_ms_without: f64,
+    pub p99_ms_with: f64,
+    /// Server CPU per op with a stream over without: the cost where throughput is blurred
+    /// by a busy machine (servers the harness started).
+    pub cpu_ratio: Option<f64>,
+}
+
+impl StreamCost {
+    pub fn of(target: &str, without: &Figures, with: &Figures) -> StreamCost {
+        StreamCost {
+            target: target.to_string(),
+            ops_per_sec_without: without.ops_per_sec,
+            ops_per_sec_with: with.ops_per_sec,
+            ratio: if without.ops_per_sec > 0.0 {
+                with.ops_per_sec / without.ops_per_sec
+            } else {
+                0.0
+            },
+            p99_ms_without: without.p99_ms,
+            p99_ms_with: with.p99_ms,
+            cpu_ratio: without
+                .cpu_s_per_1k_ops
+                .zip(with.cpu_s_per_1k_ops)
+                .filter(|(w, _)| *w > 0.0)
+                .map(|(w, s)| s / w),
+        }
+    }
+}
+
+/// Resident memory with many items loaded and, for on-disk targets, restarts with them.
+#[derive(Debug, Serialize)]
+pub struct FootprintReport {
+    pub target: String,
+    pub items: u64,
+    /// Items times the item size, by DynamoDB's measure, MiB.
+    pub data_mib: f64,
+    /// Loading time (BatchWriteItem over --connections connections).
+    pub load_s: Option<f64>,
+    /// Resident memory with the table created and empty, MiB.
+    pub rss_empty_mib: Option<f64>,
+    /// Resident memory after the load, MiB.
+    pub rss_loaded_mib: Option<f64>,
+    pub peak_rss_mib: Option<f64>,
+    /// Spawn to the first answered GetItem of a loaded item, per restart, ms.
+    pub restarts_ms: Vec<f64>,
+    pub restart_median_ms: Option<f64>,
+    /// Resident memory just after the last restart's first answer, MiB.
+    pub rss_restarted_mib: Option<f64>,
+    pub note: Option<String>,
 }
 
 /// Start-up times of one target.
@@ -116,7 +188,8 @@ pub struct Setting {
     pub runs: u32,
     pub item_bytes: usize,
     pub keys: u64,
-    pub streams: bool,
+    pub streams: Streams,
+    pub rss_items: Option<u64>,
     pub client_threads: usize,
     pub cores: usize,
 }
@@ -128,6 +201,7 @@ pub struct Report {
     pub setting: Setting,
     pub workloads: Vec<WorkloadReport>,
     pub startup: Vec<StartupReport>,
+    pub footprint: Vec<FootprintReport>,
 }
 
 /// Prints one workload's table.
@@ -136,12 +210,30 @@ pub fn print_workload(w: &WorkloadReport, setting: &Setting) {
         Some(rate) => format!("open loop at {rate} req/s"),
         None => "closed loop".to_string(),
     };
+    // get-records: an op is a page, and records/s is the figure that matters.
+    let drains = w.targets.iter().any(|t| {
+        t.median
+            .as_ref()
+            .is_some_and(|m| m.records_per_sec.is_some())
+    });
+    let streams = match w.streams {
+        Streams::Off => "",
+        Streams::On => ", tables with a stream",
+        Streams::Both => ", each target without and with a stream",
+    };
     println!();
     println!("== {}: {}", w.workload, w.description);
-    println!(
-        "   {} connections, {lp}, {} run(s) of {}s after {}s warm-up; medians, errors summed",
-        setting.connections, setting.runs, setting.duration_s, setting.warmup_s
-    );
+    if drains {
+        println!(
+            "   one connection per shard, {} run(s) of {}s after {}s warm-up; medians, errors summed",
+            setting.runs, setting.duration_s, setting.warmup_s
+        );
+    } else {
+        println!(
+            "   {} connections, {lp}{streams}, {} run(s) of {}s after {}s warm-up; medians, errors summed",
+            setting.connections, setting.runs, setting.duration_s, setting.warmup_s
+        );
+    }
     let name_width = w
         .targets
         .iter()
@@ -149,25 +241,52 @@ pub fn print_workload(w: &WorkloadReport, setting: &Setting) {
         .max()
         .unwrap_or(0)
         .max(6);
+    let (ops, records) = if drains {
+        ("pages/s", format!(" {:>10}", "records/s"))
+    } else {
+        ("ops/s", String::new())
+    };
     println!(
-        "{:<name_width$} {:>10} {:>9} {:>9} {:>9} {:>7} {:>12} {:>9}",
-        "target", "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "cpu s/1k op", "rss MiB"
+        "{:<name_width$} {ops:>10}{records} {:>9} {:>9} {:>9} {:>7} {:>12} {:>9}",
+        "target", "p50 ms", "p99 ms", "p99.9 ms", "errors", "cpu s/1k op", "rss MiB"
     );
     for t in &w.targets {
         match &t.median {
-            Some(m) => println!(
-                "{:<name_width$} {:>10.0} {:>9.3} {:>9.3} {:>9.3} {:>7} {:>12} {:>9}",
-                t.target,
-                m.ops_per_sec,
-                m.p50_ms,
-                m.p99_ms,
-                m.p999_ms,
-                m.errors,
-                opt(m.cpu_s_per_1k_ops, 3),
-                opt(m.peak_rss_mib, 1),
-            ),
+            Some(m) => {
+                let records = if drains {
+                    format!(" {:>10}", opt(m.records_per_sec, 0))
+                } else {
+                    String::new()
+                };
+                println!(
+                    "{:<name_width$} {:>10.0}{records} {:>9.3} {:>9.3} {:>9.3} {:>7} {:>12} {:>9}",
+                    t.target,
+                    m.ops_per_sec,
+                    m.p50_ms,
+                    m.p99_ms,
+                    m.p999_ms,
+                    m.errors,
+                    opt(m.cpu_s_per_1k_ops, 3),
+                    opt(m.peak_rss_mib, 1),
+                );
+            }
             None => println!("{:<name_width$} {:>10}", t.target, "-"),
         }
+    }
+    for c in &w.stream_cost {
+        let cpu = c.cpu_ratio.map_or_else(String::new, |r| {
+            format!("; server CPU per op {:+.1}%", (r - 1.0) * 100.0)
+        });
+        println!(
+            "   stream cost: {}: {:.0} ops/s without a stream, {:.0} with: ratio {:.3} ({:+.1}% throughput); p99 {:.3} -> {:.3} ms{cpu}",
+            c.target,
+            c.ops_per_sec_without,
+            c.ops_per_sec_with,
+            c.ratio,
+            (c.ratio - 1.0) * 100.0,
+            c.p99_ms_without,
+            c.p99_ms_with,
+        );
     }
     for t in &w.targets {
         if let Some(note) = &t.note {
@@ -199,6 +318,76 @@ pub fn print_startup(startup: &[StartupReport]) {
         );
         if let Some(note) = &s.note {
             println!("   note: {}: {note}", s.target);
+        }
+    }
+}
+
+/// Prints the memory figures and restart times.
+pub fn print_footprint(footprint: &[FootprintReport], setting: &Setting) {
+    let Some(first) = footprint.first() else {
+        return;
+    };
+    println!();
+    println!(
+        "== memory: {} items of ~{} bytes ({:.1} MiB by DynamoDB's measure), BatchWriteItem of 25 over {} connections",
+        first.items, setting.item_bytes, first.data_mib, setting.connections
+    );
+    println!(
+        "{:<12} {:>8} {:>9} {:>10} {:>11} {:>9} {:>12} {:>13}",
+        "target",
+        "load s",
+        "items/s",
+        "empty MiB",
+        "loaded MiB",
+        "peak MiB",
+        "loaded/data",
+        "growth/data"
+    );
+    for f in footprint {
+        let ratio = |rss: Option<f64>| rss.map(|r| r / f.data_mib);
+        let growth = f.rss_loaded_mib.zip(f.rss_empty_mib).map(|(l, e)| l - e);
+        println!(
+            "{:<12} {:>8} {:>9} {:>10} {:>11} {:>9} {:>12} {:>13}",
+            f.target,
+            opt(f.load_s, 2),
+            opt(f.load_s.map(|s| f.items as f64 / s), 0),
+            opt(f.rss_empty_mib, 1),
+            opt(f.rss_loaded_mib, 1),
+            opt(f.peak_rss_mib, 1),
+            opt(ratio(f.rss_loaded_mib), 2),
+            opt(ratio(growth), 2),
+        );
+    }
+    let restarted: Vec<&FootprintReport> = footprint
+        .iter()
+        .filter(|f| !f.restarts_ms.is_empty())
+        .collect();
+    if !restarted.is_empty() {
+        println!();
+        println!(
+            "== restart with {} items: spawn to the first answered GetItem of a loaded item",
+            first.items
+        );
+        println!(
+            "{:<12} {:>10} {:>10} {:>10} {:>13}",
+            "target", "median ms", "min ms", "max ms", "rss after MiB"
+        );
+        for f in restarted {
+            let min = f.restarts_ms.iter().copied().reduce(f64::min);
+            let max = f.restarts_ms.iter().copied().reduce(f64::max);
+            println!(
+                "{:<12} {:>10} {:>10} {:>10} {:>13}",
+                f.target,
+                opt(f.restart_median_ms, 1),
+                opt(min, 1),
+                opt(max, 1),
+                opt(f.rss_restarted_mib, 1),
+            );
+        }
+    }
+    for f in footprint {
+        if let Some(note) = &f.note {
+            println!("   note: {}: {note}", f.target);
         }
     }
 }
@@ -238,6 +427,7 @@ mod tests {
             errors,
             cpu_s_per_1k_ops: cpu,
             peak_rss_mib: None,
+            records_per_sec: None,
         }
     }
 
@@ -254,5 +444,22 @@ mod tests {
         assert_eq!(m.cpu_s_per_1k_ops, Some(0.2));
         assert_eq!(m.peak_rss_mib, None);
         assert!(Figures::median(&[]).is_none());
+    }
+
+    #[test]
+    fn stream_cost_ratio() {
+        let c = StreamCost::of("t", &figures(200.0, 0, None), &figures(180.0, 0, None));
+        assert!((c.ratio - 0.9).abs() < 1e-9);
+        assert_eq!(c.cpu_ratio, None);
+        let c = StreamCost::of(
+            "t",
+            &figures(200.0, 0, Some(0.04)),
+            &figures(180.0, 0, Some(0.05)),
+        );
+        assert!((c.cpu_ratio.expect("cpu ratio") - 1.25).abs() < 1e-9);
+        assert_eq!(
+            StreamCost::of("t", &figures(0.0, 0, None), &figures(1.0, 0, None)).ratio,
+            0.0
+        );
     }
 }

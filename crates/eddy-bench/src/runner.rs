@@ -1,5 +1,6 @@
 //! One measured run: N connections, each a task sending requests, closed loop (back to back)
-//! or open loop (on a schedule), latencies in an HDR histogram.
+//! or open loop (on a schedule), latencies in an HDR histogram. The window and the tallies
+//! also serve the stream drain.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use hdrhistogram::Histogram;
 use hyper::StatusCode;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::client::{Conn, Endpoint, api_error};
@@ -42,18 +44,137 @@ pub struct RunResult {
     pub latency_us: Histogram<u64>,
     /// The first error seen, to show what kind of failures the count holds.
     pub first_error: Option<String>,
+    /// Stream records read during the window (get-records only).
+    pub records: Option<u64>,
     /// CPU time the server used during the window (servers the harness started).
     pub server_cpu: Option<Duration>,
     /// The server's peak resident memory so far, in bytes (servers the harness started).
     pub server_peak_rss: Option<u64>,
 }
 
-struct ConnResult {
+/// What one connection counted; the run's figures are the sum over its connections.
+pub struct Tally {
     ops: u64,
     errors: u64,
+    /// Stream records read, for tallies that count them.
+    records: Option<u64>,
     last_reply: Option<Instant>,
     latency_us: Histogram<u64>,
     first_error: Option<String>,
+}
+
+impl Tally {
+    /// An empty tally; `counts_records` for connections that read stream records.
+    pub fn new(counts_records: bool) -> Result<Tally> {
+        Ok(Tally {
+            ops: 0,
+            errors: 0,
+            records: counts_records.then_some(0),
+            last_reply: None,
+            latency_us: Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)?,
+            first_error: None,
+        })
+    }
+
+    /// A successful request sent at `since` and answered at `now`, if it was measured.
+    pub fn success(&mut self, measured: bool, since: Instant, now: Instant) {
+        if measured {
+            self.ops += 1;
+            self.last_reply = Some(now);
+            let us = (now - since).as_micros();
+            self.latency_us
+                .saturating_record(u64::try_from(us).unwrap_or(MAX_LATENCY_US));
+        }
+    }
+
+    /// Stream records a measured request read.
+    pub fn read_records(&mut self, measured: bool, n: usize) {
+        if measured && let Some(records) = &mut self.records {
+            *records += n as u64;
+        }
+    }
+
+    /// A failed request, if it was measured; `describe` runs only for the first.
+    pub fn fail(&mut self, measured: bool, describe: impl FnOnce() -> String) {
+        if measured {
+            self.errors += 1;
+            if self.first_error.is_none() {
+                self.first_error = Some(describe());
+            }
+        }
+    }
+
+    fn add(&mut self, other: Tally) -> Result<()> {
+        self.ops += other.ops;
+        self.errors += other.errors;
+        self.records = match (self.records, other.records) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.last_reply = self.last_reply.max(other.last_reply);
+        self.latency_us.add(&other.latency_us)?;
+        self.first_error = self.first_error.take().or(other.first_error);
+        Ok(())
+    }
+}
+
+/// A run's timeline: warm-up, then the measured window, with the server's CPU time sampled
+/// at the window's start and end.
+pub struct Window {
+    pub start: Instant,
+    pub measure_from: Instant,
+    pub stop_at: Instant,
+    server_pid: Option<u32>,
+    cpu_before: JoinHandle<Option<Duration>>,
+}
+
+impl Window {
+    /// Starts the clock: warm-up from now, then the measured duration.
+    pub fn open(shape: LoadShape, server_pid: Option<u32>) -> Window {
+        let start = Instant::now();
+        let measure_from = start + shape.warmup;
+        let cpu_before = tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from).await;
+            server_pid.and_then(|pid| process_stats::cpu_time(pid).ok())
+        });
+        Window {
+            start,
+            measure_from,
+            stop_at: measure_from + shape.duration,
+            server_pid,
+            cpu_before,
+        }
+    }
+
+    /// Waits for the connection tasks and sums what they counted.
+    ///
+    /// # Errors
+    /// Only internal failures (a task panicked).
+    pub async fn close(self, tasks: Vec<JoinHandle<Result<Tally>>>) -> Result<RunResult> {
+        let mut total = Tally::new(false)?;
+        for task in tasks {
+            total.add(task.await.context("a connection task failed")??)?;
+        }
+        let cpu_after = self
+            .server_pid
+            .and_then(|pid| process_stats::cpu_time(pid).ok());
+        let cpu_before = self.cpu_before.await.context("the CPU sampler failed")?;
+        let window_end = total
+            .last_reply
+            .map_or(self.stop_at, |t| t.max(self.stop_at));
+        Ok(RunResult {
+            ops: total.ops,
+            errors: total.errors,
+            elapsed: window_end - self.measure_from,
+            latency_us: total.latency_us,
+            first_error: total.first_error,
+            records: total.records,
+            server_cpu: cpu_before.zip(cpu_after).map(|(b, a)| a.saturating_sub(b)),
+            server_peak_rss: self
+                .server_pid
+                .and_then(|pid| process_stats::peak_rss(pid).ok()),
+        })
+    }
 }
 
 /// Runs `template` against `endpoint` for warm-up plus duration.
@@ -66,20 +187,15 @@ pub async fn run(
     shape: LoadShape,
     server_pid: Option<u32>,
 ) -> Result<RunResult> {
-    let start = Instant::now();
-    let measure_from = start + shape.warmup;
-    let stop_at = measure_from + shape.duration;
-    let cpu_before = tokio::spawn(async move {
-        tokio::time::sleep_until(measure_from).await;
-        server_pid.and_then(|pid| process_stats::cpu_time(pid).ok())
-    });
+    let window = Window::open(shape, server_pid);
+    let start = window.start;
     let mut tasks = Vec::with_capacity(shape.connections);
     for i in 0..shape.connections {
         let conn = ConnLoop {
             endpoint: endpoint.clone(),
             template: template.clone(),
-            measure_from,
-            stop_at,
+            measure_from: window.measure_from,
+            stop_at: window.stop_at,
             // Each connection's share of the rate; the first sends are staggered over one
             // interval so the connections don't fire in lockstep.
             schedule: shape.rate.map(|rate| {
@@ -93,38 +209,7 @@ pub async fn run(
         };
         tasks.push(tokio::spawn(conn.run()));
     }
-
-    let mut total = ConnResult {
-        ops: 0,
-        errors: 0,
-        last_reply: None,
-        latency_us: new_histogram()?,
-        first_error: None,
-    };
-    for task in tasks {
-        let r = task.await.context("a connection task failed")??;
-        total.ops += r.ops;
-        total.errors += r.errors;
-        total.last_reply = total.last_reply.max(r.last_reply);
-        total.latency_us.add(&r.latency_us)?;
-        total.first_error = total.first_error.or(r.first_error);
-    }
-    let cpu_after = server_pid.and_then(|pid| process_stats::cpu_time(pid).ok());
-    let cpu_before = cpu_before.await.context("the CPU sampler failed")?;
-    let window_end = total.last_reply.map_or(stop_at, |t| t.max(stop_at));
-    Ok(RunResult {
-        ops: total.ops,
-        errors: total.errors,
-        elapsed: window_end - measure_from,
-        latency_us: total.latency_us,
-        first_error: total.first_error,
-        server_cpu: cpu_before.zip(cpu_after).map(|(b, a)| a.saturating_sub(b)),
-        server_peak_rss: server_pid.and_then(|pid| process_stats::peak_rss(pid).ok()),
-    })
-}
-
-fn new_histogram() -> Result<Histogram<u64>> {
-    Ok(Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)?)
+    window.close(tasks).await
 }
 
 /// One connection's loop.
@@ -139,14 +224,8 @@ struct ConnLoop {
 }
 
 impl ConnLoop {
-    async fn run(mut self) -> Result<ConnResult> {
-        let mut r = ConnResult {
-            ops: 0,
-            errors: 0,
-            last_reply: None,
-            latency_us: new_histogram()?,
-            first_error: None,
-        };
+    async fn run(mut self) -> Result<Tally> {
+        let mut r = Tally::new(false)?;
         let mut conn: Option<Conn> = None;
         loop {
             // `since` is where latency counts from. Open loop, behind schedule: from when the
@@ -186,17 +265,9 @@ impl ConnLoop {
                     }
                 },
             };
-            let outcome = c.call(self.template.op, body).await;
-            let now = Instant::now();
-            match outcome {
+            match c.call(self.template.op, body).await {
                 Ok(reply) if reply.status == StatusCode::OK => {
-                    if measured {
-                        r.ops += 1;
-                        r.last_reply = Some(now);
-                        let us = (now - since).as_micros();
-                        r.latency_us
-                            .saturating_record(u64::try_from(us).unwrap_or(MAX_LATENCY_US));
-                    }
+                    r.success(measured, since, Instant::now());
                 }
                 Ok(reply) => r.fail(measured, || {
                     let json = serde_json::from_slice(&reply.body).unwrap_or_default();
@@ -206,17 +277,6 @@ impl ConnLoop {
                     r.fail(measured, || format!("{e:#}"));
                     conn = None;
                 }
-            }
-        }
-    }
-}
-
-impl ConnResult {
-    fn fail(&mut self, measured: bool, describe: impl FnOnce() -> String) {
-        if measured {
-            self.errors += 1;
-            if self.first_error.is_none() {
-                self.first_error = Some(describe());
             }
         }
     }

@@ -11,8 +11,6 @@ use serde_json::{Value, json};
 use crate::client::{ApiError, Conn, Endpoint, Op, call_json};
 use crate::workloads::{BATCH, Params, Workload};
 
-/// Connections that preload in parallel.
-const PRELOAD_CONNECTIONS: u64 = 8;
 /// How long a peer may keep a new table CREATING.
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Retries of a batch whose items come back unprocessed (throttling peers).
@@ -75,18 +73,24 @@ async fn wait_active(conn: &mut Conn, table: &str) -> Result<Value> {
     }
 }
 
-/// Loads the items workload `w` reads, over several connections.
+/// Loads the items workload `w` reads with BatchWriteItem, over `connections` connections.
 ///
 /// # Errors
 /// Connection failures, DynamoDB errors, or items still unprocessed after many retries.
-pub async fn preload(endpoint: &Endpoint, w: Workload, table: &str, p: Params) -> Result<()> {
+pub async fn preload(
+    endpoint: &Endpoint,
+    w: Workload,
+    table: &str,
+    p: Params,
+    connections: usize,
+) -> Result<()> {
     let count = w.preload_count(p);
     if count == 0 {
         return Ok(());
     }
     let next_batch = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
-    for _ in 0..PRELOAD_CONNECTIONS {
+    for _ in 0..connections.max(1) {
         let endpoint = endpoint.clone();
         let table = table.to_string();
         let next_batch = next_batch.clone();

@@ -83,7 +83,7 @@ impl Running {
     /// The server's process id when the harness started it (for CPU and memory figures).
     pub fn pid(&self) -> Option<u32> {
         match &self.server {
-            Server::Eddy(p) => p.child.id(),
+            Server::Eddy(p) => p.pid(),
             Server::Bare(_) | Server::Peer => None,
         }
     }
@@ -129,7 +129,28 @@ impl EddyProcess {
     /// The binary is missing, exits early, or is not healthy within 30 s.
     pub async fn spawn(bin: &Path, kind: TargetKind) -> Result<(EddyProcess, Endpoint)> {
         let dir = tempfile::Builder::new().prefix("eddy-bench-").tempdir()?;
-        let log = std::fs::File::create(dir.path().join("eddy.log"))?;
+        EddyProcess::spawn_in(bin, kind, dir).await
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Like [`EddyProcess::spawn`], in a directory a stopped eddy left (see
+    /// [`EddyProcess::halt`]): a restart on the same data.
+    ///
+    /// # Errors
+    /// As for [`EddyProcess::spawn`].
+    pub async fn spawn_in(
+        bin: &Path,
+        kind: TargetKind,
+        dir: TempDir,
+    ) -> Result<(EddyProcess, Endpoint)> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.path().join("eddy.log"))?;
         let mut cmd = Command::new(bin);
         cmd.args(["serve", "--listen", "127.0.0.1:0"]);
         match kind {
@@ -204,19 +225,33 @@ impl EddyProcess {
         format!("eddy's stderr (last lines):\n{tail}")
     }
 
-    /// Sends SIGTERM (eddy shuts down cleanly on it), then kills it if it lingers.
-    async fn stop(mut self) -> Result<()> {
-        if let Some(pid) = self.child.id() {
+    /// Sends SIGTERM (eddy shuts down cleanly on it), then kills it if it lingers; its
+    /// directory is deleted.
+    ///
+    /// # Errors
+    /// eddy cannot be signalled or waited for.
+    pub async fn stop(self) -> Result<()> {
+        self.halt().await.map(drop)
+    }
+
+    /// Stops the process like [`EddyProcess::stop`] but hands back its directory, data
+    /// and log intact.
+    ///
+    /// # Errors
+    /// eddy cannot be signalled or waited for.
+    pub async fn halt(self) -> Result<TempDir> {
+        let EddyProcess { mut child, dir } = self;
+        if let Some(pid) = child.id() {
             kill(Pid::from_raw(i32::try_from(pid)?), Signal::SIGTERM)?;
-            if tokio::time::timeout(STOP_TIMEOUT, self.child.wait())
+            if tokio::time::timeout(STOP_TIMEOUT, child.wait())
                 .await
                 .is_ok()
             {
-                return Ok(());
+                return Ok(dir);
             }
         }
-        self.child.kill().await?;
-        Ok(())
+        child.kill().await?;
+        Ok(dir)
     }
 }
 

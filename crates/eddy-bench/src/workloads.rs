@@ -13,8 +13,14 @@ use crate::client::Op;
 
 /// Items per BatchWriteItem, DynamoDB's maximum.
 pub const BATCH: usize = 25;
-/// Items per Query partition.
+/// Puts per TransactWriteItems.
+const TRANSACT_PUTS: usize = 4;
+/// Items per Query partition, of the table or of its index.
 pub const QUERY_ITEMS: u64 = 10;
+/// The global secondary index of gsi-query's table.
+const GSI: &str = "gsi";
+/// Records per GetRecords page, the API's maximum.
+pub const RECORDS_LIMIT: u64 = 1000;
 /// Items per Scan page.
 const SCAN_LIMIT: u64 = 100;
 /// Marks where a key goes in a template; no other part of a request contains it.
@@ -39,6 +45,13 @@ pub enum Workload {
     BatchWrite,
     /// Scan pages of 100 items starting after a random preloaded key.
     Scan,
+    /// TransactWriteItems of 4 Puts of new items under random keys.
+    TransactWrite,
+    /// Query of a global secondary index returning the 10 items of one index partition.
+    GsiQuery,
+    /// GetRecords pages read from a stream of preloaded inserts, from TRIM_HORIZON to the
+    /// end of its shards, pass after pass.
+    GetRecords,
 }
 
 /// What shapes a workload's items and key space.
@@ -58,6 +71,9 @@ impl Workload {
             Workload::Update => "update",
             Workload::BatchWrite => "batch-write",
             Workload::Scan => "scan",
+            Workload::TransactWrite => "transact-write",
+            Workload::GsiQuery => "gsi-query",
+            Workload::GetRecords => "get-records",
         }
     }
 
@@ -79,7 +95,23 @@ impl Workload {
                 "Scan pages of up to {SCAN_LIMIT} from random start keys over {} items",
                 p.keys
             ),
+            Workload::TransactWrite => format!(
+                "TransactWriteItems of {TRANSACT_PUTS} Puts, ~{size}-byte items, random keys; one op = one transaction"
+            ),
+            Workload::GsiQuery => format!(
+                "Query of a GSI (projection ALL) returning {QUERY_ITEMS} ~{size}-byte items of one of {} index partitions",
+                partitions(p)
+            ),
+            Workload::GetRecords => format!(
+                "GetRecords (Limit {RECORDS_LIMIT}) from TRIM_HORIZON to the end, pass after pass, over {} INSERT records of ~{size}-byte items; one op = one page",
+                p.keys
+            ),
         }
+    }
+
+    /// Whether the workload reads a stream, so its table has one whatever --streams says.
+    pub fn needs_stream(self) -> bool {
+        self == Workload::GetRecords
     }
 
     fn has_sort_key(self) -> bool {
@@ -94,12 +126,26 @@ impl Workload {
             attrs.push(json!({"AttributeName": "sk", "AttributeType": "N"}));
             schema.push(json!({"AttributeName": "sk", "KeyType": "RANGE"}));
         }
+        if self == Workload::GsiQuery {
+            attrs.push(json!({"AttributeName": "gsi_pk", "AttributeType": "S"}));
+            attrs.push(json!({"AttributeName": "gsi_sk", "AttributeType": "N"}));
+        }
         let mut input = json!({
             "TableName": table,
             "AttributeDefinitions": attrs,
             "KeySchema": schema,
             "BillingMode": "PAY_PER_REQUEST",
         });
+        if self == Workload::GsiQuery {
+            input["GlobalSecondaryIndexes"] = json!([{
+                "IndexName": GSI,
+                "KeySchema": [
+                    {"AttributeName": "gsi_pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }]);
+        }
         if streams {
             input["StreamSpecification"] =
                 json!({"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"});
@@ -110,33 +156,45 @@ impl Workload {
     /// How many items to load before timing.
     pub fn preload_count(self, p: Params) -> u64 {
         match self {
-            Workload::Put | Workload::BatchWrite => 0,
-            Workload::Get | Workload::Update | Workload::Scan => p.keys,
+            Workload::Put | Workload::BatchWrite | Workload::TransactWrite => 0,
+            Workload::Get
+            | Workload::Update
+            | Workload::Scan
+            | Workload::GsiQuery
+            | Workload::GetRecords => p.keys,
             Workload::Query => partitions(p) * QUERY_ITEMS,
         }
     }
 
     /// The `i`-th preloaded item.
     pub fn preload_item(self, i: u64, p: Params) -> Value {
-        if self == Workload::Query {
-            item(
+        match self {
+            Workload::Query => item(
                 &format!("q{:08}", i / QUERY_ITEMS),
-                Some(i % QUERY_ITEMS),
+                &[("sk", number(i % QUERY_ITEMS))],
                 p,
-            )
-        } else {
-            item(&format!("k{i:08}"), None, p)
+            ),
+            Workload::GsiQuery => item(
+                &format!("k{i:08}"),
+                &[
+                    ("gsi_pk", json!({"S": format!("g{:08}", i / QUERY_ITEMS)})),
+                    ("gsi_sk", number(i % QUERY_ITEMS)),
+                ],
+                p,
+            ),
+            _ => item(&format!("k{i:08}"), &[], p),
         }
     }
 
-    /// The request this workload sends, serialised once.
-    pub fn template(self, table: &str, p: Params) -> Template {
+    /// The request this workload sends, serialised once; `None` for get-records, which
+    /// follows shard iterators instead of repeating one request.
+    pub fn template(self, table: &str, p: Params) -> Option<Template> {
         let random_key = format!("r{}", marks(RANDOM_DIGITS));
         let index_key = json!({"pk": {"S": format!("k{}", marks(INDEX_DIGITS))}});
         let (op, input, fill) = match self {
             Workload::Put => (
                 Op::PutItem,
-                json!({"TableName": table, "Item": item(&random_key, None, p)}),
+                json!({"TableName": table, "Item": item(&random_key, &[], p)}),
                 Fill::RandomHex,
             ),
             Workload::Get => (
@@ -168,7 +226,7 @@ impl Workload {
             ),
             Workload::BatchWrite => {
                 let puts: Vec<Value> = (0..BATCH)
-                    .map(|_| json!({"PutRequest": {"Item": item(&random_key, None, p)}}))
+                    .map(|_| json!({"PutRequest": {"Item": item(&random_key, &[], p)}}))
                     .collect();
                 (
                     Op::BatchWriteItem,
@@ -181,8 +239,33 @@ impl Workload {
                 json!({"TableName": table, "Limit": SCAN_LIMIT, "ExclusiveStartKey": index_key}),
                 Fill::Index { count: p.keys },
             ),
+            Workload::TransactWrite => {
+                let puts: Vec<Value> = (0..TRANSACT_PUTS)
+                    .map(
+                        |_| json!({"Put": {"TableName": table, "Item": item(&random_key, &[], p)}}),
+                    )
+                    .collect();
+                (
+                    Op::TransactWriteItems,
+                    json!({"TransactItems": puts}),
+                    Fill::RandomHex,
+                )
+            }
+            Workload::GsiQuery => (
+                Op::Query,
+                json!({
+                    "TableName": table,
+                    "IndexName": GSI,
+                    "KeyConditionExpression": "gsi_pk = :p",
+                    "ExpressionAttributeValues": {":p": {"S": format!("g{}", marks(INDEX_DIGITS))}},
+                }),
+                Fill::Index {
+                    count: partitions(p),
+                },
+            ),
+            Workload::GetRecords => return None,
         };
-        Template::new(op, &input, fill)
+        Some(Template::new(op, &input, fill))
     }
 }
 
@@ -194,16 +277,31 @@ fn marks(n: usize) -> String {
     MARK.to_string().repeat(n)
 }
 
-/// An item of about `p.item_bytes` by DynamoDB's measure (attribute names plus values),
-/// padded with a `data` string.
-fn item(pk: &str, sk: Option<u64>, p: Params) -> Value {
-    let key_bytes = 2 + pk.len() + sk.map_or(0, |_| 2 + 2);
-    let pad = p.item_bytes.saturating_sub(key_bytes + 4).max(1);
-    let mut item = json!({"pk": {"S": pk}, "data": {"S": "x".repeat(pad)}});
-    if let Some(sk) = sk {
-        item["sk"] = json!({"N": sk.to_string()});
+/// An item of about `p.item_bytes` by DynamoDB's measure (attribute names plus values):
+/// `pk`, the `extra` attributes, and a `data` string as padding.
+fn item(pk: &str, extra: &[(&str, Value)], p: Params) -> Value {
+    let mut item = json!({"pk": {"S": pk}});
+    let mut used = "pk".len() + pk.len() + "data".len();
+    for (name, value) in extra {
+        used += name.len() + value_size(value);
+        item[*name] = value.clone();
     }
+    let pad = p.item_bytes.saturating_sub(used).max(1);
+    item["data"] = json!({"S": "x".repeat(pad)});
     item
+}
+
+fn number(n: u64) -> Value {
+    json!({"N": n.to_string()})
+}
+
+/// DynamoDB's size of a string (its bytes) or number (a byte per two digits, plus one).
+fn value_size(v: &Value) -> usize {
+    match (v["S"].as_str(), v["N"].as_str()) {
+        (Some(s), _) => s.len(),
+        (None, Some(n)) => n.len().div_ceil(2) + 1,
+        (None, None) => 0,
+    }
 }
 
 /// How a template's key slots are filled for each request.
@@ -293,29 +391,56 @@ mod tests {
 
     fn sample(w: Workload) -> Value {
         let mut rng = SmallRng::seed_from_u64(7);
-        let body = w.template("t", P).body(&mut rng);
+        let body = w.template("t", P).expect("a template").body(&mut rng);
         serde_json::from_slice(&body).expect("template body is JSON")
     }
 
     #[test]
     fn every_template_fills_its_slots() {
         for w in Workload::value_variants() {
+            if *w == Workload::GetRecords {
+                assert!(w.template("t", P).is_none());
+                continue;
+            }
             let text = sample(*w).to_string();
             assert!(!text.contains('~'), "{w:?}: {text}");
         }
     }
 
+    fn distinct(mut keys: Vec<&str>) -> usize {
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len()
+    }
+
     #[test]
-    fn batch_write_has_distinct_keys() {
+    fn writes_of_several_items_have_distinct_keys() {
         let v = sample(Workload::BatchWrite);
         let puts = v["RequestItems"]["t"].as_array().expect("puts");
-        let mut keys: Vec<&str> = puts
+        let keys = puts
             .iter()
             .filter_map(|p| p["PutRequest"]["Item"]["pk"]["S"].as_str())
             .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        assert_eq!(keys.len(), BATCH);
+        assert_eq!(distinct(keys), BATCH);
+        let v = sample(Workload::TransactWrite);
+        let puts = v["TransactItems"].as_array().expect("puts");
+        let keys = puts
+            .iter()
+            .filter_map(|p| p["Put"]["Item"]["pk"]["S"].as_str())
+            .collect();
+        assert_eq!(distinct(keys), TRANSACT_PUTS);
+    }
+
+    #[test]
+    fn gsi_query_asks_for_a_preloaded_index_partition() {
+        let v = sample(Workload::GsiQuery);
+        let asked = v["ExpressionAttributeValues"][":p"]["S"]
+            .as_str()
+            .expect("key");
+        let partition: u64 = asked[1..].parse().expect("partition");
+        let item = Workload::GsiQuery.preload_item(partition * QUERY_ITEMS + 9, P);
+        assert_eq!(item["gsi_pk"]["S"], asked);
+        assert_eq!(item["gsi_sk"]["N"], "9");
     }
 
     #[test]
@@ -337,5 +462,8 @@ mod tests {
         let item = Workload::Put.preload_item(3, P);
         let data = item["data"]["S"].as_str().expect("data").len();
         assert_eq!(2 + 9 + 4 + data, 200);
+        let item = Workload::GsiQuery.preload_item(3, P);
+        let data = item["data"]["S"].as_str().expect("data").len();
+        assert_eq!(2 + 9 + (6 + 9) + (6 + 2) + 4 + data, 200);
     }
 }
