@@ -112,7 +112,8 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads every table record and recounts each table's items.
+    /// Loads every table record. Item counts are not read here, so start-up does not grow
+    /// with the data: [`count_items`] fills them in afterwards.
     pub fn load(storage: &dyn Storage, streams: &StreamRegistry) -> Result<Self> {
         let snap = storage.snapshot();
         let mut tables = BTreeMap::new();
@@ -128,31 +129,6 @@ impl Catalog {
                 .map_err(|e| EngineError::Corrupt(format!("catalog record: {e}")))?;
             let table = Table::new(def);
             let def = table.def();
-            let prefix = keys::table_prefix(def.id);
-            let end = keys::table_end(def.id);
-            for item in snap.range(
-                std::ops::Bound::Included(&prefix[..]),
-                std::ops::Bound::Excluded(&end[..]),
-                Direction::Forward,
-            ) {
-                let (_, bytes) = item?;
-                let item = decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
-                table.account(None, Some(item_size(&item)));
-            }
-            for index in &def.indexes {
-                let prefix = crate::indexes::index_prefix(def.id, index.id);
-                let end = keys::prefix_end(&prefix);
-                for entry in snap.range(
-                    std::ops::Bound::Included(&prefix[..]),
-                    std::ops::Bound::Excluded(&end[..]),
-                    Direction::Forward,
-                ) {
-                    let (_, bytes) = entry?;
-                    let item =
-                        decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
-                    table.account_index(index.id, None, Some(item_size(&item)));
-                }
-            }
             table.set_stream(streams.enabled_for(def.id));
             tables.insert(def.name.clone(), Arc::new(table));
         }
@@ -168,6 +144,11 @@ impl Catalog {
             tables: RwLock::new(tables),
             next_id: Mutex::new(next_id),
         })
+    }
+
+    /// Every table.
+    pub fn all(&self) -> Vec<Arc<Table>> {
+        self.tables.read().values().cloned().collect()
     }
 
     /// The table called `name`.
@@ -305,4 +286,79 @@ pub(crate) fn delete_range(storage: &dyn Storage, start: &[u8], end: &[u8]) -> R
         }
         storage.commit(batch)?;
     }
+}
+
+/// Counts the items and index entries of `tables` (ItemCount, TableSizeBytes, IndexSizeBytes)
+/// on a thread of its own, so that start-up does not read the whole database. Writes keep
+/// adjusting the counters meanwhile: each table is read from a snapshot taken under its write
+/// lock, and what the snapshot holds is added to what has changed since it was taken. DynamoDB
+/// itself refreshes these figures only every few hours.
+pub(crate) fn count_items(storage: Arc<dyn Storage>, tables: Vec<Arc<Table>>) {
+    if tables.is_empty() {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("eddy-count".into())
+        .spawn(move || {
+            for table in tables {
+                if let Err(e) = count_table(storage.as_ref(), &table) {
+                    tracing::error!(error = %e, "counting a table's items failed");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "could not start the item counter");
+    }
+}
+
+fn count_table(storage: &dyn Storage, table: &Table) -> Result<()> {
+    let (snap, def, before_count, before_size, before_index) = {
+        let _guard = table.write_lock.lock();
+        let def = table.def();
+        let index: HashMap<u32, (i64, i64)> = table.index_counts.lock().clone();
+        (
+            storage.snapshot(),
+            def,
+            table.item_count.load(Ordering::Relaxed),
+            table.size_bytes.load(Ordering::Relaxed),
+            index,
+        )
+    };
+    let (count, size) = sum_sizes(
+        snap.as_ref(),
+        &keys::table_prefix(def.id),
+        &keys::table_end(def.id),
+    )?;
+    table
+        .item_count
+        .fetch_add(count - before_count, Ordering::Relaxed);
+    table
+        .size_bytes
+        .fetch_add(size - before_size, Ordering::Relaxed);
+    for index in &def.indexes {
+        let prefix = crate::indexes::index_prefix(def.id, index.id);
+        let (count, size) = sum_sizes(snap.as_ref(), &prefix, &keys::prefix_end(&prefix))?;
+        let (bc, bs) = before_index.get(&index.id).copied().unwrap_or_default();
+        let mut counts = table.index_counts.lock();
+        let entry = counts.entry(index.id).or_default();
+        entry.0 += count - bc;
+        entry.1 += size - bs;
+    }
+    Ok(())
+}
+
+/// The number of items in `[start, end)` and the sum of their sizes.
+fn sum_sizes(snap: &dyn eddy_storage::Snapshot, start: &[u8], end: &[u8]) -> Result<(i64, i64)> {
+    let (mut count, mut size) = (0i64, 0i64);
+    for entry in snap.range(
+        std::ops::Bound::Included(start),
+        std::ops::Bound::Excluded(end),
+        Direction::Forward,
+    ) {
+        let (_, bytes) = entry?;
+        let item = decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+        count += 1;
+        size += item_size(&item) as i64;
+    }
+    Ok((count, size))
 }

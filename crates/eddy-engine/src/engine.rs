@@ -61,6 +61,7 @@ impl Engine {
     pub fn open(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
         let streams = StreamRegistry::load(storage.as_ref(), config.streams.clone())?;
         let catalog = Catalog::load(storage.as_ref(), &streams)?;
+        crate::catalog::count_items(storage.clone(), catalog.all());
         Ok(Self {
             storage,
             catalog,

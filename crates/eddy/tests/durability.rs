@@ -118,6 +118,45 @@ async fn acknowledged_writes_survive_sigkill() {
         assert_eq!(found, chunk.len(), "an acknowledged write was lost");
     }
     eprintln!("{} acknowledged writes all survived SIGKILL", acked.len());
+
+    // ItemCount is counted after start-up, off the request path; it settles on what a full
+    // Scan finds.
+    let mut stored = 0;
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name("durable")
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan");
+        stored += page.count();
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            break;
+        }
+    }
+    let mut item_count = None;
+    for _ in 0..200 {
+        let d = client
+            .describe_table()
+            .table_name("durable")
+            .send()
+            .await
+            .expect("describe");
+        item_count = d.table().and_then(|t| t.item_count());
+        if item_count == Some(i64::from(stored)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        item_count,
+        Some(i64::from(stored)),
+        "ItemCount after restart"
+    );
 }
 
 #[tokio::test]
