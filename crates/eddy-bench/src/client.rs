@@ -108,6 +108,9 @@ impl Endpoint {
 pub struct Conn {
     sender: SendRequest<Full<Bytes>>,
     host: HeaderValue,
+    endpoint: Endpoint,
+    // The server answered "Connection: close" (moto does on every reply): reconnect first.
+    closing: bool,
 }
 
 /// A response read in full (reading it all is what lets the connection be reused).
@@ -132,6 +135,8 @@ impl Conn {
         Ok(Conn {
             sender,
             host: endpoint.host.clone(),
+            endpoint: endpoint.clone(),
+            closing: false,
         })
     }
 
@@ -148,6 +153,8 @@ impl Conn {
             header::AUTHORIZATION,
             HeaderValue::from_static(AUTHORIZATION),
         );
+        // dynalite and Dynoxide refuse a SigV4 header without X-Amz-Date or Date.
+        h.insert("x-amz-date", HeaderValue::from_static("20260101T000000Z"));
         self.send(req).await
     }
 
@@ -160,9 +167,20 @@ impl Conn {
     }
 
     async fn send(&mut self, req: Request<Full<Bytes>>) -> Result<Reply> {
+        if self.closing {
+            let endpoint = self.endpoint.clone();
+            *self = Conn::open(&endpoint).await?;
+        }
         self.sender.ready().await?;
         let resp = self.sender.send_request(req).await?;
         let status = resp.status();
+        if resp
+            .headers()
+            .get(header::CONNECTION)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
+        {
+            self.closing = true;
+        }
         let body = resp.into_body().collect().await?.to_bytes();
         Ok(Reply { status, body })
     }
