@@ -19,9 +19,8 @@
 #   cargo run --release -p eddy-bench -- --target eddy-memory,eddy-disk $eps
 #   bench/peers.sh stop
 #
-# eddy-bench as of 9f298ab cannot drive them all: dynalite and Dynoxide refuse its requests
-# (IncompleteSignatureException: no X-Amz-Date or Date header), and moto_server (werkzeug)
-# closes every connection, which its table setup reports as "setup failed: channel closed".
+# eddy-bench sends X-Amz-Date (dynalite and Dynoxide require it) and reconnects after a
+# "Connection: close" answer (moto_server closes every connection; that cost is counted).
 #
 # Versions: MOTO_SPEC (default 'moto[server]'), DYNALITE_SPEC (default dynalite) and
 # DYNOXIDE_VERSION (default: newest) choose what gets installed; delete bench/.peers/ to
