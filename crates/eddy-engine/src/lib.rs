@@ -51,10 +51,10 @@ pub use stream_api::{
     IteratorType, RecordsPage, ShardDescription, StreamDescription, StreamSummary,
 };
 pub use streams::StreamsConfig;
-pub use ttl::TimeToLiveDescription;
 pub use tables::{
     CreateTableInput, IndexUpdate, StreamChange, TableDescription, TableStatus, UpdateTableInput,
 };
 pub use transactions::{
     CancellationReason, TransactGetItem, TransactWriteAction, TransactWriteInput, TransactWriteItem,
 };
+pub use ttl::TimeToLiveDescription;

@@ -141,13 +141,24 @@ fn item_param(input: &Input<'_>, name: &str) -> Result<Option<Item>, ApiError> {
     input.item(name)
 }
 
-pub fn put_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+/// What PutItem and DeleteItem read alike: the table, the item or key in `param`, ReturnValues
+/// (NONE or ALL_OLD only), ReturnConsumedCapacity and the write condition.
+struct SimpleWrite<'a> {
+    table: &'a str,
+    item: Item,
+    return_values: ReturnValues,
+    rc: ReturnConsumed,
+    condition: Option<Condition>,
+}
+
+fn simple_write<'a>(input: &Input<'a>, param: &str) -> Result<SimpleWrite<'a>, ApiError> {
     let mut c = Constraints::new();
-    let rv = return_values(input, &mut c)?;
-    let (table, rc) = common(input, &mut c, ("item", input.has("Item")))?;
+    let return_values = return_values(input, &mut c)?;
+    let path = expressions::lower_first(param);
+    let (table, rc) = common(input, &mut c, (&path, input.has(param)))?;
     c.finish()?;
-    let item = item_param(input, "Item")?.unwrap_or_default();
-    if !matches!(rv, ReturnValues::None | ReturnValues::AllOld) {
+    let item = item_param(input, param)?.unwrap_or_default();
+    if !matches!(return_values, ReturnValues::None | ReturnValues::AllOld) {
         return Err(ApiError::validation(
             "ReturnValues can only be ALL_OLD or NONE",
         ));
@@ -161,14 +172,25 @@ pub fn put_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
     let mut resolver = ph.resolver();
     let condition = write_condition(input, &mut resolver)?;
     resolver.check_all_used()?;
-    let out = engine.put_item(PutItemInput {
-        table_name: table.to_owned(),
+    Ok(SimpleWrite {
+        table,
         item,
+        return_values,
+        rc,
         condition,
-        return_values: rv,
+    })
+}
+
+pub fn put_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+    let w = simple_write(input, "Item")?;
+    let out = engine.put_item(PutItemInput {
+        table_name: w.table.to_owned(),
+        item: w.item,
+        condition: w.condition,
+        return_values: w.return_values,
         return_old_on_failure: return_old_on_failure(input)?,
     })?;
-    Ok(attributes_out(out, table, rc, wants_metrics(input)?))
+    Ok(attributes_out(out, w.table, w.rc, wants_metrics(input)?))
 }
 
 pub fn get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
@@ -238,31 +260,13 @@ pub fn update_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError
 }
 
 pub fn delete_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
-    let mut c = Constraints::new();
-    let rv = return_values(input, &mut c)?;
-    let (table, rc) = common(input, &mut c, ("key", input.has("Key")))?;
-    c.finish()?;
-    let key = item_param(input, "Key")?.unwrap_or_default();
-    if !matches!(rv, ReturnValues::None | ReturnValues::AllOld) {
-        return Err(ApiError::validation(
-            "ReturnValues can only be ALL_OLD or NONE",
-        ));
-    }
-    expressions::no_mixing(input, &["Expected"], &["ConditionExpression"])?;
-    let ph = expressions::placeholders(
-        input,
-        &["ConditionExpression"],
-        "ConditionExpression is null",
-    )?;
-    let mut resolver = ph.resolver();
-    let condition = write_condition(input, &mut resolver)?;
-    resolver.check_all_used()?;
+    let w = simple_write(input, "Key")?;
     let out = engine.delete_item(DeleteItemInput {
-        table_name: table.to_owned(),
-        key,
-        condition,
-        return_values: rv,
+        table_name: w.table.to_owned(),
+        key: w.item,
+        condition: w.condition,
+        return_values: w.return_values,
         return_old_on_failure: return_old_on_failure(input)?,
     })?;
-    Ok(attributes_out(out, table, rc, wants_metrics(input)?))
+    Ok(attributes_out(out, w.table, w.rc, wants_metrics(input)?))
 }
