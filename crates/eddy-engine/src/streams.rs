@@ -122,9 +122,10 @@ impl Stream {
         Ok(())
     }
 
-    /// Adds the record of an item change to `batch`: no record when the stream is disabled
-    /// or nothing changed. The caller holds the table's write lock through the commit, so
-    /// records commit in sequence-number order.
+    /// Adds the record of an item change to `batch` (none when the stream is disabled). The
+    /// caller has established that the item changed (`write_path::stage_change` returns early
+    /// on equal versions, so the items are not compared again here) and holds the table's
+    /// write lock through the commit, so records commit in sequence-number order.
     pub(crate) fn append(
         &self,
         batch: &mut WriteBatch,
@@ -149,7 +150,7 @@ impl Stream {
         encode_key_value(pk, &mut encoded);
         let hash = partition_hash(&encoded);
         let mut state = self.state.lock();
-        if !state.enabled || eddy_streams::EventName::for_change(old, new).is_none() {
+        if !state.enabled {
             return;
         }
         let Some((shard, seq)) = state.map.assign(hash, now_ms) else {

@@ -9,7 +9,6 @@ use super::{Out, return_consumed};
 use crate::error::ApiError;
 use crate::expressions;
 use crate::input::{Constraints, Input};
-use crate::render::consumed;
 
 /// Most keys one BatchGetItem reads.
 const MAX_GET_KEYS: usize = 100;
@@ -108,14 +107,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiEr
     let mut o = Out::default();
     o.set("Responses", Value::Object(responses));
     o.set("UnprocessedKeys", Value::Object(unprocessed));
-    let caps: Vec<Value> = out
-        .consumed
-        .iter()
-        .filter_map(|(t, units)| consumed(rc, t, *units))
-        .collect();
-    if !caps.is_empty() {
-        o.set("ConsumedCapacity", caps);
-    }
+    o.set_consumed_list(rc, &out.consumed);
     Ok(o.done())
 }
 
@@ -188,12 +180,6 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Value, Api
     let out = engine.batch_write_item(requests)?;
     let mut o = Out::default();
     o.set("UnprocessedItems", json!({}));
-    let caps: Vec<Value> = out
-        .iter()
-        .filter_map(|(t, units)| consumed(rc, t, *units))
-        .collect();
-    if !caps.is_empty() {
-        o.set("ConsumedCapacity", caps);
-    }
+    o.set_consumed_list(rc, &out);
     Ok(o.done())
 }

@@ -16,6 +16,7 @@ use crate::input::{Constraints, Input};
 use crate::protocol::Operation;
 use crate::render::ReturnConsumed;
 use crate::state::AppState;
+use eddy_engine::Consumed;
 
 /// Runs one operation on a parsed body.
 pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Value, ApiError> {
@@ -77,6 +78,17 @@ impl Out {
     fn set_opt(&mut self, key: &str, v: Option<Value>) {
         if let Some(v) = v {
             self.0.insert(key.to_owned(), v);
+        }
+    }
+
+    /// ConsumedCapacity as a list, one entry per table (batches and transactions), when asked.
+    fn set_consumed_list(&mut self, rc: ReturnConsumed, per_table: &[(String, Consumed)]) {
+        let list: Vec<Value> = per_table
+            .iter()
+            .filter_map(|(t, units)| crate::render::consumed(rc, t, *units))
+            .collect();
+        if !list.is_empty() {
+            self.set("ConsumedCapacity", list);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Query and Scan.
 
 use eddy_engine::{Engine, QueryInput, QueryOutput, ScanInput};
-use eddy_expr::{ExprParam, legacy, parse_condition, parse_key_condition};
+use eddy_expr::{Condition, ExprParam, legacy, parse_condition, parse_key_condition};
 use eddy_types::item_to_json;
 use serde_json::Value;
 
@@ -46,6 +46,28 @@ fn check_select(input: &Input<'_>, has_index: bool) -> Result<bool, ApiError> {
             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
         )),
         (select, _) => Ok(select == Some("COUNT")),
+    }
+}
+
+/// FilterExpression, or the legacy filter (`QueryFilter` / `ScanFilter`) lowered.
+fn filter(
+    input: &Input<'_>,
+    resolver: &mut eddy_expr::Placeholders<'_>,
+    legacy_param: &str,
+) -> Result<Option<Condition>, ApiError> {
+    if let Some(text) = input.string("FilterExpression")? {
+        return Ok(Some(parse_condition(
+            text,
+            ExprParam::FilterExpression,
+            resolver,
+        )?));
+    }
+    match expressions::conditions(input, legacy_param)? {
+        Some(f) => Ok(Some(legacy::filter_to_condition(
+            &f,
+            input.string("ConditionalOperator")?,
+        )?)),
+        None => Ok(None),
     }
 }
 
@@ -147,20 +169,7 @@ pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
             legacy::key_conditions(&conds, &schema.hash.name, range_name)?
         }
     };
-    let filter = match input.string("FilterExpression")? {
-        Some(text) => Some(parse_condition(
-            text,
-            ExprParam::FilterExpression,
-            &mut resolver,
-        )?),
-        None => match expressions::conditions(input, "QueryFilter")? {
-            Some(f) => Some(legacy::filter_to_condition(
-                &f,
-                input.string("ConditionalOperator")?,
-            )?),
-            None => None,
-        },
-    };
+    let filter = filter(input, &mut resolver, "QueryFilter")?;
     let projection = projection(input, &mut resolver)?;
     resolver.check_all_used()?;
     if let Some(f) = &filter
@@ -228,20 +237,7 @@ pub fn scan(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
         "FilterExpression is null",
     )?;
     let mut resolver = ph.resolver();
-    let filter = match input.string("FilterExpression")? {
-        Some(text) => Some(parse_condition(
-            text,
-            ExprParam::FilterExpression,
-            &mut resolver,
-        )?),
-        None => match expressions::conditions(input, "ScanFilter")? {
-            Some(f) => Some(legacy::filter_to_condition(
-                &f,
-                input.string("ConditionalOperator")?,
-            )?),
-            None => None,
-        },
-    };
+    let filter = filter(input, &mut resolver, "ScanFilter")?;
     let projection = projection(input, &mut resolver)?;
     resolver.check_all_used()?;
     engine.key_schema(table, index)?;

@@ -13,7 +13,6 @@ use super::{Out, return_consumed};
 use crate::error::ApiError;
 use crate::expressions;
 use crate::input::{Constraints, Input};
-use crate::render::consumed;
 
 /// Most actions in one transaction.
 const MAX_ACTIONS: usize = 100;
@@ -184,13 +183,7 @@ pub fn transact_write_items(
         request_digest: hasher.finish(),
     })?;
     let mut o = Out::default();
-    let caps: Vec<Value> = out
-        .iter()
-        .filter_map(|(t, u)| consumed(rc, t, *u))
-        .collect();
-    if !caps.is_empty() {
-        o.set("ConsumedCapacity", caps);
-    }
+    o.set_consumed_list(rc, &out);
     Ok(o.done())
 }
 
@@ -241,12 +234,6 @@ pub fn transact_get_items(engine: &Engine, input: &Input<'_>) -> Result<Value, A
         .collect();
     let mut o = Out::default();
     o.set("Responses", responses);
-    let caps: Vec<Value> = caps
-        .iter()
-        .filter_map(|(t, u)| consumed(rc, t, *u))
-        .collect();
-    if !caps.is_empty() {
-        o.set("ConsumedCapacity", caps);
-    }
+    o.set_consumed_list(rc, &caps);
     Ok(o.done())
 }

@@ -199,14 +199,7 @@ impl Capacity {
 
     /// ConsumedCapacity as a list (BatchExecuteStatement, ExecuteTransaction), if asked for.
     fn render(&self, rc: ReturnConsumed, out: &mut Out) {
-        let list: Vec<Value> = self
-            .0
-            .iter()
-            .filter_map(|(t, c)| consumed(rc, t, *c))
-            .collect();
-        if !list.is_empty() {
-            out.set("ConsumedCapacity", list);
-        }
+        out.set_consumed_list(rc, &self.0);
     }
 }
 
