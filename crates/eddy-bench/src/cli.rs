@@ -23,9 +23,10 @@ pub struct Args {
     #[arg(long = "target", value_enum, value_delimiter = ',')]
     pub targets: Vec<TargetKind>,
 
-    /// A server that is already running, e.g. http://127.0.0.1:8000 (repeatable).
-    #[arg(long = "endpoint")]
-    pub endpoints: Vec<String>,
+    /// A server that is already running, as URL or NAME=URL (repeatable), e.g.
+    /// dynoxide=http://127.0.0.1:8000; the name labels it in the reports (default: the URL).
+    #[arg(long = "endpoint", value_name = "[NAME=]URL", value_parser = parse_endpoint)]
+    pub endpoints: Vec<EndpointArg>,
 
     /// Keep-alive connections, one task each.
     #[arg(long, default_value_t = 32)]
@@ -89,6 +90,23 @@ pub struct Args {
     /// Where to write the JSON report.
     #[arg(long, default_value = "bench/results/latest.json")]
     pub out: PathBuf,
+
+    /// Where to write the chart of median ops/s per workload and target (SVG; default: --out
+    /// with .svg). Only when workloads ran.
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+
+    /// Where to write the tables and ratios as Markdown (default: --out with .md). Only when
+    /// workloads ran.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+}
+
+/// A `--endpoint` value: the server's URL and the name reports give it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointArg {
+    pub name: String,
+    pub url: String,
 }
 
 /// A server the harness runs itself.
@@ -138,6 +156,31 @@ impl Streams {
     }
 }
 
+/// Parses `NAME=URL` or a plain URL (named by itself). A URL's `://` comes before any `=`
+/// of its own, so an `=` before `://` ends a name.
+fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
+    match s.split_once('=') {
+        Some((name, url)) if !name.contains("://") => {
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return Err(format!(
+                    "not an endpoint name: {name:?} (try moto=http://127.0.0.1:5000)"
+                ));
+            }
+            if url.is_empty() {
+                return Err(format!("no URL after {name}="));
+            }
+            Ok(EndpointArg {
+                name: name.to_string(),
+                url: url.to_string(),
+            })
+        }
+        _ => Ok(EndpointArg {
+            name: s.to_string(),
+            url: s.to_string(),
+        }),
+    }
+}
+
 /// Parses `10s`, `500ms`, `2m` or a bare number of seconds (fractions allowed).
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -172,6 +215,22 @@ mod tests {
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn endpoints_with_and_without_a_name() {
+        let named = parse_endpoint("dynoxide=http://127.0.0.1:1234").expect("named");
+        assert_eq!(named.name, "dynoxide");
+        assert_eq!(named.url, "http://127.0.0.1:1234");
+        let plain = parse_endpoint("http://127.0.0.1:1234").expect("plain");
+        assert_eq!(plain.name, "http://127.0.0.1:1234");
+        assert_eq!(plain.url, plain.name);
+        // An '=' inside the URL is the URL's own.
+        let odd = parse_endpoint("http://h:1/?a=b").expect("url with =");
+        assert_eq!(odd.url, "http://h:1/?a=b");
+        assert!(parse_endpoint("=http://h:1").is_err());
+        assert!(parse_endpoint("moto=").is_err());
+        assert!(parse_endpoint("my peer=http://h:1").is_err());
     }
 
     #[test]

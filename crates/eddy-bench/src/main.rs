@@ -3,20 +3,24 @@
 //! It starts the eddy targets itself (or uses endpoints already running), gives each
 //! workload its own preloaded table, runs the targets in turns, and prints medians: ops/s,
 //! latency percentiles, errors, and for servers it started, CPU per 1k ops and peak RSS; with
-//! `--streams both`, what a stream costs each target. Other modes time start-ups and weigh
-//! eddy's memory with many items loaded. The same figures go to a JSON file. It checks
-//! nothing: slow is a figure, not a failure.
+//! `--streams both`, what a stream costs each target; and how each eddy target compares with
+//! each peer and with the bare ceiling. Other modes time start-ups and weigh eddy's memory
+//! with many items loaded. The same figures go to a JSON file, and workload figures also to a
+//! chart (SVG) and Markdown tables. It checks nothing: slow is a figure, not a failure.
 //!
 //! It depends on nothing of eddy's but the binary, so it measures what a client sees.
 
 #![deny(unsafe_code)]
 
 mod bare_server;
+mod chart;
 mod cli;
 mod client;
 mod drain;
 mod footprint;
+mod markdown;
 mod process_stats;
+mod ratios;
 mod report;
 mod runner;
 mod tables;
@@ -28,10 +32,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Parser;
 
 use crate::cli::{Args, Streams, TargetKind};
+use crate::ratios::Ratios;
 use crate::report::{
     Figures, Report, Setting, StartupReport, StreamCost, TargetReport, WorkloadReport,
 };
@@ -66,12 +71,24 @@ fn main() -> ExitCode {
 
 async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     let mut targets: Vec<Target> = args.targets.iter().map(|k| Target::Started(*k)).collect();
-    targets.extend(args.endpoints.iter().cloned().map(Target::Endpoint));
+    targets.extend(args.endpoints.iter().map(|e| Target::Endpoint {
+        name: e.name.clone(),
+        url: e.url.clone(),
+    }));
     if targets.is_empty() {
         targets = vec![
             Target::Started(TargetKind::EddyMemory),
             Target::Started(TargetKind::EddyDisk),
         ];
+    }
+    // Rows, ratios and chart bars are told apart by name alone.
+    for (i, t) in targets.iter().enumerate() {
+        if targets[..i].iter().any(|u| u.name() == t.name()) {
+            bail!(
+                "two targets are named {:?}; name endpoints with --endpoint NAME=URL",
+                t.name()
+            );
+        }
     }
     let starts_eddy = targets
         .iter()
@@ -148,6 +165,16 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     report::write_json(&args.out, &report)?;
     println!();
     println!("wrote {}", args.out.display());
+    if !report.workloads.is_empty() {
+        let chart = args.chart.unwrap_or_else(|| args.out.with_extension("svg"));
+        report::write_file(&chart, chart::svg(&report).as_bytes())?;
+        println!("wrote {}", chart.display());
+        let markdown = args
+            .markdown
+            .unwrap_or_else(|| args.out.with_extension("md"));
+        report::write_file(&markdown, markdown::render(&report).as_bytes())?;
+        println!("wrote {}", markdown.display());
+    }
     Ok(())
 }
 
@@ -317,6 +344,7 @@ impl WorkloadBench<'_> {
             workload: w.name().to_string(),
             description: w.describe(self.params),
             streams,
+            ratios: Ratios::of(&targets, w == Workload::Get),
             targets,
             stream_cost,
         }
@@ -337,6 +365,7 @@ impl WorkloadBench<'_> {
             has_table: false,
             report: TargetReport {
                 target: label,
+                role: target.role(),
                 streams: with_stream,
                 runs: Vec::new(),
                 median: None,

@@ -1,4 +1,5 @@
-//! Figures per run, medians over runs, the printed tables and the JSON file.
+//! Figures per run, medians over runs, the printed tables and the JSON file (the chart and
+//! the Markdown tables are drawn from the same [`Report`] in `chart` and `markdown`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::cli::Streams;
+use crate::ratios::{Ratios, Role};
 use crate::runner::RunResult;
 
 /// The figures of one run, or the medians of several.
@@ -89,6 +91,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 #[derive(Debug, Serialize)]
 pub struct TargetReport {
     pub target: String,
+    pub role: Role,
     /// Whether its table has a stream.
     pub streams: bool,
     pub runs: Vec<Figures>,
@@ -107,6 +110,18 @@ pub struct WorkloadReport {
     pub targets: Vec<TargetReport>,
     /// With `--streams both`: per target, throughput with a stream against without.
     pub stream_cost: Vec<StreamCost>,
+    pub ratios: Ratios,
+}
+
+impl WorkloadReport {
+    /// Whether this is get-records, whose ops are pages and whose figure is records/s.
+    pub fn drains(&self) -> bool {
+        self.targets.iter().any(|t| {
+            t.median
+                .as_ref()
+                .is_some_and(|m| m.records_per_sec.is_some())
+        })
+    }
 }
 
 /// What a stream costs one target: the medians of one workload on a table without a
@@ -144,6 +159,23 @@ impl StreamCost {
                 .filter(|(w, _)| *w > 0.0)
                 .map(|(w, s)| s / w),
         }
+    }
+
+    /// The cost in words, for the printed report and the Markdown file.
+    pub fn line(&self) -> String {
+        let cpu = self.cpu_ratio.map_or_else(String::new, |r| {
+            format!("; server CPU per op {:+.1}%", (r - 1.0) * 100.0)
+        });
+        format!(
+            "stream cost: {}: {:.0} ops/s without a stream, {:.0} with: ratio {:.3} ({:+.1}% throughput); p99 {:.3} -> {:.3} ms{cpu}",
+            self.target,
+            self.ops_per_sec_without,
+            self.ops_per_sec_with,
+            self.ratio,
+            (self.ratio - 1.0) * 100.0,
+            self.p99_ms_without,
+            self.p99_ms_with,
+        )
     }
 }
 
@@ -206,16 +238,8 @@ pub struct Report {
 
 /// Prints one workload's table.
 pub fn print_workload(w: &WorkloadReport, setting: &Setting) {
-    let lp = match setting.rate {
-        Some(rate) => format!("open loop at {rate} req/s"),
-        None => "closed loop".to_string(),
-    };
     // get-records: an op is a page, and records/s is the figure that matters.
-    let drains = w.targets.iter().any(|t| {
-        t.median
-            .as_ref()
-            .is_some_and(|m| m.records_per_sec.is_some())
-    });
+    let drains = w.drains();
     let streams = match w.streams {
         Streams::Off => "",
         Streams::On => ", tables with a stream",
@@ -230,8 +254,11 @@ pub fn print_workload(w: &WorkloadReport, setting: &Setting) {
         );
     } else {
         println!(
-            "   {} connections, {lp}{streams}, {} run(s) of {}s after {}s warm-up; medians, errors summed",
-            setting.connections, setting.runs, setting.duration_s, setting.warmup_s
+            "   {}{streams}, {} run(s) of {}s after {}s warm-up; medians, errors summed",
+            load_shape(setting),
+            setting.runs,
+            setting.duration_s,
+            setting.warmup_s
         );
     }
     let name_width = w
@@ -274,19 +301,10 @@ pub fn print_workload(w: &WorkloadReport, setting: &Setting) {
         }
     }
     for c in &w.stream_cost {
-        let cpu = c.cpu_ratio.map_or_else(String::new, |r| {
-            format!("; server CPU per op {:+.1}%", (r - 1.0) * 100.0)
-        });
-        println!(
-            "   stream cost: {}: {:.0} ops/s without a stream, {:.0} with: ratio {:.3} ({:+.1}% throughput); p99 {:.3} -> {:.3} ms{cpu}",
-            c.target,
-            c.ops_per_sec_without,
-            c.ops_per_sec_with,
-            c.ratio,
-            (c.ratio - 1.0) * 100.0,
-            c.p99_ms_without,
-            c.p99_ms_with,
-        );
+        println!("   {}", c.line());
+    }
+    for line in w.ratios.lines() {
+        println!("   {line}");
     }
     for t in &w.targets {
         if let Some(note) = &t.note {
@@ -295,6 +313,17 @@ pub fn print_workload(w: &WorkloadReport, setting: &Setting) {
         if let Some(e) = &t.first_error {
             println!("   first error: {}: {e}", t.target);
         }
+    }
+}
+
+/// How each workload was driven, in words, for headings: `32 connections, closed loop`.
+pub fn load_shape(setting: &Setting) -> String {
+    match setting.rate {
+        Some(rate) => format!(
+            "{} connections, open loop at {rate} req/s",
+            setting.connections
+        ),
+        None => format!("{} connections, closed loop", setting.connections),
     }
 }
 
@@ -397,7 +426,38 @@ pub fn median_ms(runs: &[Duration]) -> Option<f64> {
     (!runs.is_empty()).then(|| median(runs.iter().map(|d| d.as_secs_f64() * 1000.0).collect()))
 }
 
-fn opt(v: Option<f64>, decimals: usize) -> String {
+/// The setting and day of a report in one line, for the chart's title and the Markdown.
+pub fn summary(report: &Report) -> String {
+    let s = &report.setting;
+    format!(
+        "{}; median of {} run(s) of {}s after {}s warm-up, targets in turns; {} core(s); {} UTC",
+        load_shape(s),
+        s.runs,
+        s.duration_s,
+        s.warmup_s,
+        s.cores,
+        utc_date(report.unix_time)
+    )
+}
+
+/// The day of a Unix time, `2026-03-01` (UTC): the civil-from-days conversion of
+/// <https://howardhinnant.github.io/date_algorithms.html>, so no date crate is needed.
+pub fn utc_date(unix: u64) -> String {
+    let days = (unix / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// A figure with `decimals` decimals, or `-` when there is none.
+pub fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v:.decimals$}"))
 }
 
@@ -406,17 +466,84 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
 /// # Errors
 /// The file cannot be written.
 pub fn write_json(path: &Path, report: &Report) -> Result<()> {
+    write_file(path, &serde_json::to_vec_pretty(report)?)
+}
+
+/// Writes one output file, creating its directory.
+///
+/// # Errors
+/// The directory cannot be created or the file written.
+pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let json = serde_json::to_vec_pretty(report)?;
-    std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A report of two workloads over eddy, the bare server and two peers (one without
+    /// figures), for the chart and Markdown tests.
+    pub(crate) fn sample() -> Report {
+        let target = |name: &str, role: Role, ops: Option<f64>| TargetReport {
+            target: name.to_string(),
+            role,
+            streams: false,
+            runs: Vec::new(),
+            median: ops.map(|ops| Figures {
+                peak_rss_mib: (role == Role::Eddy).then_some(10.0),
+                ..figures(ops, 0, (role == Role::Eddy).then_some(0.02))
+            }),
+            note: ops.is_none().then(|| "did not start: refused".to_string()),
+            first_error: None,
+        };
+        let workload = |name: &str, targets: Vec<TargetReport>| WorkloadReport {
+            workload: name.to_string(),
+            description: format!("{name} <things> & more"),
+            streams: Streams::Off,
+            ratios: Ratios::of(&targets, name == "get"),
+            targets,
+            stream_cost: Vec::new(),
+        };
+        Report {
+            unix_time: 1_795_610_865,
+            setting: Setting {
+                connections: 32,
+                rate: None,
+                duration_s: 5.0,
+                warmup_s: 1.0,
+                runs: 3,
+                item_bytes: 200,
+                keys: 10_000,
+                streams: Streams::Off,
+                rss_items: None,
+                client_threads: 2,
+                cores: 2,
+            },
+            workloads: vec![
+                workload(
+                    "get",
+                    vec![
+                        target("eddy-memory", Role::Eddy, Some(1000.0)),
+                        target("bare", Role::Bare, Some(4000.0)),
+                        target("moto", Role::Peer, Some(10.0)),
+                        target("dynalite", Role::Peer, None),
+                    ],
+                ),
+                workload(
+                    "put",
+                    vec![
+                        target("eddy-memory", Role::Eddy, Some(900.0)),
+                        target("moto", Role::Peer, Some(9.0)),
+                    ],
+                ),
+            ],
+            startup: Vec::new(),
+            footprint: Vec::new(),
+        }
+    }
 
     fn figures(ops: f64, errors: u64, cpu: Option<f64>) -> Figures {
         Figures {
@@ -444,6 +571,13 @@ mod tests {
         assert_eq!(m.cpu_s_per_1k_ops, Some(0.2));
         assert_eq!(m.peak_rss_mib, None);
         assert!(Figures::median(&[]).is_none());
+    }
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_date(951_782_400), "2000-02-29");
+        assert_eq!(utc_date(1_795_610_865), "2026-11-25");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use tokio::process::{Child, Command};
 use crate::bare_server::BareServer;
 use crate::cli::TargetKind;
 use crate::client::{Conn, Endpoint};
+use crate::ratios::Role;
 use crate::workloads::Params;
 
 /// How long eddy may take to print its address and answer its health check.
@@ -27,7 +28,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub enum Target {
     Started(TargetKind),
-    Endpoint(String),
+    Endpoint { name: String, url: String },
 }
 
 impl Target {
@@ -35,7 +36,16 @@ impl Target {
     pub fn name(&self) -> String {
         match self {
             Target::Started(kind) => kind.name().to_string(),
-            Target::Endpoint(url) => url.clone(),
+            Target::Endpoint { name, .. } => name.clone(),
+        }
+    }
+
+    /// What the ratios take it for: an endpoint is a peer, whatever it runs.
+    pub fn role(&self) -> Role {
+        match self {
+            Target::Started(TargetKind::Bare) => Role::Bare,
+            Target::Started(_) => Role::Eddy,
+            Target::Endpoint { .. } => Role::Peer,
         }
     }
 }
@@ -73,7 +83,7 @@ impl Running {
                     server: Server::Eddy(process),
                 })
             }
-            Target::Endpoint(url) => Ok(Running {
+            Target::Endpoint { url, .. } => Ok(Running {
                 endpoint: Endpoint::parse(url).await?,
                 server: Server::Peer,
             }),
