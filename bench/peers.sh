@@ -4,7 +4,7 @@
 #
 #   bench/peers.sh [start] [moto|dynalite|dynoxide ...]   install what is missing, start the
 #                                                     peers (all three by default), print
-#                                                     "NAME URL" per peer on stdout
+#                                                     "NAME=URL" per peer on stdout
 #   bench/peers.sh install [PEER ...]                 install only
 #   bench/peers.sh status                             the peers this script has running
 #   bench/peers.sh stop                               stop every peer it started
@@ -12,10 +12,13 @@
 # Everything lives in bench/.peers/ (git-ignored): moto[server] in a venv (PyPI), dynalite in
 # node_modules (npm), dynoxide-rs built by `cargo install --root` (crates.io). All three keep
 # their data in memory. Each `start` records its pids and logs in a fresh bench/.peers/run.XXXXXX/,
-# and `stop` ends those processes (their process groups) and removes the directory.
+# and `stop` ends those processes (their process groups) and removes the directory. With
+# PEERS_RUN_DIR=DIR, `start` records them in DIR instead, and `status` and `stop` see only
+# DIR's peers: a script stops its own peers and leaves anyone else's running.
 #
-# Example, all peers against both eddy engines:
-#   eps=$(bench/peers.sh | awk '{printf " --endpoint %s", $2}')
+# "NAME=URL" is what eddy-bench's --endpoint takes, so reports name each peer. All peers
+# against both eddy engines:
+#   eps=$(bench/peers.sh | sed 's/^/--endpoint=/')
 #   cargo run --release -p eddy-bench -- --target eddy-memory,eddy-disk $eps
 #   bench/peers.sh stop
 #
@@ -136,7 +139,7 @@ start_peer() {
         waited=$((waited + 1))
     done
     say "$name (pid $pid) answers on $url"
-    echo "$name $url"
+    echo "$name=$url"
 }
 
 cmd_start() {
@@ -147,7 +150,12 @@ cmd_start() {
     need setsid "util-linux's setsid starts each peer in its own process group"
     mkdir -p "$PEERS_DIR"
     for p in "${peers[@]}"; do "install_$p"; done
-    run=$(mktemp -d "$PEERS_DIR/run.XXXXXX")
+    if [[ -n ${PEERS_RUN_DIR:-} ]]; then
+        run=${PEERS_RUN_DIR%/}
+        mkdir -p "$run"
+    else
+        run=$(mktemp -d "$PEERS_DIR/run.XXXXXX")
+    fi
     for p in "${peers[@]}"; do
         start_peer "$p" "$run" || failed=1
     done
@@ -167,7 +175,14 @@ cmd_install() {
 
 # --- status and stop -----------------------------------------------------------------------
 
-run_dirs() { compgen -G "$PEERS_DIR/run.*/" || true; }
+# Each with a trailing slash.
+run_dirs() {
+    if [[ -n ${PEERS_RUN_DIR:-} ]]; then
+        [[ -d $PEERS_RUN_DIR ]] && echo "${PEERS_RUN_DIR%/}/"
+    else
+        compgen -G "$PEERS_DIR/run.*/"
+    fi || true
+}
 
 cmd_status() {
     local run f name pid
@@ -177,9 +192,9 @@ cmd_status() {
             name=$(basename "$f" .pid)
             pid=$(cat "$f")
             if ours "$pid"; then
-                echo "$name $(cat "$run$name.url") pid $pid"
+                echo "$name=$(cat "$run$name.url") pid $pid"
             else
-                echo "$name $(cat "$run$name.url") stopped (log: $run$name.log)"
+                echo "$name=$(cat "$run$name.url") stopped (log: $run$name.log)"
             fi
         done
     done
