@@ -118,27 +118,35 @@ fn check_signature(headers: &HeaderMap) -> Result<(), ApiError> {
             "Request is missing Authentication Token",
         ));
     };
-    let missing: Vec<&str> = ["Credential", "Signature", "SignedHeaders"]
-        .into_iter()
-        .filter(|p| !auth.contains(&format!("{p}=")))
-        .collect();
-    if !auth.starts_with("AWS4-HMAC-SHA256") || !missing.is_empty() {
-        let detail: Vec<String> = missing
-            .iter()
-            .map(|p| format!("Authorization header requires '{p}' parameter."))
-            .collect();
-        let mut msg = detail.join(" ");
-        if !auth.starts_with("AWS4-HMAC-SHA256") {
-            msg = format!(
-                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. {msg}"
-            );
-        }
-        return Err(ApiError::new(
-            ErrorKind::IncompleteSignature,
-            format!("{} Authorization={}", msg.trim(), auth),
-        ));
+    const PARAMETERS: [(&str, &str); 3] = [
+        ("Credential", "Credential="),
+        ("Signature", "Signature="),
+        ("SignedHeaders", "SignedHeaders="),
+    ];
+    if auth.starts_with("AWS4-HMAC-SHA256")
+        && PARAMETERS.iter().all(|(_, with_eq)| auth.contains(with_eq))
+    {
+        return Ok(());
     }
-    Ok(())
+    let missing: Vec<&str> = PARAMETERS
+        .iter()
+        .filter(|(_, with_eq)| !auth.contains(with_eq))
+        .map(|(name, _)| *name)
+        .collect();
+    let detail: Vec<String> = missing
+        .iter()
+        .map(|p| format!("Authorization header requires '{p}' parameter."))
+        .collect();
+    let mut msg = detail.join(" ");
+    if !auth.starts_with("AWS4-HMAC-SHA256") {
+        msg = format!(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. {msg}"
+        );
+    }
+    Err(ApiError::new(
+        ErrorKind::IncompleteSignature,
+        format!("{} Authorization={}", msg.trim(), auth),
+    ))
 }
 
 fn decompress(headers: &HeaderMap, body: Bytes) -> Result<Bytes, ApiError> {
