@@ -14,6 +14,11 @@ use eddy_engine::{Engine, EngineConfig, StreamsConfig};
 use eddy_server::AppState;
 use eddy_storage::{Durability, FjallStorage, MemoryStorage, Storage};
 
+// Every request allocates its parsed JSON, items and response; glibc's allocator took a tenth
+// of the server's CPU under a PutItem load, mimalloc's thread-local free lists much less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A DynamoDB-compatible database server with DynamoDB Streams.
 #[derive(Parser, Debug)]
 #[command(name = "eddy", version, about)]
