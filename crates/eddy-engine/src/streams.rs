@@ -409,28 +409,32 @@ impl StreamRegistry {
     pub(crate) fn trim(&self, storage: &dyn Storage, stream: &Stream, now_ms: u64) -> Result<()> {
         const CHUNK: usize = 1024;
         let retention = self.config.retention_ms;
-        let shards: Vec<ShardId> = stream
+        let shards: Vec<(ShardId, Option<SequenceNumber>)> = stream
             .state
             .lock()
             .map
             .shards()
             .iter()
-            .map(|s| s.shard_id().clone())
+            .map(|s| (s.shard_id().clone(), s.trimmed_through()))
             .collect();
         let mut changed = false;
-        for shard in shards {
+        for (shard, mut trimmed_through) in shards {
             let prefix = shard_prefix(stream.id, shard.as_str());
             let end = prefix_end(&prefix);
             loop {
+                // Reading from the horizon rather than the shard's start: on an LSM engine the
+                // records trimmed before remain as tombstones until compaction, and stepping
+                // over them again every second would grow with the shard's history.
+                let from = trimmed_through.map(|t| record_key(stream.id, shard.as_str(), t));
+                let start = match &from {
+                    Some(key) => Bound::Excluded(&key[..]),
+                    None => Bound::Included(&prefix[..]),
+                };
                 let snap = storage.snapshot();
                 let mut batch = WriteBatch::new();
                 let mut last = None;
                 let mut more = false;
-                for entry in snap.range(
-                    Bound::Included(&prefix[..]),
-                    Bound::Excluded(&end[..]),
-                    Direction::Forward,
-                ) {
+                for entry in snap.range(start, Bound::Excluded(&end[..]), Direction::Forward) {
                     let (key, bytes) = entry?;
                     let record = StreamRecord::decode(&bytes).map_err(EngineError::Streams)?;
                     if record.creation_ms().saturating_add(retention) >= now_ms {
@@ -461,6 +465,7 @@ impl StreamRegistry {
                     storage.commit(batch)?;
                 }
                 changed = true;
+                trimmed_through = Some(through);
                 if !more {
                     break;
                 }
