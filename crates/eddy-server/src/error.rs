@@ -6,6 +6,8 @@ use eddy_expr::ExprError;
 use eddy_streams::StreamsError;
 use eddy_types::{Item, ValueError};
 
+use crate::reply::Out;
+
 const DYNAMODB: &str = "com.amazonaws.dynamodb.v20120810#";
 const CORAL_VALIDATE: &str = "com.amazon.coral.validate#";
 const CORAL_SERVICE: &str = "com.amazon.coral.service#";
@@ -137,11 +139,11 @@ impl ApiError {
     }
 
     /// The JSON body.
-    pub fn body(&self) -> serde_json::Value {
-        let mut body = serde_json::Map::new();
-        body.insert(
-            "__type".into(),
-            format!("{}{}", self.kind.prefix(), self.kind.name()).into(),
+    pub fn body(&self) -> Vec<u8> {
+        let mut body = Out::default();
+        body.set(
+            "__type",
+            format!("{}{}", self.kind.prefix(), self.kind.name()),
         );
         if let Some(message) = &self.message {
             // SerializationException spells its message key with a capital M.
@@ -150,29 +152,21 @@ impl ApiError {
             } else {
                 "message"
             };
-            body.insert(key.into(), message.clone().into());
+            body.set(key, message.as_str());
         }
         if let Some(item) = &self.item {
-            body.insert("Item".into(), eddy_types::item_to_json(item));
+            body.set_item("Item", item);
         }
         if let Some(reasons) = &self.reasons {
-            let list: Vec<serde_json::Value> = reasons
-                .iter()
-                .map(|r| {
-                    let mut o = serde_json::Map::new();
-                    o.insert("Code".into(), r.code.into());
-                    if let Some(m) = &r.message {
-                        o.insert("Message".into(), m.clone().into());
-                    }
-                    if let Some(item) = &r.item {
-                        o.insert("Item".into(), eddy_types::item_to_json(item));
-                    }
-                    serde_json::Value::Object(o)
-                })
-                .collect();
-            body.insert("CancellationReasons".into(), list.into());
+            body.set_objects("CancellationReasons", reasons, |o, r| {
+                o.set("Code", r.code);
+                o.set_opt("Message", r.message.as_deref());
+                if let Some(item) = &r.item {
+                    o.set_item("Item", item);
+                }
+            });
         }
-        serde_json::Value::Object(body)
+        body.done().into_bytes()
     }
 }
 
@@ -239,5 +233,60 @@ impl From<ValueError> for ApiError {
         } else {
             Self::validation(e.to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use eddy_types::item_from_json;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn bodies_keep_their_member_order() {
+        let item = item_from_json(&json!({"pk": {"S": "a"}, "n": {"N": "1"}})).unwrap();
+        let canceled = ApiError {
+            kind: ErrorKind::TransactionCanceled,
+            message: Some("Transaction cancelled".into()),
+            item: None,
+            reasons: Some(vec![
+                CancellationReason {
+                    code: "None",
+                    message: None,
+                    item: None,
+                },
+                CancellationReason {
+                    code: "ConditionalCheckFailed",
+                    message: Some("The conditional request failed".into()),
+                    item: Some(item.clone()),
+                },
+            ]),
+        };
+        let expected = json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "message": "Transaction cancelled",
+            "CancellationReasons": [
+                {"Code": "None"},
+                {
+                    "Code": "ConditionalCheckFailed",
+                    "Message": "The conditional request failed",
+                    "Item": {"n": {"N": "1"}, "pk": {"S": "a"}}
+                }
+            ]
+        });
+        assert_eq!(canceled.body(), serde_json::to_vec(&expected).unwrap());
+        let failed = ApiError {
+            item: Some(item),
+            ..ApiError::new(ErrorKind::ConditionalCheckFailed, "failed")
+        };
+        assert_eq!(
+            String::from_utf8(failed.body()).unwrap(),
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"failed","Item":{"n":{"N":"1"},"pk":{"S":"a"}}}"#
+        );
+        assert_eq!(
+            String::from_utf8(ApiError::serialization("bad").body()).unwrap(),
+            r#"{"__type":"com.amazon.coral.service#SerializationException","Message":"bad"}"#
+        );
     }
 }

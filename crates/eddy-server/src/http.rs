@@ -49,7 +49,7 @@ async fn api(state: &AppState, req: Request<Incoming>) -> Resp {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(e) => {
             let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            json_response(status, serde_json::to_vec(&e.body()).unwrap_or_default())
+            json_response(status, e.body())
         }
     };
     let headers = resp.headers_mut();
@@ -97,9 +97,7 @@ async fn api_inner(state: &AppState, req: Request<Incoming>) -> Result<Vec<u8>, 
         item: None,
         reasons: None,
     })?;
-    let out = handlers::dispatch(state, op, &json)?;
-    serde_json::to_vec(&out)
-        .map_err(|e| ApiError::new(ErrorKind::InternalServerError, e.to_string()))
+    Ok(handlers::dispatch(state, op, &json)?.into_bytes())
 }
 
 fn too_large() -> ApiError {
@@ -278,7 +276,7 @@ async fn streams_split(state: &AppState, req: Request<Incoming>) -> Resp {
         Err(e) => {
             let e = ApiError::from(e);
             let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            json_response(status, serde_json::to_vec(&e.body()).unwrap_or_default())
+            json_response(status, e.body())
         }
     }
 }

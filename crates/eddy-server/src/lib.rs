@@ -13,6 +13,7 @@ mod http;
 mod input;
 mod protocol;
 mod render;
+mod reply;
 mod state;
 
 use std::future::Future;

@@ -54,7 +54,7 @@ fn units(v: f64) -> Value {
 
 /// Epoch milliseconds as DynamoDB's fractional epoch seconds.
 pub fn epoch_seconds(ms: u64) -> Value {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         Value::from(ms / 1000)
     } else {
         Value::from(ms as f64 / 1000.0)

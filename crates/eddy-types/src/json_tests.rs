@@ -1,12 +1,50 @@
 //! Tests for reading and writing DynamoDB JSON.
 
-use serde_json::json;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value, json};
 
 use crate::error::{NumberError, ValueError};
 use crate::json::{ReadOptions, item_from_json, value_from_json, value_from_json_with};
-use crate::json_write::{item_to_json, value_to_json, write_item_json};
+use crate::json_write::{write_item_json, write_str_json, write_value_json};
 use crate::number::Number;
 use crate::value::{AttrType, AttributeValue, Item};
+
+/// The oracle the direct writers are checked against: a value as a `serde_json::Value` tree.
+fn value_to_json(v: &AttributeValue) -> Value {
+    let (key, inner) = match v {
+        AttributeValue::S(s) => ("S", Value::String(s.clone())),
+        AttributeValue::N(n) => ("N", Value::String(n.as_str().to_owned())),
+        AttributeValue::B(b) => ("B", Value::String(BASE64.encode(b))),
+        AttributeValue::Bool(b) => ("BOOL", Value::Bool(*b)),
+        AttributeValue::Null => ("NULL", Value::Bool(true)),
+        AttributeValue::Ss(v) => ("SS", v.iter().map(|s| Value::String(s.clone())).collect()),
+        AttributeValue::Ns(v) => (
+            "NS",
+            v.iter()
+                .map(|n| Value::String(n.as_str().to_owned()))
+                .collect(),
+        ),
+        AttributeValue::Bs(v) => (
+            "BS",
+            v.iter().map(|b| Value::String(BASE64.encode(b))).collect(),
+        ),
+        AttributeValue::L(v) => ("L", v.iter().map(value_to_json).collect()),
+        AttributeValue::M(m) => ("M", item_to_json(m)),
+    };
+    let mut obj = Map::with_capacity(1);
+    obj.insert(key.to_owned(), inner);
+    Value::Object(obj)
+}
+
+/// The oracle for items: name → DynamoDB JSON value, names in order.
+fn item_to_json(item: &Item) -> Value {
+    Value::Object(
+        item.iter()
+            .map(|(k, v)| (k.clone(), value_to_json(v)))
+            .collect(),
+    )
+}
 
 fn read(v: serde_json::Value) -> Result<AttributeValue, ValueError> {
     value_from_json(&v)
@@ -82,10 +120,30 @@ fn json_round_trip_and_direct_writer_agree() {
     let mut empty = Vec::new();
     write_item_json(&Item::new(), &mut empty);
     assert_eq!(empty, b"{}");
-    assert_eq!(
-        value_to_json(&AttributeValue::B(vec![0xff, 0, 1])),
-        json!({"B": "/wAB"})
-    );
+    let mut value = Vec::new();
+    write_value_json(&AttributeValue::B(vec![0xff, 0, 1]), &mut value);
+    assert_eq!(value, br#"{"B":"/wAB"}"#);
+    for v in item.values().chain(sample_item().values()) {
+        let mut direct = Vec::new();
+        write_value_json(v, &mut direct);
+        assert_eq!(direct, serde_json::to_vec(&value_to_json(v)).unwrap());
+    }
+}
+
+#[test]
+fn string_writer_escapes_as_serde_json() {
+    let all: String = (0u32..=0x2ff).filter_map(char::from_u32).collect();
+    for s in [
+        all.as_str(),
+        "",
+        "plain",
+        "\u{2028}\u{2029}😀",
+        "\"\\/\u{7f}",
+    ] {
+        let mut direct = Vec::new();
+        write_str_json(s, &mut direct);
+        assert_eq!(direct, serde_json::to_vec(s).unwrap(), "{s:?}");
+    }
 }
 
 #[test]

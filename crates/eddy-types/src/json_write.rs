@@ -1,74 +1,33 @@
-//! Writing values as DynamoDB JSON: as `serde_json::Value`s, or straight into a byte buffer
-//! for responses (no intermediate tree; same bytes as `serde_json::to_vec` of the tree).
+//! Writing values as DynamoDB JSON straight into a byte buffer, for responses: no
+//! intermediate `serde_json::Value` tree, and the same bytes `serde_json::to_vec` of that tree
+//! would produce.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Map, Value};
 
 use crate::value::{AttributeValue, Item};
 
-/// A value as DynamoDB JSON, e.g. `{"N":"1"}`.
-pub fn value_to_json(v: &AttributeValue) -> Value {
-    let (key, inner) = match v {
-        AttributeValue::S(s) => ("S", Value::String(s.clone())),
-        AttributeValue::N(n) => ("N", Value::String(n.as_str().to_owned())),
-        AttributeValue::B(b) => ("B", Value::String(BASE64.encode(b))),
-        AttributeValue::Bool(b) => ("BOOL", Value::Bool(*b)),
-        AttributeValue::Null => ("NULL", Value::Bool(true)),
-        AttributeValue::Ss(v) => (
-            "SS",
-            Value::Array(v.iter().map(|s| Value::String(s.clone())).collect()),
-        ),
-        AttributeValue::Ns(v) => (
-            "NS",
-            Value::Array(
-                v.iter()
-                    .map(|n| Value::String(n.as_str().to_owned()))
-                    .collect(),
-            ),
-        ),
-        AttributeValue::Bs(v) => (
-            "BS",
-            Value::Array(v.iter().map(|b| Value::String(BASE64.encode(b))).collect()),
-        ),
-        AttributeValue::L(v) => ("L", Value::Array(v.iter().map(value_to_json).collect())),
-        AttributeValue::M(m) => ("M", item_to_json(m)),
-    };
-    let mut obj = Map::with_capacity(1);
-    obj.insert(key.to_owned(), inner);
-    Value::Object(obj)
-}
-
-/// An item as a JSON object of name → DynamoDB JSON value, names in order.
-pub fn item_to_json(item: &Item) -> Value {
-    let mut obj = Map::with_capacity(item.len());
-    for (k, v) in item {
-        obj.insert(k.clone(), value_to_json(v));
-    }
-    Value::Object(obj)
-}
-
-/// Appends an item's JSON to `out`: the bytes `serde_json::to_vec(&item_to_json(item))`
-/// would produce, without building the tree.
+/// Appends an item's JSON to `out`: a JSON object of name → DynamoDB JSON value, names in
+/// order.
 pub fn write_item_json(item: &Item, out: &mut Vec<u8>) {
     out.push(b'{');
     for (i, (k, v)) in item.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_str(k, out);
+        write_str_json(k, out);
         out.push(b':');
         write_value_json(v, out);
     }
     out.push(b'}');
 }
 
-/// Appends one value's DynamoDB JSON to `out` (same bytes as `value_to_json`).
+/// Appends one value's DynamoDB JSON to `out`, e.g. `{"N":"1"}`.
 pub fn write_value_json(v: &AttributeValue, out: &mut Vec<u8>) {
     match v {
         AttributeValue::S(s) => {
             out.extend_from_slice(b"{\"S\":");
-            write_str(s, out);
+            write_str_json(s, out);
         }
         AttributeValue::N(n) => {
             // Canonical number text never needs escaping.
@@ -85,7 +44,7 @@ pub fn write_value_json(v: &AttributeValue, out: &mut Vec<u8>) {
         AttributeValue::Null => out.extend_from_slice(b"{\"NULL\":true"),
         AttributeValue::Ss(v) => {
             out.extend_from_slice(b"{\"SS\":");
-            write_array(v, out, |s, out| write_str(s, out));
+            write_array(v, out, |s, out| write_str_json(s, out));
         }
         AttributeValue::Ns(v) => {
             out.extend_from_slice(b"{\"NS\":");
@@ -140,9 +99,9 @@ fn write_base64(b: &[u8], out: &mut Vec<u8>) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// A JSON string literal with serde_json's escaping: `"` `\` and control characters only,
-/// short forms where JSON has them, `\u00xx` otherwise.
-fn write_str(s: &str, out: &mut Vec<u8>) {
+/// Appends a JSON string literal with serde_json's escaping: `"` `\` and control characters
+/// only, short forms where JSON has them, `\u00xx` otherwise.
+pub fn write_str_json(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut run = 0;

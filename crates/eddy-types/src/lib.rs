@@ -6,12 +6,14 @@
 //! sits at the bottom of the stack and must never depend on another eddy crate.
 //!
 //! ```
-//! use eddy_types::{AttributeValue, Number, item_from_json, item_size, item_to_json};
+//! use eddy_types::{AttributeValue, Number, item_from_json, item_size, write_item_json};
 //!
 //! let json = serde_json::json!({"id": {"S": "Fred"}, "n": {"N": "001.50"}});
 //! let item = item_from_json(&json).expect("valid item");
 //! assert_eq!(item["n"], AttributeValue::N(Number::parse("1.5").expect("number")));
-//! assert_eq!(item_to_json(&item)["n"]["N"], "1.5");
+//! let mut out = Vec::new();
+//! write_item_json(&item, &mut out);
+//! assert_eq!(out, br#"{"id":{"S":"Fred"},"n":{"N":"1.5"}}"#);
 //! assert_eq!(item_size(&item), 2 + 4 + 1 + 3);
 //! ```
 
@@ -37,7 +39,7 @@ pub use crate::{
     json::{
         ReadOptions, item_from_json, item_from_json_with, value_from_json, value_from_json_with,
     },
-    json_write::{item_to_json, value_to_json, write_item_json, write_value_json},
+    json_write::{write_item_json, write_str_json, write_value_json},
     key_codec::{decode_key_value, encode_key_value},
     number::{MAX_DIGITS, MAX_EXPONENT, MIN_EXPONENT, Number},
     size::{MAX_ITEM_SIZE, item_size},

@@ -1,14 +1,15 @@
 //! BatchGetItem and BatchWriteItem.
 
 use eddy_engine::{BatchGetRequest, BatchWriteRequest, Engine, WriteRequest};
-use eddy_types::{item_from_json_with, item_to_json};
-use serde_json::{Map, Value, json};
+use eddy_types::item_from_json_with;
+use serde_json::{Map, Value};
 
 use super::items::projection;
 use super::{Out, return_consumed};
 use crate::error::ApiError;
 use crate::expressions;
 use crate::input::{Constraints, Input};
+use crate::reply::Reply;
 
 /// Most keys one BatchGetItem reads.
 const MAX_GET_KEYS: usize = 100;
@@ -24,7 +25,7 @@ fn request_items<'a>(input: &Input<'a>, op: &str) -> Result<&'a Map<String, Valu
     }
 }
 
-pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     c.finish()?;
@@ -81,37 +82,34 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiEr
             "Too many items requested for the BatchGetItem call",
         ));
     }
-    // Keep the request's projection text so UnprocessedKeys can repeat it.
-    let specs: Map<String, Value> = items.clone();
     let out = engine.batch_get_item(requests)?;
-    let mut responses = Map::new();
-    for (table, items) in &out.responses {
-        responses.insert(
-            table.clone(),
-            Value::Array(items.iter().map(item_to_json).collect()),
-        );
-    }
-    let mut unprocessed = Map::new();
-    for req in &out.unprocessed {
-        let mut spec = specs
-            .get(&req.table_name)
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        spec.insert(
-            "Keys".into(),
-            Value::Array(req.keys.iter().map(item_to_json).collect()),
-        );
-        unprocessed.insert(req.table_name.clone(), Value::Object(spec));
-    }
     let mut o = Out::default();
-    o.set("Responses", Value::Object(responses));
-    o.set("UnprocessedKeys", Value::Object(unprocessed));
+    o.set_object("Responses", |r| {
+        for (table, items) in &out.responses {
+            r.set_items(table, items);
+        }
+    });
+    o.set_object("UnprocessedKeys", |u| {
+        for req in &out.unprocessed {
+            // The table's request as sent (projection included), its Keys (which a request
+            // always has, or it was refused above) those left unread.
+            let spec = items.get(&req.table_name).and_then(Value::as_object);
+            u.set_object(&req.table_name, |t| {
+                for (member, v) in spec.into_iter().flatten() {
+                    if member == "Keys" {
+                        t.set_items(member, &req.keys);
+                    } else {
+                        t.set(member, v.clone());
+                    }
+                }
+            });
+        }
+    });
     o.set_consumed_list(rc, &out.consumed);
     Ok(o.done())
 }
 
-pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     c.one_of(
@@ -179,7 +177,7 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Value, Api
     }
     let out = engine.batch_write_item(requests)?;
     let mut o = Out::default();
-    o.set("UnprocessedItems", json!({}));
+    o.set_object("UnprocessedItems", |_| {});
     o.set_consumed_list(rc, &out);
     Ok(o.done())
 }

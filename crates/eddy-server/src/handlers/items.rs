@@ -6,14 +6,14 @@ use eddy_engine::{
 use eddy_expr::{
     Condition, ExprParam, Path, legacy, parse_condition, parse_projection, parse_update,
 };
-use eddy_types::{Item, item_to_json};
-use serde_json::Value;
+use eddy_types::Item;
 
 use super::{Out, return_consumed};
 use crate::error::ApiError;
 use crate::expressions;
 use crate::input::{Constraints, Input};
 use crate::render::{ReturnConsumed, consumed};
+use crate::reply::Reply;
 
 /// Checks shared by the single-item operations: table name, the enums, and a required
 /// item or key. Returns (table, ReturnConsumedCapacity).
@@ -117,18 +117,18 @@ pub(super) fn projection(
     Ok(None)
 }
 
-fn attributes_out(out: ItemOutput, table: &str, rc: ReturnConsumed, metrics: bool) -> Value {
+fn attributes_out(out: ItemOutput, table: &str, rc: ReturnConsumed, metrics: bool) -> Reply {
     let mut o = Out::default();
-    if let Some(item) = out.item {
-        o.set("Attributes", item_to_json(&item));
+    if let Some(item) = &out.item {
+        o.set_item("Attributes", item);
     }
     o.set_opt("ConsumedCapacity", consumed(rc, table, out.consumed));
     if metrics && let Some(key) = &out.item_collection_key {
-        // eddy does not bound item collections, so the estimate is always the first GB.
-        o.set(
-            "ItemCollectionMetrics",
-            serde_json::json!({"ItemCollectionKey": item_to_json(key), "SizeEstimateRangeGB": [0.0, 1.0]}),
-        );
+        o.set_object("ItemCollectionMetrics", |m| {
+            m.set_item("ItemCollectionKey", key);
+            // eddy does not bound item collections, so the estimate is always the first GB.
+            m.set("SizeEstimateRangeGB", vec![0.0, 1.0]);
+        });
     }
     o.done()
 }
@@ -181,7 +181,7 @@ fn simple_write<'a>(input: &Input<'a>, param: &str) -> Result<SimpleWrite<'a>, A
     })
 }
 
-pub fn put_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn put_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let w = simple_write(input, "Item")?;
     let out = engine.put_item(PutItemInput {
         table_name: w.table.to_owned(),
@@ -193,7 +193,7 @@ pub fn put_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
     Ok(attributes_out(out, w.table, w.rc, wants_metrics(input)?))
 }
 
-pub fn get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let (table, rc) = common(input, &mut c, ("key", input.has("Key")))?;
     let consistent = input.bool("ConsistentRead")?.unwrap_or(false);
@@ -216,13 +216,13 @@ pub fn get_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
     })?;
     let mut o = Out::default();
     if let Some(item) = &out.item {
-        o.set("Item", item_to_json(item));
+        o.set_item("Item", item);
     }
     o.set_opt("ConsumedCapacity", consumed(rc, table, out.consumed));
     Ok(o.done())
 }
 
-pub fn update_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn update_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rv = return_values(input, &mut c)?;
     let (table, rc) = common(input, &mut c, ("key", input.has("Key")))?;
@@ -259,7 +259,7 @@ pub fn update_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError
     Ok(attributes_out(out, table, rc, wants_metrics(input)?))
 }
 
-pub fn delete_item(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn delete_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let w = simple_write(input, "Key")?;
     let out = engine.delete_item(DeleteItemInput {
         table_name: w.table.to_owned(),

@@ -9,17 +9,18 @@ mod tables;
 mod transactions;
 mod ttl;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
 use crate::protocol::Operation;
 use crate::render::ReturnConsumed;
+use crate::reply::{Out, Reply};
 use crate::state::AppState;
 use eddy_engine::Consumed;
 
 /// Runs one operation on a parsed body.
-pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Value, ApiError> {
+pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Reply, ApiError> {
     let input = Input::new(body)?;
     let engine = &state.engine;
     match op {
@@ -66,21 +67,7 @@ fn return_consumed(input: &Input<'_>, c: &mut Constraints) -> Result<ReturnConsu
     })
 }
 
-/// A response object under construction.
-#[derive(Default)]
-struct Out(Map<String, Value>);
-
 impl Out {
-    fn set(&mut self, key: &str, v: impl Into<Value>) {
-        self.0.insert(key.to_owned(), v.into());
-    }
-
-    fn set_opt(&mut self, key: &str, v: Option<Value>) {
-        if let Some(v) = v {
-            self.0.insert(key.to_owned(), v);
-        }
-    }
-
     /// ConsumedCapacity as a list, one entry per table (batches and transactions), when asked.
     fn set_consumed_list(&mut self, rc: ReturnConsumed, per_table: &[(String, Consumed)]) {
         let list: Vec<Value> = per_table
@@ -90,9 +77,5 @@ impl Out {
         if !list.is_empty() {
             self.set("ConsumedCapacity", list);
         }
-    }
-
-    fn done(self) -> Value {
-        Value::Object(self.0)
     }
 }

@@ -2,8 +2,6 @@
 
 use eddy_engine::{Engine, QueryInput, QueryOutput, ScanInput};
 use eddy_expr::{Condition, ExprParam, legacy, parse_condition, parse_key_condition};
-use eddy_types::item_to_json;
-use serde_json::Value;
 
 use super::items::projection;
 use super::{Out, return_consumed};
@@ -11,6 +9,7 @@ use crate::error::ApiError;
 use crate::expressions;
 use crate::input::{Constraints, Input};
 use crate::render::{ReturnConsumed, consumed};
+use crate::reply::Reply;
 
 const SELECT: &[&str] = &[
     "SPECIFIC_ATTRIBUTES",
@@ -71,29 +70,29 @@ fn filter(
     }
 }
 
-fn page_out(out: QueryOutput, table: &str, rc: ReturnConsumed, count_only: bool) -> Value {
+fn page_out(out: QueryOutput, table: &str, rc: ReturnConsumed, count_only: bool) -> Reply {
     let mut o = Out::default();
     if !count_only {
-        o.set(
-            "Items",
-            out.items.iter().map(item_to_json).collect::<Vec<_>>(),
-        );
+        o.set_items("Items", &out.items);
     }
     o.set("Count", out.count);
     o.set("ScannedCount", out.scanned_count);
     if let Some(k) = &out.last_evaluated_key {
-        o.set("LastEvaluatedKey", item_to_json(k));
+        o.set_item("LastEvaluatedKey", k);
     }
     o.set_opt("ConsumedCapacity", consumed(rc, table, out.consumed));
     o.done()
 }
 
-/// The checks Query and Scan share; returns (table, index, limit, ReturnConsumedCapacity).
+/// What Query and Scan read alike: table, index, limit and ReturnConsumedCapacity.
+type Common<'a> = (&'a str, Option<&'a str>, Option<i64>, ReturnConsumed);
+
+/// The checks Query and Scan share.
 fn common<'a>(
     input: &Input<'a>,
     c: &mut Constraints,
     limit_path: &str,
-) -> Result<(&'a str, Option<&'a str>, Option<i64>, ReturnConsumed), ApiError> {
+) -> Result<Common<'a>, ApiError> {
     let table = input.string("TableName")?;
     let index = input.string("IndexName")?;
     let limit = input.int("Limit", "Integer")?;
@@ -123,7 +122,7 @@ fn common<'a>(
     Ok((table.unwrap_or_default(), index, limit, rc))
 }
 
-pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let (table, index, limit, rc) = common(input, &mut c, "Limit")?;
     c.finish()?;
@@ -196,7 +195,7 @@ pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
     Ok(page_out(out, table, rc, count_only))
 }
 
-pub fn scan(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn scan(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let (table, index, limit, rc) = common(input, &mut c, "limit")?;
     let segment = input.int("Segment", "Integer")?;

@@ -2,13 +2,13 @@
 
 use eddy_engine::{Engine, IteratorType, RecordsPage};
 use eddy_streams::{SequenceNumber, StreamRecord};
-use eddy_types::item_to_json;
 use serde_json::{Map, Value, json};
 
 use super::Out;
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
 use crate::render::epoch_seconds;
+use crate::reply::Reply;
 
 const ITERATOR_TYPES: &[&str] = &[
     "TRIM_HORIZON",
@@ -37,7 +37,7 @@ fn length(c: &mut Constraints, v: Option<&str>, path: &str, min: usize, max: usi
     }
 }
 
-pub fn list_streams(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn list_streams(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let table = input.string("TableName")?;
     let limit = input.int("Limit", "Integer")?;
     let start = input.string("ExclusiveStartStreamArn")?;
@@ -57,11 +57,11 @@ pub fn list_streams(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
             .map(|s| json!({"StreamArn": s.stream_arn, "TableName": s.table_name, "StreamLabel": s.stream_label}))
             .collect::<Vec<_>>(),
     );
-    o.set_opt("LastEvaluatedStreamArn", last.map(Value::from));
+    o.set_opt("LastEvaluatedStreamArn", last);
     Ok(o.done())
 }
 
-pub fn describe_stream(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn describe_stream(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let arn = input.string("StreamArn")?;
     let limit = input.int("Limit", "Integer")?;
     let start = input.string("ExclusiveStartShardId")?;
@@ -138,10 +138,10 @@ pub fn describe_stream(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiE
     if let Some(last) = d.last_evaluated_shard_id {
         desc.insert("LastEvaluatedShardId".into(), last.into());
     }
-    Ok(json!({ "StreamDescription": Value::Object(desc) }))
+    Ok(Out::only("StreamDescription", desc))
 }
 
-pub fn get_shard_iterator(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn get_shard_iterator(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let arn = input.string("StreamArn")?;
     let shard = input.string("ShardId")?;
     let kind = input.string("ShardIteratorType")?;
@@ -174,10 +174,10 @@ pub fn get_shard_iterator(engine: &Engine, input: &Input<'_>) -> Result<Value, A
     };
     let iterator =
         engine.get_shard_iterator(arn.unwrap_or_default(), shard.unwrap_or_default(), it)?;
-    Ok(json!({ "ShardIterator": iterator }))
+    Ok(Out::only("ShardIterator", iterator))
 }
 
-pub fn get_records(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn get_records(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let iterator = input.string("ShardIterator")?;
     let limit = input.int("Limit", "Integer")?;
     let mut c = Constraints::new();
@@ -189,52 +189,41 @@ pub fn get_records(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError
     Ok(records_out(&page, &engine.config().region))
 }
 
-fn records_out(page: &RecordsPage, region: &str) -> Value {
-    let records: Vec<Value> = page
-        .records
-        .iter()
-        .map(|r| record(r, &page.stream_arn, region))
-        .collect();
+fn records_out(page: &RecordsPage, region: &str) -> Reply {
     let mut o = Out::default();
-    o.set("Records", records);
-    o.set_opt(
-        "NextShardIterator",
-        page.next_iterator.clone().map(Value::from),
-    );
+    o.set_objects("Records", &page.records, |rec, r| {
+        record(r, &page.stream_arn, region, rec);
+    });
+    o.set_opt("NextShardIterator", page.next_iterator.clone());
     o.done()
 }
 
-fn record(r: &StreamRecord, stream_arn: &str, region: &str) -> Value {
-    let mut d = Map::new();
-    d.insert(
-        "ApproximateCreationDateTime".into(),
-        r.approximate_creation_date_time().into(),
-    );
-    d.insert("Keys".into(), item_to_json(r.keys()));
-    if let Some(img) = r.new_image() {
-        d.insert("NewImage".into(), item_to_json(img));
-    }
-    if let Some(img) = r.old_image() {
-        d.insert("OldImage".into(), item_to_json(img));
-    }
-    d.insert(
-        "SequenceNumber".into(),
-        r.sequence_number().to_string().into(),
-    );
-    d.insert("SizeBytes".into(), r.size_bytes().into());
-    d.insert("StreamViewType".into(), r.view_type().as_str().into());
-    let mut rec = Map::new();
-    rec.insert("eventID".into(), r.event_id(stream_arn).into());
-    rec.insert("eventName".into(), r.event_name().as_str().into());
-    rec.insert("eventVersion".into(), "1.1".into());
-    rec.insert("eventSource".into(), "aws:dynamodb".into());
-    rec.insert("awsRegion".into(), region.into());
-    rec.insert("dynamodb".into(), Value::Object(d));
+fn record(r: &StreamRecord, stream_arn: &str, region: &str, rec: &mut Out) {
+    rec.set("eventID", r.event_id(stream_arn));
+    rec.set("eventName", r.event_name().as_str());
+    rec.set("eventVersion", "1.1");
+    rec.set("eventSource", "aws:dynamodb");
+    rec.set("awsRegion", region);
+    rec.set_object("dynamodb", |d| {
+        d.set(
+            "ApproximateCreationDateTime",
+            r.approximate_creation_date_time(),
+        );
+        d.set_item("Keys", r.keys());
+        if let Some(img) = r.new_image() {
+            d.set_item("NewImage", img);
+        }
+        if let Some(img) = r.old_image() {
+            d.set_item("OldImage", img);
+        }
+        d.set("SequenceNumber", r.sequence_number().to_string());
+        d.set("SizeBytes", r.size_bytes());
+        d.set("StreamViewType", r.view_type().as_str());
+    });
     if r.is_ttl_delete() {
-        rec.insert(
-            "userIdentity".into(),
+        rec.set(
+            "userIdentity",
             json!({"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}),
         );
     }
-    Value::Object(rec)
 }

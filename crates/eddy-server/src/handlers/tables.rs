@@ -8,10 +8,10 @@ use eddy_engine::{
 use eddy_streams::StreamViewType;
 use serde_json::{Value, json};
 
-use super::Out;
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
 use crate::render::table_description;
+use crate::reply::{Out, Reply};
 
 fn key_schema(
     input: &Input<'_>,
@@ -204,7 +204,7 @@ fn tags(input: &Input<'_>, c: &mut Constraints) -> Result<Vec<Tag>, ApiError> {
     Ok(out)
 }
 
-pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let name = input.string("TableName")?;
     let mut c = Constraints::new();
     let defs = attribute_definitions(input, &mut c)?;
@@ -248,7 +248,7 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
         global_indexes,
         local_indexes,
     })?;
-    Ok(json!({ "TableDescription": table_description(&out) }))
+    Ok(Out::only("TableDescription", table_description(&out)))
 }
 
 /// One index definition of CreateTable or a GSI Create of UpdateTable.
@@ -323,17 +323,23 @@ fn table_name<'a>(input: &Input<'a>) -> Result<&'a str, ApiError> {
     Ok(name.unwrap_or_default())
 }
 
-pub fn describe_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn describe_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let name = table_name(input)?;
-    Ok(json!({ "Table": table_description(&engine.describe_table(name)?) }))
+    Ok(Out::only(
+        "Table",
+        table_description(&engine.describe_table(name)?),
+    ))
 }
 
-pub fn delete_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn delete_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let name = table_name(input)?;
-    Ok(json!({ "TableDescription": table_description(&engine.delete_table(name)?) }))
+    Ok(Out::only(
+        "TableDescription",
+        table_description(&engine.delete_table(name)?),
+    ))
 }
 
-pub fn list_tables(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn list_tables(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let start = input.string("ExclusiveStartTableName")?;
     let limit = input.int("Limit", "Integer")?;
     let mut c = Constraints::new();
@@ -345,11 +351,11 @@ pub fn list_tables(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError
     let (names, last) = engine.list_tables(start, limit.unwrap_or(100) as usize);
     let mut out = Out::default();
     out.set("TableNames", names);
-    out.set_opt("LastEvaluatedTableName", last.map(Value::from));
+    out.set_opt("LastEvaluatedTableName", last);
     Ok(out.done())
 }
 
-pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let name = input.string("TableName")?;
     let mut c = Constraints::new();
     let defs = attribute_definitions(input, &mut c)?;
@@ -417,7 +423,7 @@ pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
             None => StreamChange::Disable,
         }),
     })?;
-    Ok(json!({ "TableDescription": table_description(&out) }))
+    Ok(Out::only("TableDescription", table_description(&out)))
 }
 
 fn resource_arn<'a>(input: &Input<'a>) -> Result<&'a str, ApiError> {
@@ -437,7 +443,7 @@ fn resource_arn<'a>(input: &Input<'a>) -> Result<&'a str, ApiError> {
     Ok(arn.unwrap_or_default())
 }
 
-pub fn tag_resource(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn tag_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let arn = resource_arn(input)?;
     let mut c = Constraints::new();
     if !input.has("Tags") {
@@ -446,43 +452,44 @@ pub fn tag_resource(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiErro
     let tags = tags(input, &mut c)?;
     c.finish()?;
     engine.tag_resource(arn, tags)?;
-    Ok(json!({}))
+    Ok(Out::default().done())
 }
 
-pub fn untag_resource(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn untag_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let arn = resource_arn(input)?;
     let keys = input.strings("TagKeys")?;
     let mut c = Constraints::new();
     c.required(keys.as_ref(), "tagKeys");
     c.finish()?;
     engine.untag_resource(arn, &keys.unwrap_or_default())?;
-    Ok(json!({}))
+    Ok(Out::default().done())
 }
 
-pub fn list_tags_of_resource(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn list_tags_of_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let arn = resource_arn(input)?;
     let tags = engine.list_tags(arn)?;
     let tags: Vec<Value> = tags
         .iter()
         .map(|t| json!({"Key": t.key, "Value": t.value}))
         .collect();
-    Ok(json!({ "Tags": tags }))
+    Ok(Out::only("Tags", tags))
 }
 
-pub fn describe_endpoints(engine: &Engine) -> Value {
-    json!({
-        "Endpoints": [{
+pub fn describe_endpoints(engine: &Engine) -> Reply {
+    Out::only(
+        "Endpoints",
+        json!([{
             "Address": format!("dynamodb.{}.amazonaws.com", engine.config().region),
             "CachePeriodInMinutes": 1440
-        }]
-    })
+        }]),
+    )
 }
 
-pub fn describe_limits() -> Value {
-    json!({
-        "AccountMaxReadCapacityUnits": 80000,
-        "AccountMaxWriteCapacityUnits": 80000,
-        "TableMaxReadCapacityUnits": 40000,
-        "TableMaxWriteCapacityUnits": 40000
-    })
+pub fn describe_limits() -> Reply {
+    let mut o = Out::default();
+    o.set("AccountMaxReadCapacityUnits", 80000);
+    o.set("AccountMaxWriteCapacityUnits", 80000);
+    o.set("TableMaxReadCapacityUnits", 40000);
+    o.set("TableMaxWriteCapacityUnits", 40000);
+    o.done()
 }

@@ -6,13 +6,14 @@ use eddy_engine::{
     Engine, TransactGetItem, TransactWriteAction, TransactWriteInput, TransactWriteItem,
 };
 use eddy_expr::{ExprParam, parse_condition, parse_projection, parse_update};
-use eddy_types::{item_size, item_to_json};
-use serde_json::{Value, json};
+use eddy_types::item_size;
+use serde_json::Value;
 
 use super::{Out, return_consumed};
 use crate::error::ApiError;
 use crate::expressions;
 use crate::input::{Constraints, Input};
+use crate::reply::Reply;
 
 /// Most actions in one transaction.
 const MAX_ACTIONS: usize = 100;
@@ -72,7 +73,7 @@ pub fn transact_write_items(
     engine: &Engine,
     input: &Input<'_>,
     body: &Value,
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     c.one_of(
@@ -187,7 +188,7 @@ pub fn transact_write_items(
     Ok(o.done())
 }
 
-pub fn transact_get_items(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn transact_get_items(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     c.finish()?;
@@ -225,15 +226,12 @@ pub fn transact_get_items(engine: &Engine, input: &Input<'_>) -> Result<Value, A
         });
     }
     let (found, caps) = engine.transact_get_items(gets)?;
-    let responses: Vec<Value> = found
-        .iter()
-        .map(|i| match i {
-            Some(item) => json!({ "Item": item_to_json(item) }),
-            None => json!({}),
-        })
-        .collect();
     let mut o = Out::default();
-    o.set("Responses", responses);
+    o.set_objects("Responses", &found, |r, item| {
+        if let Some(item) = item {
+            r.set_item("Item", item);
+        }
+    });
     o.set_consumed_list(rc, &caps);
     Ok(o.done())
 }

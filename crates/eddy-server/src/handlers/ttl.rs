@@ -1,12 +1,13 @@
 //! UpdateTimeToLive and DescribeTimeToLive.
 
 use eddy_engine::Engine;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
+use crate::reply::{Out, Reply};
 
-pub fn update_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn update_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let table = input.string("TableName")?;
     let spec = input.object("TimeToLiveSpecification")?;
     let mut c = Constraints::new();
@@ -39,21 +40,22 @@ pub fn update_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Value, 
     c.finish()?;
     let (enabled, attribute) = (enabled.unwrap_or(false), attribute.unwrap_or_default());
     engine.update_time_to_live(table.unwrap_or_default(), enabled, attribute)?;
-    Ok(json!({
-        "TimeToLiveSpecification": { "Enabled": enabled, "AttributeName": attribute }
-    }))
+    Ok(Out::only(
+        "TimeToLiveSpecification",
+        json!({ "Enabled": enabled, "AttributeName": attribute }),
+    ))
 }
 
-pub fn describe_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn describe_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let table = input.string("TableName")?;
     let mut c = Constraints::new();
     c.table_name(table, "tableName", 3);
     c.finish()?;
     let d = engine.describe_time_to_live(table.unwrap_or_default())?;
-    let mut out = serde_json::Map::new();
-    out.insert("TimeToLiveStatus".into(), d.status.into());
-    if let Some(a) = d.attribute_name {
-        out.insert("AttributeName".into(), a.into());
-    }
-    Ok(json!({ "TimeToLiveDescription": Value::Object(out) }))
+    let mut o = Out::default();
+    o.set_object("TimeToLiveDescription", |t| {
+        t.set("TimeToLiveStatus", d.status);
+        t.set_opt("AttributeName", d.attribute_name);
+    });
+    Ok(o.done())
 }

@@ -4,14 +4,14 @@
 
 use eddy_engine::{Engine, GetItemInput};
 use eddy_partiql::SingleRead;
-use eddy_types::{Item, item_to_json};
-use serde_json::{Map, Value};
+use eddy_types::Item;
 
 use super::write::{Planned, plan};
 use super::{Capacity, EXISTS_OUTSIDE_TRANSACTION, Keys, Kind, Out, return_consumed};
 use super::{return_old_on_failure, statement_members};
 use crate::error::{ApiError, ErrorKind};
 use crate::input::{Constraints, Input};
+use crate::reply::Reply;
 
 /// Most statements in one batch.
 const MAX_STATEMENTS: usize = 25;
@@ -48,7 +48,7 @@ impl Entry {
     }
 }
 
-pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     let requests = input.structures("Statements")?;
@@ -117,12 +117,10 @@ pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Val
     }
 
     let mut capacity = Capacity::default();
-    let responses: Vec<Value> = entries
-        .into_iter()
-        .map(|entry| respond(engine, entry, &mut capacity))
-        .collect();
     let mut o = Out::default();
-    o.set("Responses", responses);
+    o.set_objects("Responses", entries, |r, entry| {
+        respond(engine, entry, &mut capacity, r);
+    });
     capacity.render(rc, &mut o);
     Ok(o.done())
 }
@@ -158,13 +156,10 @@ fn prepare(engine: &Engine, request: &Input<'_>, kind: Kind) -> Result<Entry, Ap
 }
 
 /// Runs one statement; its BatchStatementResponse.
-fn respond(engine: &Engine, entry: Entry, capacity: &mut Capacity) -> Value {
-    let mut o = Map::new();
+fn respond(engine: &Engine, entry: Entry, capacity: &mut Capacity, o: &mut Out) {
     let result = match entry {
         Entry::Failed(table, e) => {
-            if let Some(t) = table {
-                o.insert("TableName".into(), t.into());
-            }
+            o.set_opt("TableName", table);
             Err(e)
         }
         Entry::Read {
@@ -172,7 +167,7 @@ fn respond(engine: &Engine, entry: Entry, capacity: &mut Capacity) -> Value {
             key,
             consistent,
         } => {
-            o.insert("TableName".into(), select.table.clone().into());
+            o.set("TableName", select.table.as_str());
             engine
                 .get_item(GetItemInput {
                     table_name: select.table.clone(),
@@ -190,7 +185,7 @@ fn respond(engine: &Engine, entry: Entry, capacity: &mut Capacity) -> Value {
             planned,
             return_old_on_failure,
         } => {
-            o.insert("TableName".into(), planned.table.clone().into());
+            o.set("TableName", planned.table.as_str());
             planned.execute(engine, return_old_on_failure).map(|done| {
                 capacity.add(&done.table, done.consumed);
                 done.item
@@ -198,23 +193,16 @@ fn respond(engine: &Engine, entry: Entry, capacity: &mut Capacity) -> Value {
         }
     };
     match result {
-        Ok(Some(item)) => {
-            o.insert("Item".into(), item_to_json(&item));
-        }
+        Ok(Some(item)) => o.set_item("Item", &item),
         Ok(None) => {}
-        Err(e) => {
-            let mut error = Map::new();
-            error.insert("Code".into(), error_code(e.kind).into());
-            if let Some(m) = e.message {
-                error.insert("Message".into(), m.into());
-            }
+        Err(e) => o.set_object("Error", |error| {
+            error.set("Code", error_code(e.kind));
+            error.set_opt("Message", e.message);
             if let Some(item) = &e.item {
-                error.insert("Item".into(), item_to_json(item));
+                error.set_item("Item", item);
             }
-            o.insert("Error".into(), Value::Object(error));
-        }
+        }),
     }
-    Value::Object(o)
 }
 
 /// The BatchStatementError code of an error (the error's name without `Exception`).

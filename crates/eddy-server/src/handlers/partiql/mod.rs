@@ -25,8 +25,7 @@ use std::collections::HashMap;
 use eddy_engine::{Consumed, Engine, KeySchema};
 use eddy_expr::{Condition, ExprParam, Placeholders, parse_condition};
 use eddy_partiql::{BoundStatement, MAX_STATEMENT_LENGTH, PartiqlError, Select, check_key};
-use eddy_types::{AttrType, AttributeValue, Item, item_to_json, value_from_json_with};
-use serde_json::Value;
+use eddy_types::{AttrType, AttributeValue, Item, value_from_json_with};
 
 pub use self::batch::batch_execute_statement;
 pub use self::transaction::execute_transaction;
@@ -35,6 +34,7 @@ use super::{Out, return_consumed};
 use crate::error::ApiError;
 use crate::input::{Constraints, Input, READ_OPTIONS};
 use crate::render::{ReturnConsumed, consumed};
+use crate::reply::Reply;
 
 /// DynamoDB's answer to an EXISTS outside ExecuteTransaction.
 const EXISTS_OUTSIDE_TRANSACTION: &str =
@@ -203,7 +203,7 @@ impl Capacity {
     }
 }
 
-pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Value, ApiError> {
+pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     let (text, params) = statement_members(input, &mut c, "")?;
@@ -233,13 +233,10 @@ pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Value, Ap
                     start,
                 },
             )?;
-            o.set(
-                "Items",
-                page.items.iter().map(item_to_json).collect::<Vec<_>>(),
-            );
+            o.set_items("Items", &page.items);
             if let Some(key) = &page.last_evaluated_key {
                 o.set("NextToken", token::next_token(digest, key));
-                o.set("LastEvaluatedKey", item_to_json(key));
+                o.set_item("LastEvaluatedKey", key);
             }
             o.set_opt(
                 "ConsumedCapacity",
@@ -249,10 +246,7 @@ pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Value, Ap
         Kind::Write(write) => {
             let done =
                 write::plan(engine, write)??.execute(engine, return_old_on_failure(input)?)?;
-            o.set(
-                "Items",
-                done.item.iter().map(item_to_json).collect::<Vec<_>>(),
-            );
+            o.set_items("Items", &done.item);
             o.set_opt("ConsumedCapacity", consumed(rc, &done.table, done.consumed));
         }
         Kind::Exists(_) => return Err(ApiError::validation(EXISTS_OUTSIDE_TRANSACTION)),

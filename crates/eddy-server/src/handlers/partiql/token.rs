@@ -7,11 +7,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use eddy_types::{AttributeValue, Item, item_from_json, item_to_json, value_to_json};
-use serde_json::{Value, json};
+use eddy_types::{AttributeValue, Item, item_from_json, write_value_json};
+use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::input::Constraints;
+use crate::reply::Out;
 
 /// The format this module writes.
 const VERSION: u64 = 1;
@@ -40,22 +41,24 @@ pub(super) fn check_length(token: &str, c: &mut Constraints) {
 pub(super) fn digest(statement: &str, params: &[AttributeValue]) -> u32 {
     let mut h = crc32fast::Hasher::new();
     h.update(statement.as_bytes());
+    let mut json = Vec::new();
     for p in params {
         // A separator, so that the statement and parameters cannot run into each other.
         h.update(&[0]);
-        h.update(value_to_json(p).to_string().as_bytes());
+        json.clear();
+        write_value_json(p, &mut json);
+        h.update(&json);
     }
     h.finalize()
 }
 
 /// The token that continues a request after `last_evaluated_key`.
 pub(super) fn next_token(digest: u32, last_evaluated_key: &Item) -> String {
-    let body = json!({
-        "version": VERSION,
-        "request": digest,
-        "key": item_to_json(last_evaluated_key),
-    });
-    BASE64.encode(body.to_string())
+    let mut body = Out::default();
+    body.set("version", VERSION);
+    body.set("request", digest);
+    body.set_item("key", last_evaluated_key);
+    BASE64.encode(body.done().into_bytes())
 }
 
 /// The start key a token holds, for the request with `digest`.

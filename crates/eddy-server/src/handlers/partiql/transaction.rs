@@ -6,14 +6,15 @@ use std::hash::{Hash, Hasher};
 
 use eddy_engine::{CancellationReason, Engine, EngineError, TransactGetItem, TransactWriteInput};
 use eddy_partiql::{PartiqlError, Select, SingleRead};
-use eddy_types::{item_size, item_to_json};
-use serde_json::{Value, json};
+use eddy_types::item_size;
+use serde_json::Value;
 
 use super::write::{Action, DUPLICATE_ITEM, Write, plan};
 use super::{Capacity, Keys, Kind, Out, return_consumed, return_old_on_failure, statement_members};
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
 use crate::render::ReturnConsumed;
+use crate::reply::Reply;
 
 /// Most statements in one transaction.
 const MAX_STATEMENTS: usize = 100;
@@ -29,7 +30,7 @@ pub fn execute_transaction(
     engine: &Engine,
     input: &Input<'_>,
     body: &Value,
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     let token = input.string("ClientRequestToken")?;
@@ -100,7 +101,7 @@ pub fn execute_transaction(
 }
 
 /// A read transaction: every SELECT reads one item by its whole key, from one snapshot.
-fn read(engine: &Engine, kinds: Vec<Kind>, rc: ReturnConsumed) -> Result<Value, ApiError> {
+fn read(engine: &Engine, kinds: Vec<Kind>, rc: ReturnConsumed) -> Result<Reply, ApiError> {
     let mut selects: Vec<Select> = Vec::with_capacity(kinds.len());
     let mut gets = Vec::with_capacity(kinds.len());
     let mut reasons = Vec::with_capacity(kinds.len());
@@ -120,16 +121,16 @@ fn read(engine: &Engine, kinds: Vec<Kind>, rc: ReturnConsumed) -> Result<Value, 
     }
     cancel_on(reasons)?;
     let (items, consumed) = engine.transact_get_items(gets)?;
-    let responses: Vec<Value> = items
-        .iter()
-        .zip(&selects)
-        .map(|(item, select)| match item {
-            Some(item) => json!({ "Item": item_to_json(&select.project(item)) }),
-            None => json!({}),
-        })
-        .collect();
     let mut o = Out::default();
-    o.set("Responses", responses);
+    o.set_objects(
+        "Responses",
+        items.iter().zip(&selects),
+        |r, (item, select)| {
+            if let Some(item) = item {
+                r.set_item("Item", &select.project(item));
+            }
+        },
+    );
     Capacity(consumed).render(rc, &mut o);
     Ok(o.done())
 }
@@ -148,7 +149,7 @@ impl TransactWrites {
         kinds: Vec<Kind>,
         requests: &[Input<'_>],
         rc: ReturnConsumed,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Reply, ApiError> {
         let mut items = Vec::with_capacity(kinds.len());
         let mut inserts = Vec::with_capacity(kinds.len());
         let mut reasons = Vec::with_capacity(kinds.len());
@@ -202,7 +203,7 @@ impl TransactWrites {
                 other => other,
             })?;
         let mut o = Out::default();
-        o.set("Responses", Value::Array(Vec::new()));
+        o.set("Responses", Vec::<Value>::new());
         Capacity(consumed).render(rc, &mut o);
         Ok(o.done())
     }
