@@ -80,8 +80,10 @@ pub struct Args {
     /// Measure memory instead of running workloads: load this many items of --item-bytes
     /// into each eddy target and report resident memory against the data's size; on-disk
     /// targets are then restarted --runs times and timed to their first answered request.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..100_000_000))]
-    pub rss_items: Option<u64>,
+    /// Several counts (comma-separated) are measured one after the other, each on fresh
+    /// processes.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..100_000_000))]
+    pub rss_items: Vec<u64>,
 
     /// Worker threads of the load generator (default: one per core).
     #[arg(long)]
@@ -96,8 +98,8 @@ pub struct Args {
     #[arg(long)]
     pub chart: Option<PathBuf>,
 
-    /// Where to write the tables and ratios as Markdown (default: --out with .md). Only when
-    /// workloads ran.
+    /// Where to write the tables as Markdown (default: --out with .md): per workload with its
+    /// ratios, or the start-up times, or the memory and restart figures.
     #[arg(long)]
     pub markdown: Option<PathBuf>,
 }
@@ -246,5 +248,16 @@ mod tests {
             parse(&["eddy-bench", "--streams", "both"]),
             Some(Streams::Both)
         );
+    }
+
+    #[test]
+    fn several_rss_item_counts() {
+        let parse = |a: &[&str]| Args::try_parse_from(a).map(|a| a.rss_items).ok();
+        assert_eq!(parse(&["eddy-bench"]), Some(vec![]));
+        assert_eq!(
+            parse(&["eddy-bench", "--rss-items", "100000,1000000"]),
+            Some(vec![100_000, 1_000_000])
+        );
+        assert_eq!(parse(&["eddy-bench", "--rss-items", "0"]), None);
     }
 }

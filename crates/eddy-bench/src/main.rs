@@ -5,8 +5,8 @@
 //! latency percentiles, errors, and for servers it started, CPU per 1k ops and peak RSS; with
 //! `--streams both`, what a stream costs each target; and how each eddy target compares with
 //! each peer and with the bare ceiling. Other modes time start-ups and weigh eddy's memory
-//! with many items loaded. The same figures go to a JSON file, and workload figures also to a
-//! chart (SVG) and Markdown tables. It checks nothing: slow is a figure, not a failure.
+//! with many items loaded. The same figures go to a JSON file and to Markdown tables, and
+//! workload figures also to a chart (SVG). It checks nothing: slow is a figure, not a failure.
 //!
 //! It depends on nothing of eddy's but the binary, so it measures what a client sees.
 
@@ -93,7 +93,7 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     let starts_eddy = targets
         .iter()
         .any(|t| matches!(t, Target::Started(k) if *k != TargetKind::Bare));
-    let eddy_bin = if starts_eddy || args.startup || args.rss_items.is_some() {
+    let eddy_bin = if starts_eddy || args.startup || !args.rss_items.is_empty() {
         targets::eddy_bin(args.eddy_bin.as_deref())?
     } else {
         PathBuf::new()
@@ -107,7 +107,8 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
         item_bytes: args.item_bytes,
         keys: args.keys,
         streams: args.streams,
-        rss_items: args.rss_items,
+        rss_items: args.rss_items.clone(),
+        startup_runs: args.startup.then_some(args.startup_runs),
         client_threads,
         cores,
     };
@@ -128,17 +129,20 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
         report.startup = startup(&eddy_bin, &targets, args.startup_runs).await;
         report::print_startup(&report.startup);
     }
-    if let Some(items) = args.rss_items {
+    for &items in &args.rss_items {
         let load = footprint::Load {
             items,
             item_bytes: args.item_bytes,
             connections: report.setting.connections,
             restarts: args.runs,
         };
-        report.footprint = footprint::measure(&eddy_bin, &eddy_kinds(&targets), load).await;
-        report::print_footprint(&report.footprint, &report.setting);
+        let kinds = eddy_kinds(&targets);
+        report
+            .footprint
+            .extend(footprint::measure(&eddy_bin, &kinds, load).await);
     }
-    if !args.startup && args.rss_items.is_none() {
+    report::print_footprint(&report.footprint, &report.setting);
+    if !args.startup && args.rss_items.is_empty() {
         let bench = WorkloadBench {
             targets: &targets,
             eddy_bin: &eddy_bin,
@@ -165,16 +169,18 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     report::write_json(&args.out, &report)?;
     println!();
     println!("wrote {}", args.out.display());
+    // A chart of no workloads would be an empty axis; start-up and memory figures are few
+    // enough for tables alone.
     if !report.workloads.is_empty() {
         let chart = args.chart.unwrap_or_else(|| args.out.with_extension("svg"));
         report::write_file(&chart, chart::svg(&report).as_bytes())?;
         println!("wrote {}", chart.display());
-        let markdown = args
-            .markdown
-            .unwrap_or_else(|| args.out.with_extension("md"));
-        report::write_file(&markdown, markdown::render(&report).as_bytes())?;
-        println!("wrote {}", markdown.display());
     }
+    let markdown = args
+        .markdown
+        .unwrap_or_else(|| args.out.with_extension("md"));
+    report::write_file(&markdown, markdown::render(&report).as_bytes())?;
+    println!("wrote {}", markdown.display());
     Ok(())
 }
 

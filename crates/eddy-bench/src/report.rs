@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::cli::Streams;
 use crate::ratios::{Ratios, Role};
 use crate::runner::RunResult;
+use crate::workloads::Workload;
 
 /// The figures of one run, or the medians of several.
 #[derive(Clone, Debug, Serialize)]
@@ -201,6 +202,32 @@ pub struct FootprintReport {
     pub note: Option<String>,
 }
 
+impl FootprintReport {
+    /// Items loaded per second.
+    pub fn items_per_sec(&self) -> Option<f64> {
+        self.load_s
+            .filter(|s| *s > 0.0)
+            .map(|s| self.items as f64 / s)
+    }
+
+    /// Resident memory after the load over the data's size: what holding the data costs.
+    pub fn loaded_per_data(&self) -> Option<f64> {
+        self.rss_loaded_mib.and_then(|r| self.per_data(r))
+    }
+
+    /// What the load added to resident memory over the data's size: the cost without the
+    /// process's fixed part, which dominates small loads.
+    pub fn growth_per_data(&self) -> Option<f64> {
+        self.rss_loaded_mib
+            .zip(self.rss_empty_mib)
+            .and_then(|(loaded, empty)| self.per_data(loaded - empty))
+    }
+
+    fn per_data(&self, mib: f64) -> Option<f64> {
+        (self.data_mib > 0.0).then(|| mib / self.data_mib)
+    }
+}
+
 /// Start-up times of one target.
 #[derive(Debug, Serialize)]
 pub struct StartupReport {
@@ -221,7 +248,10 @@ pub struct Setting {
     pub item_bytes: usize,
     pub keys: u64,
     pub streams: Streams,
-    pub rss_items: Option<u64>,
+    /// The item counts of --rss-items, each measured in turn (empty without it).
+    pub rss_items: Vec<u64>,
+    /// Start-ups per target with --startup.
+    pub startup_runs: Option<u32>,
     pub client_threads: usize,
     pub cores: usize,
 }
@@ -336,8 +366,7 @@ pub fn print_startup(startup: &[StartupReport]) {
         "target", "median ms", "min ms", "max ms"
     );
     for s in startup {
-        let min = s.runs_ms.iter().copied().reduce(f64::min);
-        let max = s.runs_ms.iter().copied().reduce(f64::max);
+        let (min, max) = min_max(&s.runs_ms);
         println!(
             "{:<12} {:>10} {:>10} {:>10}",
             s.target,
@@ -351,8 +380,15 @@ pub fn print_startup(startup: &[StartupReport]) {
     }
 }
 
-/// Prints the memory figures and restart times.
+/// Prints the memory figures and restart times, a pair of tables per item count.
 pub fn print_footprint(footprint: &[FootprintReport], setting: &Setting) {
+    for group in footprint.chunk_by(|a, b| a.items == b.items) {
+        print_footprint_group(group, setting);
+    }
+}
+
+/// Prints the figures of one item count.
+fn print_footprint_group(footprint: &[FootprintReport], setting: &Setting) {
     let Some(first) = footprint.first() else {
         return;
     };
@@ -373,18 +409,16 @@ pub fn print_footprint(footprint: &[FootprintReport], setting: &Setting) {
         "growth/data"
     );
     for f in footprint {
-        let ratio = |rss: Option<f64>| rss.map(|r| r / f.data_mib);
-        let growth = f.rss_loaded_mib.zip(f.rss_empty_mib).map(|(l, e)| l - e);
         println!(
             "{:<12} {:>8} {:>9} {:>10} {:>11} {:>9} {:>12} {:>13}",
             f.target,
             opt(f.load_s, 2),
-            opt(f.load_s.map(|s| f.items as f64 / s), 0),
+            opt(f.items_per_sec(), 0),
             opt(f.rss_empty_mib, 1),
             opt(f.rss_loaded_mib, 1),
             opt(f.peak_rss_mib, 1),
-            opt(ratio(f.rss_loaded_mib), 2),
-            opt(ratio(growth), 2),
+            opt(f.loaded_per_data(), 2),
+            opt(f.growth_per_data(), 2),
         );
     }
     let restarted: Vec<&FootprintReport> = footprint
@@ -402,8 +436,7 @@ pub fn print_footprint(footprint: &[FootprintReport], setting: &Setting) {
             "target", "median ms", "min ms", "max ms", "rss after MiB"
         );
         for f in restarted {
-            let min = f.restarts_ms.iter().copied().reduce(f64::min);
-            let max = f.restarts_ms.iter().copied().reduce(f64::max);
+            let (min, max) = min_max(&f.restarts_ms);
             println!(
                 "{:<12} {:>10} {:>10} {:>10} {:>13}",
                 f.target,
@@ -421,23 +454,55 @@ pub fn print_footprint(footprint: &[FootprintReport], setting: &Setting) {
     }
 }
 
+/// The smallest and largest of some figures (`None` when there are none).
+pub fn min_max(values: &[f64]) -> (Option<f64>, Option<f64>) {
+    (
+        values.iter().copied().reduce(f64::min),
+        values.iter().copied().reduce(f64::max),
+    )
+}
+
 /// The median of start-up durations, in ms.
 pub fn median_ms(runs: &[Duration]) -> Option<f64> {
     (!runs.is_empty()).then(|| median(runs.iter().map(|d| d.as_secs_f64() * 1000.0).collect()))
 }
 
-/// The setting and day of a report in one line, for the chart's title and the Markdown.
+/// The setting and day of a report in one line, for the chart's title and the Markdown: how
+/// each kind of measurement it holds was made, the cores and the day.
 pub fn summary(report: &Report) -> String {
     let s = &report.setting;
-    format!(
-        "{}; median of {} run(s) of {}s after {}s warm-up, targets in turns; {} core(s); {} UTC",
-        load_shape(s),
-        s.runs,
-        s.duration_s,
-        s.warmup_s,
-        s.cores,
-        utc_date(report.unix_time)
-    )
+    let mut parts = Vec::new();
+    if !report.workloads.is_empty() {
+        // get-records reads with one connection per shard, whatever --connections says.
+        let drains = |w: &WorkloadReport| w.workload == Workload::GetRecords.name();
+        let shape = if report.workloads.iter().all(drains) {
+            "one connection per shard".to_string()
+        } else if report.workloads.iter().any(drains) {
+            format!("{} (get-records: one per shard)", load_shape(s))
+        } else {
+            load_shape(s)
+        };
+        parts.push(format!(
+            "{shape}; median of {} run(s) of {}s after {}s warm-up, targets in turns",
+            s.runs, s.duration_s, s.warmup_s
+        ));
+    }
+    if let Some(runs) = s.startup_runs {
+        parts.push(format!("median of {runs} start-up(s) per target, in turns"));
+    }
+    if !s.rss_items.is_empty() {
+        let counts: Vec<String> = s.rss_items.iter().map(u64::to_string).collect();
+        parts.push(format!(
+            "{} items of ~{} bytes loaded over {} connections, on-disk targets then restarted {} time(s)",
+            counts.join(" and "),
+            s.item_bytes,
+            s.connections,
+            s.runs
+        ));
+    }
+    parts.push(format!("{} core(s)", s.cores));
+    parts.push(format!("{} UTC", utc_date(report.unix_time)));
+    parts.join("; ")
 }
 
 /// The day of a Unix time, `2026-03-01` (UTC): the civil-from-days conversion of
@@ -518,7 +583,8 @@ pub(crate) mod tests {
                 item_bytes: 200,
                 keys: 10_000,
                 streams: Streams::Off,
-                rss_items: None,
+                rss_items: Vec::new(),
+                startup_runs: None,
                 client_threads: 2,
                 cores: 2,
             },
@@ -571,6 +637,23 @@ pub(crate) mod tests {
         assert_eq!(m.cpu_s_per_1k_ops, Some(0.2));
         assert_eq!(m.peak_rss_mib, None);
         assert!(Figures::median(&[]).is_none());
+    }
+
+    #[test]
+    fn summary_says_how_the_load_was_driven() {
+        let mut report = sample();
+        assert_eq!(
+            summary(&report),
+            "32 connections, closed loop; median of 3 run(s) of 5s after 1s warm-up, targets in turns; 2 core(s); 2026-11-25 UTC"
+        );
+        report.workloads[0].workload = "get-records".into();
+        assert!(
+            summary(&report).starts_with(
+                "32 connections, closed loop (get-records: one per shard); median of 3"
+            )
+        );
+        report.workloads[1].workload = "get-records".into();
+        assert!(summary(&report).starts_with("one connection per shard; median of 3"));
     }
 
     #[test]
