@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use eddy_expr::{Path, project};
+use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, item_size};
 
 use crate::capacity::Consumed;
@@ -11,6 +12,7 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::items::MAX_ITEM_BYTES;
 use crate::keys;
+use crate::write_path::{Cause, account};
 
 /// The most data one BatchGetItem returns; the rest comes back as UnprocessedKeys.
 const MAX_BATCH_GET_BYTES: usize = 16 * 1024 * 1024;
@@ -162,26 +164,45 @@ impl Engine {
             plans.push((table, skeys));
         }
         let mut consumed = Vec::with_capacity(requests.len());
+        let mut last = Ticket::default();
         for (req, (table, skeys)) in requests.into_iter().zip(plans) {
             let mut units = Consumed::default();
-            let _guard = table.write_lock.lock();
+            // One storage batch per table: the keys are distinct, so no change reads another's
+            // result, and one journal write replaces up to 25.
+            let mut batch = WriteBatch::new();
+            let mut staged = Vec::with_capacity(skeys.len());
+            let guard = table.write_lock.lock();
             for (write, skey) in req.requests.into_iter().zip(skeys) {
                 let old = self.read_item(&skey)?;
-                match write {
+                let new = match write {
                     WriteRequest::Put(item) => {
                         units += Consumed::write(item_size(&item));
-                        self.commit_change(&table, skey, old.as_ref(), Some(&item))?;
+                        Some(item)
                     }
                     WriteRequest::Delete(_) => {
                         units += Consumed::write(old.as_ref().map_or(0, item_size));
-                        if old.is_some() {
-                            self.commit_change(&table, skey, old.as_ref(), None)?;
-                        }
+                        None
                     }
+                };
+                staged.extend(self.stage_change(
+                    &table,
+                    &mut batch,
+                    skey,
+                    old.as_ref(),
+                    new.as_ref(),
+                    Cause::Request,
+                ));
+            }
+            if !staged.is_empty() {
+                last = last.max(self.storage().apply(batch)?);
+                for s in &staged {
+                    account(&table, s);
                 }
             }
+            drop(guard);
             consumed.push((req.table_name, units));
         }
+        self.durable(last)?;
         Ok(consumed)
     }
 }

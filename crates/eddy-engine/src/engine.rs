@@ -87,6 +87,13 @@ impl Engine {
         self.storage.as_ref()
     }
 
+    /// Whether a write returns only after a disk sync (`--durability fsync`): such writes
+    /// block their thread for milliseconds while concurrent writes share the sync.
+    #[must_use]
+    pub fn writes_wait_for_sync(&self) -> bool {
+        self.storage.waits_for_sync()
+    }
+
     pub(crate) fn catalog(&self) -> &Catalog {
         &self.catalog
     }

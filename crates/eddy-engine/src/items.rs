@@ -5,6 +5,7 @@
 //! storage batch.
 
 use eddy_expr::{Condition, Path, Update, project};
+use eddy_storage::Ticket;
 use eddy_types::{Item, decode_item, item_size};
 
 use crate::capacity::Consumed;
@@ -135,7 +136,7 @@ impl Engine {
             index.check_item(&input.item)?;
         }
         let skey = keys::item_key(def.id, &def.key_schema, &key)?;
-        let _guard = table.write_lock.lock();
+        let guard = table.write_lock.lock();
         let old = self.read_item(&skey)?;
         check_condition(
             input.condition.as_ref(),
@@ -144,7 +145,9 @@ impl Engine {
         )?;
         let consumed = Consumed::write(new_size.max(old.as_ref().map_or(0, item_size)));
         let new = input.item;
-        self.commit_change(&table, skey, old.as_ref(), Some(&new))?;
+        let ticket = self.commit_change(&table, skey, old.as_ref(), Some(&new))?;
+        drop(guard);
+        self.durable(ticket)?;
         Ok(ItemOutput {
             item: if input.return_values == ReturnValues::AllOld {
                 old
@@ -191,16 +194,14 @@ impl Engine {
             check_key_untouched(&def.key_schema, update)?;
         }
         let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
-        let _guard = table.write_lock.lock();
+        let guard = table.write_lock.lock();
         let old = self.read_item(&skey)?;
         let old_size = old.as_ref().map_or(0, item_size);
-        if let Err(e) = check_condition(
+        check_condition(
             input.condition.as_ref(),
             old.as_ref(),
             input.return_old_on_failure,
-        ) {
-            return Err(e);
-        }
+        )?;
         let mut new = old.clone().unwrap_or_else(|| input.key.clone());
         if let Some(update) = &input.update {
             update.apply(&mut new)?;
@@ -216,9 +217,13 @@ impl Engine {
         }
         // An update that only removes things from a missing item must not create it.
         let creates_nothing = old.is_none() && input.update.is_some() && new == input.key;
-        if !creates_nothing {
-            self.commit_change(&table, skey, old.as_ref(), Some(&new))?;
-        }
+        let ticket = if creates_nothing {
+            Ticket::default()
+        } else {
+            self.commit_change(&table, skey, old.as_ref(), Some(&new))?
+        };
+        drop(guard);
+        self.durable(ticket)?;
         let consumed = Consumed::write(old_size.max(new_size));
         let touched = || -> Vec<Path> {
             input
@@ -250,7 +255,7 @@ impl Engine {
         let def = table.def();
         def.key_schema.check_key(&input.key)?;
         let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
-        let _guard = table.write_lock.lock();
+        let guard = table.write_lock.lock();
         let old = self.read_item(&skey)?;
         check_condition(
             input.condition.as_ref(),
@@ -258,9 +263,13 @@ impl Engine {
             input.return_old_on_failure,
         )?;
         let consumed = Consumed::write(old.as_ref().map_or(0, item_size));
-        if old.is_some() {
-            self.commit_change(&table, skey, old.as_ref(), None)?;
-        }
+        let ticket = if old.is_some() {
+            self.commit_change(&table, skey, old.as_ref(), None)?
+        } else {
+            Ticket::default()
+        };
+        drop(guard);
+        self.durable(ticket)?;
         Ok(ItemOutput {
             item: if input.return_values == ReturnValues::AllOld {
                 old

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use eddy_expr::{Condition, Path, Update, project};
-use eddy_storage::WriteBatch;
+use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, decode_item, item_size};
 use parking_lot::Mutex;
 
@@ -134,7 +134,10 @@ pub struct TransactGetItem {
 
 /// Remembered ClientRequestTokens: digest of the request and when it ran.
 #[derive(Debug, Default)]
-pub(crate) struct Tokens(Mutex<HashMap<String, (u64, u64, Vec<(String, Consumed)>)>>);
+pub(crate) struct Tokens(Mutex<HashMap<String, TokenEntry>>);
+
+/// A remembered transaction: its request digest, when it ran (ms), and what it consumed.
+type TokenEntry = (u64, u64, Vec<(String, Consumed)>);
 
 /// What a transaction touches of one action once its key is known.
 struct Target {
@@ -222,7 +225,7 @@ impl Engine {
         }
         let mut names: Vec<&String> = tables.keys().collect();
         names.sort();
-        let _guards: Vec<_> = names.iter().map(|n| tables[*n].write_lock.lock()).collect();
+        let guards: Vec<_> = names.iter().map(|n| tables[*n].write_lock.lock()).collect();
         let mut changes = Vec::with_capacity(input.items.len());
         for (i, (item, target)) in input.items.iter().zip(&targets).enumerate() {
             let Some(target) = target else {
@@ -318,12 +321,16 @@ impl Engine {
                 staged.push((target.table.clone(), s));
             }
         }
-        if !batch.is_empty() {
-            self.storage().commit(batch)?;
-        }
+        let ticket = if batch.is_empty() {
+            Ticket::default()
+        } else {
+            self.storage().apply(batch)?
+        };
         for (table, s) in &staged {
             account(table, s);
         }
+        drop(guards);
+        self.durable(ticket)?;
         if let Some(token) = input.client_request_token {
             self.tokens()
                 .0

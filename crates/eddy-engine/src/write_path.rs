@@ -2,7 +2,7 @@
 //! and its stream record, staged into a batch that commits atomically. Single-item writes
 //! commit one change per batch; a transaction stages all of its changes into one batch.
 
-use eddy_storage::WriteBatch;
+use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, encode_item, item_size};
 
 use crate::catalog::Table;
@@ -70,21 +70,31 @@ impl Engine {
         })
     }
 
-    /// Commits one item change as one atomic batch and accounts it. The caller holds the
-    /// table's write lock. A change that changes nothing writes nothing.
+    /// Applies one item change as one atomic batch and accounts it. The caller holds the
+    /// table's write lock, releases it, and only then waits for the returned ticket
+    /// ([`Engine::durable`]), so that the writes queued behind the lock share a journal sync. A
+    /// change that changes nothing writes nothing.
     pub(crate) fn commit_change(
         &self,
         table: &Table,
         skey: Vec<u8>,
         old: Option<&Item>,
         new: Option<&Item>,
-    ) -> Result<()> {
+    ) -> Result<Ticket> {
         let mut batch = WriteBatch::new();
-        if let Some(staged) = self.stage_change(table, &mut batch, skey, old, new, Cause::Request) {
-            self.storage().commit(batch)?;
-            account(table, &staged);
-        }
-        Ok(())
+        let Some(staged) = self.stage_change(table, &mut batch, skey, old, new, Cause::Request)
+        else {
+            return Ok(Ticket::default());
+        };
+        let ticket = self.storage().apply(batch)?;
+        account(table, &staged);
+        Ok(ticket)
+    }
+
+    /// Waits until the writes up to `ticket` are durable: the last step of a write, after its
+    /// table's write lock is released.
+    pub(crate) fn durable(&self, ticket: Ticket) -> Result<()> {
+        Ok(self.storage().wait_durable(ticket)?)
     }
 }
 

@@ -16,6 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers;
 use crate::protocol::Operation;
+use crate::reply::Reply;
 use crate::state::AppState;
 
 /// The largest request body DynamoDB accepts.
@@ -42,7 +43,7 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
     Ok(resp)
 }
 
-async fn api(state: &AppState, req: Request<Incoming>) -> Resp {
+async fn api(state: &Arc<AppState>, req: Request<Incoming>) -> Resp {
     let request_id = state.next_request_id();
     let origin = req.headers().get("origin").cloned();
     let mut resp = match api_inner(state, req).await {
@@ -62,7 +63,7 @@ async fn api(state: &AppState, req: Request<Incoming>) -> Resp {
     resp
 }
 
-async fn api_inner(state: &AppState, req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
+async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
     let (parts, body) = req.into_parts();
     if let Some(len) = parts
         .headers
@@ -97,6 +98,17 @@ async fn api_inner(state: &AppState, req: Request<Incoming>) -> Result<Vec<u8>, 
         item: None,
         reasons: None,
     })?;
+    if state.engine.writes_wait_for_sync() && !op.is_read_only() {
+        // A write waits milliseconds for a disk sync that concurrent writes share; on a
+        // runtime worker it would hold up every connection of that worker, and with as many
+        // workers as cores only that many writes could ever share a sync.
+        let state = Arc::clone(state);
+        return tokio::task::spawn_blocking(move || {
+            handlers::dispatch(&state, op, &json).map(Reply::into_bytes)
+        })
+        .await
+        .map_err(|_| ApiError::new(ErrorKind::InternalServerError, "Internal server error"))?;
+    }
     Ok(handlers::dispatch(state, op, &json)?.into_bytes())
 }
 

@@ -110,6 +110,28 @@ impl Operation {
             _ => return None,
         })
     }
+
+    /// Whether the operation never writes: it then never waits for a disk sync.
+    pub fn is_read_only(self) -> bool {
+        matches!(
+            self,
+            Self::DescribeTable
+                | Self::ListTables
+                | Self::ListTagsOfResource
+                | Self::DescribeEndpoints
+                | Self::DescribeLimits
+                | Self::GetItem
+                | Self::Query
+                | Self::Scan
+                | Self::BatchGetItem
+                | Self::TransactGetItems
+                | Self::DescribeTimeToLive
+                | Self::ListStreams
+                | Self::DescribeStream
+                | Self::GetShardIterator
+                | Self::GetRecords
+        )
+    }
 }
 
 #[cfg(test)]

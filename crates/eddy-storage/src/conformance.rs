@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use crate::{Direction, Snapshot, Storage, StorageError, WriteBatch};
+use crate::{Direction, Snapshot, Storage, StorageError, Ticket, WriteBatch};
 
 type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -430,6 +430,65 @@ pub fn concurrent_commits(storage: &dyn Storage) -> Result<(), StorageError> {
             assert_eq!(storage.get(key.as_bytes())?, Some(i.to_be_bytes().to_vec()));
         }
     }
+    Ok(())
+}
+
+/// [`Storage::apply`] makes a batch visible at once; tickets are ordered; waiting on the
+/// default ticket, on an applied one, and on an older one after a newer has been waited for
+/// all return. Writers that apply under a shared lock and wait outside it (as the engine's
+/// writes do) all end up durable and visible.
+///
+/// # Errors
+///
+/// Any error of the store.
+pub fn apply_then_wait_durable(storage: &dyn Storage) -> Result<(), StorageError> {
+    storage.wait_durable(Ticket::default())?;
+    let mut first = WriteBatch::new();
+    first.put(b"k1", b"1");
+    let t1 = storage.apply(first)?;
+    assert_eq!(
+        storage.get(b"k1")?,
+        Some(b"1".to_vec()),
+        "visible once applied"
+    );
+    let mut second = WriteBatch::new();
+    second.put(b"k2", b"2");
+    let t2 = storage.apply(second)?;
+    assert!(t2 >= t1, "tickets follow the order of application");
+    storage.wait_durable(t2)?;
+    storage.wait_durable(t1)?;
+    assert_eq!(storage.apply(WriteBatch::new())?, Ticket::default());
+
+    const THREADS: u32 = 4;
+    const WRITES: u32 = 25;
+    let lock = std::sync::Mutex::new(());
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..THREADS)
+            .map(|thread| {
+                let lock = &lock;
+                scope.spawn(move || -> Result<(), StorageError> {
+                    for i in 0..WRITES {
+                        let mut batch = WriteBatch::new();
+                        batch.put(format!("w{thread}/{i:03}"), i.to_be_bytes());
+                        let ticket = {
+                            let _serialised = lock.lock().unwrap_or_else(|e| e.into_inner());
+                            storage.apply(batch)?
+                        };
+                        storage.wait_durable(ticket)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .try_for_each(|writer| match writer.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+    })?;
+    let stored = all(&*storage.snapshot())?;
+    assert_eq!(stored.len(), 2 + (THREADS * WRITES) as usize);
     Ok(())
 }
 

@@ -6,8 +6,9 @@ use std::path::Path;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
 use crate::group_commit::GroupCommit;
+use crate::journal_sync::JournalSync;
 use crate::storage::{RangeIter, normalize_range};
-use crate::{Direction, Durability, Snapshot, Storage, StorageError, WriteBatch};
+use crate::{Direction, Durability, Snapshot, Storage, StorageError, Ticket, WriteBatch};
 
 /// All data lives in one keyspace: callers prefix their keys, and one LSM tree keeps the
 /// journal, memtable and compaction work in one place.
@@ -46,14 +47,16 @@ impl Default for FjallOptions {
 /// `fdatasync` suffices because fjall preallocates journal files, and it still syncs a size
 /// change when a journal outgrows its preallocation.
 ///
-/// fjall's sync holds its journal lock, so writers queue behind a running sync and finish their
-/// writes one by one after it; the group commit leader waits for writes already under way, so
-/// the next sync covers all of them.
+/// The sync goes through a descriptor of the journal file of our own ([`JournalSync`]): fjall's
+/// own sync holds its journal lock, which would make every writer queue behind a running sync.
+/// The group commit leader waits for writes already under way, so the next sync covers all of
+/// them.
 pub struct FjallStorage {
     db: Database,
     keyspace: Keyspace,
     /// Present in [`Durability::Fsync`] mode.
     group: Option<GroupCommit>,
+    journal: JournalSync,
 }
 
 impl FjallStorage {
@@ -89,6 +92,7 @@ impl FjallStorage {
             db,
             keyspace,
             group,
+            journal: JournalSync::new(path),
         })
     }
 }
@@ -101,10 +105,10 @@ impl Storage for FjallStorage {
         })
     }
 
-    fn commit(&self, batch: WriteBatch) -> Result<(), StorageError> {
+    fn apply(&self, batch: WriteBatch) -> Result<Ticket, StorageError> {
         let ops = batch.into_final_ops()?;
         if ops.is_empty() {
-            return Ok(());
+            return Ok(Ticket::default());
         }
         // Buffer: the batch leaves fjall's 8 KiB BufWriter (a write syscall) before commit
         // returns; without it a batch could sit in userspace and die with the process. Set per
@@ -119,10 +123,21 @@ impl Storage for FjallStorage {
         // Announced before writing, so a sync leader can wait for this write to join its sync.
         let pending = self.group.as_ref().map(GroupCommit::begin_write);
         fjall_batch.commit()?;
-        match pending {
-            Some(pending) => pending.wait_durable(|| Ok(self.db.persist(PersistMode::SyncData)?)),
-            None => Ok(()),
+        Ok(pending.map_or_else(Ticket::default, |p| Ticket(p.written())))
+    }
+
+    fn wait_durable(&self, ticket: Ticket) -> Result<(), StorageError> {
+        match &self.group {
+            Some(group) if ticket != Ticket::default() => group.wait_durable(ticket.0, || {
+                self.journal
+                    .sync(|| Ok(self.db.persist(PersistMode::SyncData)?))
+            }),
+            _ => Ok(()),
         }
+    }
+
+    fn waits_for_sync(&self) -> bool {
+        self.group.is_some()
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {

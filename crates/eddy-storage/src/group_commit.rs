@@ -1,8 +1,9 @@
 //! Group commit: concurrent committers share journal syncs.
 //!
 //! A committer announces its write ([`GroupCommit::begin_write`]), writes its batch to the
-//! journal (handed to the OS, not synced), then waits for a sync that covers it
-//! ([`PendingWrite::wait_durable`]). If no sync is running it becomes the leader: it lets the
+//! journal (handed to the OS, not synced), takes a ticket ([`PendingWrite::written`]), and then
+//! (possibly after releasing its own locks) waits for a sync that covers it
+//! ([`GroupCommit::wait_durable`]). If no sync is running it becomes the leader: it lets the
 //! writes already announced finish (they take microseconds, a sync takes far longer), then syncs
 //! once for all of them. Whoever arrives during a sync waits and is covered by the next one. So
 //! N concurrent writers need about one sync per round instead of N syncs one after another.
@@ -79,34 +80,42 @@ impl GroupCommit {
 }
 
 impl PendingWrite<'_> {
-    /// Returns once a call of `sync` that started after the write covers it. Call it when the
-    /// write has reached the OS.
+    /// Marks the write as handed to the OS and returns its ticket for
+    /// [`GroupCommit::wait_durable`].
+    pub(crate) fn written(mut self) -> u64 {
+        self.finished = true;
+        self.group.finish()
+    }
+}
+
+impl GroupCommit {
+    /// Returns once a call of `sync` that started after the write of `ticket` finished covers
+    /// it. Waiting may happen after the writer released its own locks: a later ticket's sync
+    /// covers every earlier write.
     ///
     /// # Errors
     ///
     /// The error of the sync this caller led. A waiter whose leader failed leads a sync of its
     /// own (which fails again if the engine is poisoned), so every error reaches a caller.
     pub(crate) fn wait_durable(
-        mut self,
+        &self,
+        ticket: u64,
         sync: impl Fn() -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
-        self.finished = true;
-        let group = self.group;
-        let ticket = group.finish();
-        let mut state = group.state.lock();
+        let mut state = self.state.lock();
         loop {
             if state.durable >= ticket {
                 return Ok(());
             }
             if state.leading {
-                group.changed.wait(&mut state);
+                self.changed.wait(&mut state);
                 continue;
             }
             state.leading = true;
             let announced = state.started;
             let deadline = Instant::now() + MAX_GATHER;
             while state.finished < announced {
-                if group.changed.wait_until(&mut state, deadline).timed_out() {
+                if self.changed.wait_until(&mut state, deadline).timed_out() {
                     break;
                 }
             }
@@ -117,7 +126,7 @@ impl PendingWrite<'_> {
             if result.is_ok() {
                 state.durable = state.durable.max(covers);
             }
-            group.changed.notify_all();
+            self.changed.notify_all();
             result?;
         }
     }
@@ -161,7 +170,8 @@ mod tests {
                     for _ in 0..COMMITS {
                         let pending = group.begin_write();
                         let write = writes.fetch_add(1, Ordering::SeqCst) + 1;
-                        pending.wait_durable(sync).unwrap();
+                        let ticket = pending.written();
+                        group.wait_durable(ticket, sync).unwrap();
                         assert!(durable_writes.load(Ordering::SeqCst) >= write);
                     }
                 });
@@ -181,7 +191,8 @@ mod tests {
     fn failed_sync_reaches_the_caller_and_abandoned_writes_are_not_awaited() {
         let group = GroupCommit::new();
         let failing = || Err(StorageError::Poisoned);
-        let result = group.begin_write().wait_durable(failing);
+        let ticket = group.begin_write().written();
+        let result = group.wait_durable(ticket, failing);
         assert!(matches!(result, Err(StorageError::Poisoned)));
 
         let abandoned = group.begin_write();
@@ -192,6 +203,7 @@ mod tests {
             "a leader would wait for the abandoned write"
         );
         drop(state);
-        group.begin_write().wait_durable(|| Ok(())).unwrap();
+        let ticket = group.begin_write().written();
+        group.wait_durable(ticket, || Ok(())).unwrap();
     }
 }

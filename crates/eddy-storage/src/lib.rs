@@ -41,6 +41,7 @@ mod durability;
 mod error;
 mod fjall_engine;
 mod group_commit;
+mod journal_sync;
 mod memory;
 mod storage;
 
@@ -50,5 +51,5 @@ pub use crate::{
     error::StorageError,
     fjall_engine::{FjallOptions, FjallStorage},
     memory::MemoryStorage,
-    storage::{Direction, RangeIter, Snapshot, Storage},
+    storage::{Direction, RangeIter, Snapshot, Storage, Ticket},
 };

@@ -42,7 +42,7 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 use crate::storage::{RangeIter, normalize_range};
-use crate::{Direction, Snapshot, Storage, StorageError, WriteBatch};
+use crate::{Direction, Snapshot, Storage, StorageError, Ticket, WriteBatch};
 
 type Map = imbl::OrdMap<Arc<[u8]>, Arc<[u8]>>;
 
@@ -70,10 +70,10 @@ impl Storage for MemoryStorage {
         })
     }
 
-    fn commit(&self, batch: WriteBatch) -> Result<(), StorageError> {
+    fn apply(&self, batch: WriteBatch) -> Result<Ticket, StorageError> {
         let ops = batch.into_final_ops()?;
         if ops.is_empty() {
-            return Ok(());
+            return Ok(Ticket::default());
         }
         let mut current = self.current.write();
         for (key, value) in ops {
@@ -86,6 +86,11 @@ impl Storage for MemoryStorage {
                 }
             }
         }
+        Ok(Ticket::default())
+    }
+
+    /// Nothing to wait for: memory is as durable as it gets once applied.
+    fn wait_durable(&self, _ticket: Ticket) -> Result<(), StorageError> {
         Ok(())
     }
 

@@ -21,7 +21,37 @@ pub trait Storage: Send + Sync + 'static {
     ///
     /// [`StorageError::InvalidKey`] for an empty or over-long key (nothing is applied);
     /// I/O and engine failures otherwise.
-    fn commit(&self, batch: WriteBatch) -> Result<(), StorageError>;
+    fn commit(&self, batch: WriteBatch) -> Result<(), StorageError> {
+        let ticket = self.apply(batch)?;
+        self.wait_durable(ticket)
+    }
+
+    /// Applies every operation of `batch` atomically, like [`Storage::commit`], but returns as
+    /// soon as the batch is visible, with a ticket to wait on for its durability. Batches
+    /// become durable in the order they were applied, so waiting for a later ticket covers the
+    /// earlier ones.
+    ///
+    /// This lets a caller that serialises its writes under a lock release the lock before the
+    /// wait, so that the writes queued behind it share one journal sync (group commit) instead
+    /// of syncing one after another.
+    ///
+    /// # Errors
+    ///
+    /// As [`Storage::commit`].
+    fn apply(&self, batch: WriteBatch) -> Result<Ticket, StorageError>;
+
+    /// Returns once every batch applied up to `ticket` is durable.
+    ///
+    /// # Errors
+    ///
+    /// I/O failures of the sync.
+    fn wait_durable(&self, ticket: Ticket) -> Result<(), StorageError>;
+
+    /// Whether [`Storage::wait_durable`] can block for a disk sync (milliseconds), so that
+    /// async callers should wait on a thread of their own rather than on a runtime worker.
+    fn waits_for_sync(&self) -> bool {
+        false
+    }
 
     /// The latest committed value of `key`; the same as `snapshot().get(key)`.
     ///
@@ -30,6 +60,11 @@ pub trait Storage: Send + Sync + 'static {
     /// I/O failures and corrupt data on disk.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
 }
+
+/// Names an applied batch for [`Storage::wait_durable`]. Tickets are ordered: the larger of two
+/// covers both. The default ticket has nothing to wait for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticket(pub(crate) u64);
 
 /// A point-in-time read view of a [`Storage`].
 pub trait Snapshot: Send + Sync {

@@ -61,6 +61,7 @@ conformance_suite!(
         snapshots_keep_their_versions,
         concurrent_commits,
         concurrent_readers_see_whole_batches,
+        apply_then_wait_durable,
     ]
 );
 
@@ -78,6 +79,7 @@ conformance_suite!(
         snapshots_keep_their_versions,
         concurrent_commits,
         concurrent_readers_see_whole_batches,
+        apply_then_wait_durable,
     ]
 );
 
@@ -85,7 +87,12 @@ conformance_suite!(
 conformance_suite!(
     fjall_fsync_engine,
     fjall_fsync,
-    [get_put_delete, batch_last_op_wins, concurrent_commits,]
+    [
+        get_put_delete,
+        batch_last_op_wins,
+        concurrent_commits,
+        apply_then_wait_durable,
+    ]
 );
 
 #[test]
