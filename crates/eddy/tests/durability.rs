@@ -49,8 +49,19 @@ fn spawn(data_dir: &std::path::Path, extra: &[&str]) -> Eddy {
 
 #[tokio::test]
 async fn acknowledged_writes_survive_sigkill() {
+    writes_survive_sigkill(&[]).await;
+}
+
+/// Fsync mode acknowledges a write after a journal sync shared with the writes queued behind
+/// the table's lock; none of them may be acknowledged before its sync.
+#[tokio::test]
+async fn acknowledged_writes_survive_sigkill_in_fsync_mode() {
+    writes_survive_sigkill(&["--durability", "fsync"]).await;
+}
+
+async fn writes_survive_sigkill(flags: &[&str]) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let eddy = spawn(dir.path(), &[]);
+    let eddy = spawn(dir.path(), flags);
     let client = client_for(&eddy.endpoint);
     create_table(&client, "durable", None).await;
 
@@ -93,7 +104,7 @@ async fn acknowledged_writes_survive_sigkill() {
     let acked = acked.lock().await.clone();
     assert!(acked.len() > 50, "load too small: {}", acked.len());
 
-    let restarted = spawn(dir.path(), &[]);
+    let restarted = spawn(dir.path(), flags);
     let client = client_for(&restarted.endpoint);
     for chunk in acked.chunks(100) {
         let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
