@@ -39,7 +39,8 @@
 #   RUNS=3  DURATION=5s  WARMUP=1s  CONNECTIONS=32   passed to eddy-bench (RUNS is also the
 #                                                     number of restarts in memory)
 #   TARGETS=eddy-memory,eddy-disk                     eddy targets of every phase (the peers
-#                                                     phase adds bare)
+#                                                     phase adds PEERS_PHASE_EXTRA)
+#   PEERS_PHASE_EXTRA=eddy-fsync,bare                 targets only the peers phase measures
 #   WORKLOADS=put,get,query,update,batch-write,scan,transact-write   the peers phase's
 #   STREAM_WORKLOADS=put,update,batch-write,transact-write           the streams phase's
 #   KEYS=10000                                        items preloaded for get, query, update
@@ -64,6 +65,7 @@ DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-1s}
 CONNECTIONS=${CONNECTIONS:-32}
 TARGETS=${TARGETS:-eddy-memory,eddy-disk}
+PEERS_PHASE_EXTRA=${PEERS_PHASE_EXTRA-eddy-fsync,bare}
 WORKLOADS=${WORKLOADS:-put,get,query,update,batch-write,scan,transact-write}
 STREAM_WORKLOADS=${STREAM_WORKLOADS:-put,update,batch-write,transact-write}
 KEYS=${KEYS:-10000}
@@ -152,7 +154,7 @@ estimate() {
     case $1 in
         peers)
             w=$(count "$WORKLOADS")
-            t=$((n_targets + 1 + ${#peers[@]}))
+            t=$((n_targets + $(count "$PEERS_PHASE_EXTRA") + ${#peers[@]}))
             awk -v w="$w" -v t="$t" -v r="$run_s" -v s="$peer_setup" -v k="$KEYS" \
                 'BEGIN { print w * (t * r + s * k / 10000) }'
             ;;
@@ -252,7 +254,7 @@ phase() {
 # Phases that use peers first, so that the peers can be stopped before the others.
 if chosen peers; then
     # shellcheck disable=SC2046 # one flag per line
-    phase peers --target "$TARGETS,bare" $(endpoints "${peers[@]}") --workload "$WORKLOADS" --keys "$KEYS"
+    phase peers --target "$TARGETS${PEERS_PHASE_EXTRA:+,$PEERS_PHASE_EXTRA}" $(endpoints "${peers[@]}") --workload "$WORKLOADS" --keys "$KEYS"
 fi
 if chosen 4kb; then
     # shellcheck disable=SC2046
