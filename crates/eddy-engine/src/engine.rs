@@ -87,6 +87,16 @@ impl Engine {
         self.storage.as_ref()
     }
 
+    /// Prepares storage for the process to end, so the next start-up is fast (see
+    /// [`Storage::close`]).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn close(&self) -> Result<()> {
+        Ok(self.storage.close()?)
+    }
+
     /// Whether a write returns only after a disk sync (`--durability fsync`): such writes
     /// block their thread for milliseconds while concurrent writes share the sync.
     #[must_use]

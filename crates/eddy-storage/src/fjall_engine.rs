@@ -136,6 +136,15 @@ impl Storage for FjallStorage {
         }
     }
 
+    /// Flushes the memtable into a table file: start-up replays the journal of everything not
+    /// yet flushed (up to the memtable's size, 64 MiB), which takes about 0.5 s per 20 MB.
+    /// `rotate_memtable_and_wait` is hidden from fjall's documentation but public and pinned
+    /// with fjall's minor version.
+    fn close(&self) -> Result<(), StorageError> {
+        self.keyspace.rotate_memtable_and_wait()?;
+        Ok(self.db.persist(PersistMode::SyncAll)?)
+    }
+
     fn waits_for_sync(&self) -> bool {
         self.group.is_some()
     }

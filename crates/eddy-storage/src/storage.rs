@@ -47,6 +47,16 @@ pub trait Storage: Send + Sync + 'static {
     /// I/O failures of the sync.
     fn wait_durable(&self, ticket: Ticket) -> Result<(), StorageError>;
 
+    /// Prepares for the process to end: writes out what a restart would otherwise have to
+    /// replay from a journal. Writes may still follow; they are as durable as ever.
+    ///
+    /// # Errors
+    ///
+    /// I/O failures.
+    fn close(&self) -> Result<(), StorageError> {
+        Ok(())
+    }
+
     /// Whether [`Storage::wait_durable`] can block for a disk sync (milliseconds), so that
     /// async callers should wait on a thread of their own rather than on a runtime worker.
     fn waits_for_sync(&self) -> bool {

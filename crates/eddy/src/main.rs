@@ -125,7 +125,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             ttl_sweep_interval_ms: millis(args.ttl_sweep_interval),
         },
     )?);
-    let state = Arc::new(AppState::new(engine, args.test_control));
+    let state = Arc::new(AppState::new(Arc::clone(&engine), args.test_control));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -137,6 +137,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         eddy_server::serve(listener, state, shutdown_signal()).await;
         Ok::<(), std::io::Error>(())
     })?;
+    engine.close()?;
     Ok(())
 }
 
