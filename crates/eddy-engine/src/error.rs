@@ -42,6 +42,10 @@ pub enum EngineError {
     /// A ClientRequestToken reused for another request (IdempotentParameterMismatchException).
     #[error("{0}")]
     IdempotentParameterMismatch(String),
+    /// A transaction with the same ClientRequestToken is still running
+    /// (TransactionInProgressException).
+    #[error("The transaction with the given request token is already in progress.")]
+    TransactionInProgress,
     /// A streams error; its text is already the client's message.
     #[error(transparent)]
     Streams(eddy_streams::StreamsError),

@@ -136,8 +136,70 @@ pub struct TransactGetItem {
 #[derive(Debug, Default)]
 pub(crate) struct Tokens(Mutex<HashMap<String, TokenEntry>>);
 
-/// A remembered transaction: its request digest, when it ran (ms), and what it consumed.
-type TokenEntry = (u64, u64, Vec<(String, Consumed)>);
+/// A remembered transaction: its request digest, when it started or completed (ms), and what
+/// it consumed (None while it runs).
+type TokenEntry = (u64, u64, Option<Vec<(String, Consumed)>>);
+
+impl Tokens {
+    /// Claims `token` for a transaction about to run, or answers from the one that used it.
+    fn claim(&self, token: &str, digest: u64, now_ms: u64) -> Result<Claimed<'_>> {
+        let mut tokens = self.0.lock();
+        tokens.retain(|_, (_, at, _)| at.saturating_add(TOKEN_LIFETIME_MS) > now_ms);
+        match tokens.get(token) {
+            Some((known, _, _)) if *known != digest => {
+                Err(EngineError::IdempotentParameterMismatch(
+                    "The request uses the same client token as a previous, but non-identical request.".into(),
+                ))
+            }
+            Some((_, _, Some(consumed))) => Ok(Claimed::Before(consumed.clone())),
+            Some((_, _, None)) => Err(EngineError::TransactionInProgress),
+            None => {
+                tokens.insert(token.to_owned(), (digest, now_ms, None));
+                Ok(Claimed::Now(TokenClaim {
+                    tokens: self,
+                    token: Some(token.to_owned()),
+                }))
+            }
+        }
+    }
+}
+
+/// What [`Tokens::claim`] found.
+enum Claimed<'a> {
+    /// An identical request with the token completed: what it consumed.
+    Before(Vec<(String, Consumed)>),
+    /// The token is this transaction's now.
+    Now(TokenClaim<'a>),
+}
+
+/// A ClientRequestToken claimed by a running transaction: a second request with it meanwhile
+/// gets TransactionInProgressException rather than running the transaction again. Dropped
+/// without [`TokenClaim::complete`] (the transaction failed), it releases the token.
+struct TokenClaim<'a> {
+    tokens: &'a Tokens,
+    /// None once completed.
+    token: Option<String>,
+}
+
+impl TokenClaim<'_> {
+    /// Remembers the outcome for retries; the token is valid for its lifetime from `now_ms`.
+    fn complete(mut self, now_ms: u64, consumed: Vec<(String, Consumed)>) {
+        if let Some(token) = self.token.take()
+            && let Some(entry) = self.tokens.0.lock().get_mut(&token)
+        {
+            entry.1 = now_ms;
+            entry.2 = Some(consumed);
+        }
+    }
+}
+
+impl Drop for TokenClaim<'_> {
+    fn drop(&mut self) {
+        if let Some(token) = &self.token {
+            self.tokens.0.lock().remove(token);
+        }
+    }
+}
 
 /// What a transaction touches of one action once its key is known.
 struct Target {
@@ -157,18 +219,13 @@ impl Engine {
         input: TransactWriteInput,
     ) -> Result<Vec<(String, Consumed)>> {
         let now = self.clock().now_ms();
-        if let Some(token) = &input.client_request_token {
-            let mut tokens = self.tokens().0.lock();
-            tokens.retain(|_, (_, at, _)| at.saturating_add(TOKEN_LIFETIME_MS) > now);
-            if let Some((digest, _, consumed)) = tokens.get(token) {
-                if *digest == input.request_digest {
-                    return Ok(consumed.clone());
-                }
-                return Err(EngineError::IdempotentParameterMismatch(
-                    "The request uses the same client token as a previous, but non-identical request.".into(),
-                ));
-            }
-        }
+        let claim = match &input.client_request_token {
+            Some(token) => match self.tokens().claim(token, input.request_digest, now)? {
+                Claimed::Before(consumed) => return Ok(consumed),
+                Claimed::Now(claim) => Some(claim),
+            },
+            None => None,
+        };
         let mut tables: HashMap<String, Arc<Table>> = HashMap::new();
         for item in &input.items {
             let name = item.action.table_name();
@@ -331,11 +388,8 @@ impl Engine {
         }
         drop(guards);
         self.durable(ticket)?;
-        if let Some(token) = input.client_request_token {
-            self.tokens()
-                .0
-                .lock()
-                .insert(token, (input.request_digest, now, consumed.clone()));
+        if let Some(claim) = claim {
+            claim.complete(self.clock().now_ms(), consumed.clone());
         }
         Ok(consumed)
     }
@@ -401,5 +455,42 @@ impl Engine {
             }));
         }
         Ok((items, consumed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claimed_token_is_in_progress_until_completed_or_released() {
+        let tokens = Tokens::default();
+        let Ok(Claimed::Now(claim)) = tokens.claim("t", 1, 0) else {
+            panic!("a fresh token is claimed");
+        };
+        assert!(matches!(
+            tokens.claim("t", 1, 1),
+            Err(EngineError::TransactionInProgress)
+        ));
+        assert!(matches!(
+            tokens.claim("t", 2, 1),
+            Err(EngineError::IdempotentParameterMismatch(_))
+        ));
+        claim.complete(5, vec![("table".to_owned(), Consumed::default())]);
+        assert!(matches!(tokens.claim("t", 1, 6), Ok(Claimed::Before(c)) if c.len() == 1));
+        // Valid for its lifetime from completion, then a new request.
+        assert!(matches!(
+            tokens.claim("t", 1, 5 + TOKEN_LIFETIME_MS),
+            Ok(Claimed::Now(_))
+        ));
+
+        let Ok(Claimed::Now(failed)) = tokens.claim("u", 1, 0) else {
+            panic!("a fresh token is claimed");
+        };
+        drop(failed);
+        assert!(
+            matches!(tokens.claim("u", 1, 1), Ok(Claimed::Now(_))),
+            "a failed transaction releases its token"
+        );
     }
 }

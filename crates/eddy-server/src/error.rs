@@ -41,6 +41,8 @@ pub enum ErrorKind {
     TransactionCanceled,
     /// IdempotentParameterMismatchException.
     IdempotentParameterMismatch,
+    /// TransactionInProgressException.
+    TransactionInProgress,
     /// DuplicateItemException (a PartiQL INSERT of an existing key).
     DuplicateItem,
     /// TrimmedDataAccessException.
@@ -68,6 +70,7 @@ impl ErrorKind {
             Self::ExpiredIterator => "ExpiredIteratorException",
             Self::TransactionCanceled => "TransactionCanceledException",
             Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
+            Self::TransactionInProgress => "TransactionInProgressException",
             Self::DuplicateItem => "DuplicateItemException",
             Self::TrimmedDataAccess => "TrimmedDataAccessException",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
@@ -181,6 +184,7 @@ impl From<EngineError> for ApiError {
             EngineError::AccessDenied(_) => ErrorKind::AccessDenied,
             EngineError::TransactionCanceled { .. } => ErrorKind::TransactionCanceled,
             EngineError::IdempotentParameterMismatch(_) => ErrorKind::IdempotentParameterMismatch,
+            EngineError::TransactionInProgress => ErrorKind::TransactionInProgress,
             EngineError::Streams(s) => match s {
                 StreamsError::ExpiredIterator => ErrorKind::ExpiredIterator,
                 StreamsError::TrimmedDataAccess => ErrorKind::TrimmedDataAccess,
