@@ -1,6 +1,7 @@
 //! The one place an item change becomes storage mutations: the item itself, its index entries
 //! and its stream record, staged into a batch that commits atomically. Single-item writes
-//! commit one change per batch; a transaction stages all of its changes into one batch.
+//! commit one change per batch; BatchWriteItem stages its changes to one table into one batch,
+//! and a transaction all of its changes.
 
 use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, encode_item, item_size};

@@ -7,7 +7,7 @@
 //! with its members inserted in the same order.
 
 use eddy_types::{Item, write_item_json, write_str_json};
-use serde_json::Value;
+use serde::Serialize;
 
 /// A response body: one JSON object's bytes.
 #[derive(Debug)]
@@ -51,7 +51,7 @@ impl Out {
     }
 
     /// A body of one member.
-    pub fn only(key: &str, v: impl Into<Value>) -> Reply {
+    pub fn only(key: &str, v: impl Serialize) -> Reply {
         let mut o = Self::default();
         o.set(key, v);
         o.done()
@@ -75,20 +75,22 @@ impl Out {
         self.buf.push(b':');
     }
 
-    /// Sets a member to a small value (a string, a number, a ConsumedCapacity...).
-    pub fn set(&mut self, key: &str, v: impl Into<Value>) {
+    /// Sets a member to a small value (a string, a number, a ConsumedCapacity...), serialized
+    /// as it is: no `Value` is built for it.
+    pub fn set(&mut self, key: &str, v: impl Serialize) {
         self.key(key);
         let start = self.buf.len();
-        // A Value into a Vec cannot fail to serialize (its keys are strings, the writer does
-        // no I/O); should it ever, the member reads null rather than half a value.
-        if serde_json::to_writer(&mut self.buf, &v.into()).is_err() {
+        // Strings, numbers and Values into a Vec cannot fail to serialize (map keys are
+        // strings, the writer does no I/O); should one ever, the member reads null rather than
+        // half a value.
+        if serde_json::to_writer(&mut self.buf, &v).is_err() {
             self.buf.truncate(start);
             self.buf.extend_from_slice(b"null");
         }
     }
 
     /// Sets a member when there is a value.
-    pub fn set_opt(&mut self, key: &str, v: Option<impl Into<Value>>) {
+    pub fn set_opt(&mut self, key: &str, v: Option<impl Serialize>) {
         if let Some(v) = v {
             self.set(key, v);
         }

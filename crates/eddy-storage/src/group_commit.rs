@@ -77,18 +77,7 @@ impl GroupCommit {
         self.changed.notify_all();
         ticket
     }
-}
 
-impl PendingWrite<'_> {
-    /// Marks the write as handed to the OS and returns its ticket for
-    /// [`GroupCommit::wait_durable`].
-    pub(crate) fn written(mut self) -> u64 {
-        self.finished = true;
-        self.group.finish()
-    }
-}
-
-impl GroupCommit {
     /// Returns once a call of `sync` that started after the write of `ticket` finished covers
     /// it. Waiting may happen after the writer released its own locks: a later ticket's sync
     /// covers every earlier write.
@@ -129,6 +118,15 @@ impl GroupCommit {
             self.changed.notify_all();
             result?;
         }
+    }
+}
+
+impl PendingWrite<'_> {
+    /// Marks the write as handed to the OS and returns its ticket for
+    /// [`GroupCommit::wait_durable`].
+    pub(crate) fn written(mut self) -> u64 {
+        self.finished = true;
+        self.group.finish()
     }
 }
 

@@ -99,7 +99,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
                     if member == "Keys" {
                         t.set_items(member, &req.keys);
                     } else {
-                        t.set(member, v.clone());
+                        t.set(member, v);
                     }
                 }
             });

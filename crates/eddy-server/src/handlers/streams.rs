@@ -194,7 +194,7 @@ fn records_out(page: &RecordsPage, region: &str) -> Reply {
     o.set_objects("Records", &page.records, |rec, r| {
         record(r, &page.stream_arn, region, rec);
     });
-    o.set_opt("NextShardIterator", page.next_iterator.clone());
+    o.set_opt("NextShardIterator", page.next_iterator.as_deref());
     o.done()
 }
 
