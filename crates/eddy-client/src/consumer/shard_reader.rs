@@ -1,0 +1,329 @@
+//! Reading one shard: from its checkpoint to its end (or its tip), handing each page to the
+//! handler and checkpointing it only once the handler succeeded, recovering from expired
+//! iterators, trimmed positions and throttling on the way.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodbstreams::operation::get_records::GetRecordsInput;
+use aws_sdk_dynamodbstreams::operation::get_shard_iterator::GetShardIteratorInput;
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+use rand::Rng;
+
+use super::{Batch, ConsumerEvent, Context};
+use crate::checkpoint::Checkpoint;
+use crate::error::{Error, Result};
+
+/// How a shard's reading ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// The shard is closed and was read to its end; checkpointed as finished.
+    Ended,
+    /// The open shard has nothing more for now (only when the consumer stops at the tip).
+    AtTip,
+    /// Another worker holds the shard's lease now.
+    LeaseLost,
+    /// The consumer is shutting down.
+    Stopped,
+    /// The shard (or its stream) no longer exists: retention removed it.
+    Gone,
+}
+
+/// Where to take an iterator.
+#[derive(Clone, Debug)]
+enum Position {
+    TrimHorizon,
+    Latest,
+    After(String),
+}
+
+impl Position {
+    fn describe(&self) -> String {
+        match self {
+            Self::TrimHorizon => "TRIM_HORIZON".into(),
+            Self::Latest => "LATEST".into(),
+            Self::After(s) => format!("AFTER_SEQUENCE_NUMBER {s}"),
+        }
+    }
+}
+
+/// Sleeps `delay`, or less if the consumer shuts down meanwhile; true if it is shutting down.
+pub(crate) async fn pause(ctx: &Context, delay: Duration) -> bool {
+    let mut shutdown = ctx.shutdown.clone();
+    if *shutdown.borrow() {
+        return true;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(delay) => *shutdown.borrow(),
+        _ = shutdown.changed() => true,
+    }
+}
+
+/// Exponential backoff with full jitter: a random delay up to `base * 2^attempt`, capped.
+pub(crate) fn backoff(ctx: &Context, attempt: u32) -> Duration {
+    let ceiling = ctx
+        .config
+        .backoff_base
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(ctx.config.backoff_max);
+    let millis = ceiling.as_millis().max(1) as u64;
+    Duration::from_millis(rand::rng().random_range(0..=millis))
+}
+
+pub(crate) struct ShardReader {
+    ctx: Arc<Context>,
+    shard_id: String,
+    /// Last sequence number handled and checkpointed.
+    last: Option<String>,
+    lease_renewed: Instant,
+    failures: u32,
+}
+
+impl ShardReader {
+    pub(crate) fn new(ctx: Arc<Context>, shard_id: String) -> Self {
+        Self {
+            ctx,
+            shard_id,
+            last: None,
+            lease_renewed: Instant::now(),
+            failures: 0,
+        }
+    }
+
+    /// Reads the shard; `latest` starts a shard without checkpoint at LATEST instead of
+    /// TRIM_HORIZON.
+    pub(crate) async fn run(mut self, latest: bool) -> Result<Exit> {
+        let ctx = Arc::clone(&self.ctx);
+        let position = match ctx.store.get(&ctx.stream_arn, &self.shard_id).await? {
+            Some(Checkpoint::ShardEnd) => return Ok(Exit::Ended),
+            Some(Checkpoint::Sequence(s)) => {
+                self.last = Some(s.clone());
+                Position::After(s)
+            }
+            None if latest => Position::Latest,
+            None => Position::TrimHorizon,
+        };
+        ctx.emit(ConsumerEvent::ShardStarted {
+            shard_id: self.shard_id.clone(),
+            position: position.describe(),
+        });
+        let Some(mut iterator) = self.iterator(position).await? else {
+            return Ok(Exit::Gone);
+        };
+        loop {
+            if *ctx.shutdown.borrow() {
+                return Ok(Exit::Stopped);
+            }
+            if !self.renew_lease().await? {
+                return Ok(Exit::LeaseLost);
+            }
+            let page = ctx
+                .client
+                .get_records(
+                    GetRecordsInput::builder()
+                        .shard_iterator(&iterator)
+                        .limit(ctx.config.records_per_call)
+                        .build()
+                        .map_err(|e| Error::InvalidArgument(e.to_string()))?,
+                )
+                .await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    let position = match e {
+                        // A fresh iterator after the last checkpoint: never LATEST, which
+                        // would skip what arrived meanwhile.
+                        Error::ExpiredIterator(_) => {
+                            ctx.emit(ConsumerEvent::IteratorExpired {
+                                shard_id: self.shard_id.clone(),
+                                after: self.last.clone(),
+                            });
+                            self.resume_position()
+                        }
+                        Error::TrimmedDataAccess(_) => {
+                            ctx.emit(ConsumerEvent::Gap {
+                                shard_id: self.shard_id.clone(),
+                                after: self.last.clone(),
+                            });
+                            Position::TrimHorizon
+                        }
+                        Error::ResourceNotFound(_) => return Ok(Exit::Gone),
+                        e if e.is_retryable() => {
+                            if self.back_off(&e).await {
+                                return Ok(Exit::Stopped);
+                            }
+                            continue;
+                        }
+                        e => return Err(e),
+                    };
+                    match self.iterator(position).await? {
+                        Some(it) => iterator = it,
+                        None => return Ok(Exit::Gone),
+                    }
+                    continue;
+                }
+            };
+            self.failures = 0;
+            let records = page.records.unwrap_or_default();
+            let empty = records.is_empty();
+            if !empty {
+                let batch = Batch {
+                    stream_arn: ctx.stream_arn.clone(),
+                    shard_id: self.shard_id.clone(),
+                    records,
+                };
+                let last = batch.last_sequence_number().map(str::to_owned);
+                self.deliver(batch).await?;
+                if let Some(last) = last {
+                    match self.save(Checkpoint::Sequence(last.clone())).await? {
+                        true => self.last = Some(last),
+                        false => return Ok(Exit::LeaseLost),
+                    }
+                }
+            }
+            match page.next_shard_iterator {
+                None => {
+                    if !self.save(Checkpoint::ShardEnd).await? {
+                        return Ok(Exit::LeaseLost);
+                    }
+                    ctx.emit(ConsumerEvent::ShardEnded {
+                        shard_id: self.shard_id.clone(),
+                    });
+                    return Ok(Exit::Ended);
+                }
+                Some(next) => iterator = next,
+            }
+            if empty {
+                if ctx.config.stop_at_tip {
+                    return Ok(Exit::AtTip);
+                }
+                if pause(&ctx, ctx.config.idle_poll).await {
+                    return Ok(Exit::Stopped);
+                }
+            }
+        }
+    }
+
+    fn resume_position(&self) -> Position {
+        match &self.last {
+            Some(s) => Position::After(s.clone()),
+            None => Position::TrimHorizon,
+        }
+    }
+
+    /// An iterator at `position`, retrying throttling; None when the shard is gone.
+    async fn iterator(&mut self, mut position: Position) -> Result<Option<String>> {
+        let ctx = Arc::clone(&self.ctx);
+        loop {
+            let (kind, seq) = match &position {
+                Position::TrimHorizon => (ShardIteratorType::TrimHorizon, None),
+                Position::Latest => (ShardIteratorType::Latest, None),
+                Position::After(s) => (ShardIteratorType::AfterSequenceNumber, Some(s.clone())),
+            };
+            let input = GetShardIteratorInput::builder()
+                .stream_arn(&ctx.stream_arn)
+                .shard_id(&self.shard_id)
+                .shard_iterator_type(kind)
+                .set_sequence_number(seq)
+                .build()
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            match ctx.client.get_shard_iterator(input).await {
+                Ok(out) => {
+                    self.failures = 0;
+                    return Ok(out.shard_iterator);
+                }
+                Err(Error::TrimmedDataAccess(_)) => {
+                    ctx.emit(ConsumerEvent::Gap {
+                        shard_id: self.shard_id.clone(),
+                        after: self.last.clone(),
+                    });
+                    position = Position::TrimHorizon;
+                }
+                Err(Error::ResourceNotFound(_)) => return Ok(None),
+                Err(e) if e.is_retryable() => {
+                    if self.back_off(&e).await {
+                        return Ok(None);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Hands the batch to the handler, retrying it after a failure; the batch's records are
+    /// checkpointed by the caller only once this returns Ok.
+    async fn deliver(&mut self, batch: Batch) -> Result<()> {
+        let ctx = Arc::clone(&self.ctx);
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match (ctx.handler)(batch.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    ctx.emit(ConsumerEvent::HandlerFailed {
+                        shard_id: self.shard_id.clone(),
+                        attempt,
+                        error: e.to_string(),
+                    });
+                    if attempt > ctx.config.handler_retries {
+                        return Err(Error::Handler(e));
+                    }
+                    tokio::time::sleep(backoff(&ctx, attempt)).await;
+                }
+            }
+        }
+    }
+
+    /// Saves a checkpoint; false when the lease was lost.
+    async fn save(&self, checkpoint: Checkpoint) -> Result<bool> {
+        let ctx = &self.ctx;
+        match ctx
+            .store
+            .put(&ctx.stream_arn, &self.shard_id, &ctx.config.worker_id, &checkpoint)
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(Error::LeaseLost { .. }) => {
+                ctx.emit(ConsumerEvent::LeaseLost {
+                    shard_id: self.shard_id.clone(),
+                });
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Renews the lease once a third of its duration has passed; false when it was lost.
+    async fn renew_lease(&mut self) -> Result<bool> {
+        let ctx = &self.ctx;
+        if self.lease_renewed.elapsed() < ctx.config.lease_duration / 3 {
+            return Ok(true);
+        }
+        let held = ctx
+            .store
+            .renew(
+                &ctx.stream_arn,
+                &self.shard_id,
+                &ctx.config.worker_id,
+                ctx.config.lease_duration,
+            )
+            .await?;
+        self.lease_renewed = Instant::now();
+        if !held {
+            ctx.emit(ConsumerEvent::LeaseLost {
+                shard_id: self.shard_id.clone(),
+            });
+        }
+        Ok(held)
+    }
+
+    /// Waits out a retryable error; true if the consumer is shutting down.
+    async fn back_off(&mut self, e: &Error) -> bool {
+        self.ctx.emit(ConsumerEvent::Backoff {
+            shard_id: Some(self.shard_id.clone()),
+            error: e.to_string(),
+        });
+        self.failures += 1;
+        pause(&self.ctx, backoff(&self.ctx, self.failures)).await
+    }
+}
