@@ -365,10 +365,7 @@ impl StreamsClient {
     }
 
     /// A paginator over DescribeStream, page by page of shards.
-    pub fn describe_stream_paginator(
-        &self,
-        input: DescribeStreamInput,
-    ) -> DescribeStreamPaginator {
+    pub fn describe_stream_paginator(&self, input: DescribeStreamInput) -> DescribeStreamPaginator {
         DescribeStreamPaginator {
             op: DescribeStreamOp {
                 client: self.clone(),

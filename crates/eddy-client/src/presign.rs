@@ -262,7 +262,10 @@ mod tests {
     #[test]
     fn uri_encoding_keeps_only_unreserved_characters() {
         assert_eq!(encode("a/b c=d~e"), "a%2Fb%20c%3Dd~e");
-        assert_eq!(encode("AKID/20260101/us-east-1"), "AKID%2F20260101%2Fus-east-1");
+        assert_eq!(
+            encode("AKID/20260101/us-east-1"),
+            "AKID%2F20260101%2Fus-east-1"
+        );
     }
 
     #[test]

@@ -267,6 +267,13 @@ impl Engine {
         Ok(iterator.encode(&self.streams().iterator_key))
     }
 
+    /// The stream ARN and shard id an iterator reads, or None when eddy did not issue it.
+    /// Lets the server rate-limit GetRecords per shard before reading.
+    pub fn iterator_shard(&self, iterator: &str) -> Option<(String, String)> {
+        let it = ShardIterator::decode(&self.streams().iterator_key, iterator).ok()?;
+        Some((it.stream_arn, it.shard_id.as_str().to_owned()))
+    }
+
     /// GetRecords: up to `limit` records (and 1 MB) from the iterator's position.
     ///
     /// # Errors

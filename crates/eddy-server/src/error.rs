@@ -25,6 +25,10 @@ pub enum ErrorKind {
     MissingAuthenticationToken,
     /// IncompleteSignatureException.
     IncompleteSignature,
+    /// InvalidSignatureException: a signature that does not match, or has expired.
+    InvalidSignature,
+    /// UnrecognizedClientException: an access key the server does not know.
+    UnrecognizedClient,
     /// AccessDeniedException.
     AccessDenied,
     /// ResourceNotFoundException.
@@ -62,6 +66,8 @@ impl ErrorKind {
             Self::UnknownOperation => "UnknownOperationException",
             Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             Self::IncompleteSignature => "IncompleteSignatureException",
+            Self::InvalidSignature => "InvalidSignatureException",
+            Self::UnrecognizedClient => "UnrecognizedClientException",
             Self::AccessDenied => "AccessDeniedException",
             Self::ResourceNotFound => "ResourceNotFoundException",
             Self::ResourceInUse => "ResourceInUseException",
@@ -86,6 +92,8 @@ impl ErrorKind {
             | Self::UnknownOperation
             | Self::MissingAuthenticationToken
             | Self::IncompleteSignature
+            | Self::InvalidSignature
+            | Self::UnrecognizedClient
             | Self::AccessDenied
             | Self::RequestEntityTooLarge => CORAL_SERVICE,
             _ => DYNAMODB,

@@ -1,6 +1,7 @@
 //! The HTTP front: one port, a fixed pipeline per API request (body limit → read body →
-//! signature shape → decompress → operation → parse → handler → render), plus the health and
-//! test-control endpoints.
+//! signature: shape, presigned expiry, verification when on → decompress → operation → parse →
+//! Streams rate limits when on → handler → render), plus the health and test-control
+//! endpoints.
 
 use std::convert::Infallible;
 use std::io::Read;
@@ -17,6 +18,7 @@ use crate::error::{ApiError, ErrorKind};
 use crate::handlers;
 use crate::protocol::Operation;
 use crate::reply::Reply;
+use crate::sigv4::{self, Auth, SignedParts};
 use crate::state::AppState;
 
 /// The largest request body DynamoDB accepts.
@@ -28,6 +30,7 @@ type Resp = Response<Full<Bytes>>;
 pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     let path = req.uri().path();
     let resp = match (req.method(), path) {
+        // The path leaves out the query, so presigned requests (`POST /?X-Amz-...`) land here.
         (&Method::POST, "/") => api(&state, req).await,
         (&Method::GET, "/_eddy/health") => plain(StatusCode::OK, "ok\n"),
         (&Method::POST, "/_eddy/clock/advance") if state.test_control => {
@@ -79,7 +82,7 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
         .await
         .map_err(|_| too_large())?
         .to_bytes();
-    check_signature(&parts.headers)?;
+    check_signature(state, &parts, &body)?;
     let body = decompress(&parts.headers, body)?;
     let target = parts
         .headers
@@ -98,6 +101,9 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
         item: None,
         reasons: None,
     })?;
+    if let Some(limits) = &state.streams_limits {
+        limits.check(&state.engine, op, &json)?;
+    }
     if state.engine.writes_wait_for_sync() && !op.is_read_only() {
         // A write waits milliseconds for a disk sync that concurrent writes share; on a
         // runtime worker it would hold up every connection of that worker, and with as many
@@ -119,44 +125,36 @@ fn too_large() -> ApiError {
     )
 }
 
-/// Any credentials are accepted, but a request must carry a SigV4-shaped Authorization header
-/// (or presigned query), as DynamoDB requires.
-fn check_signature(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
-        return Err(ApiError::new(
-            ErrorKind::MissingAuthenticationToken,
-            "Request is missing Authentication Token",
-        ));
+/// Finds and checks the request's SigV4 signature: its shape always, a presigned request's
+/// lifetime always, and the signature itself when the server holds credentials.
+fn check_signature(
+    state: &AppState,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let auth = sigv4::authenticate(&parts.headers, parts.uri.query())?;
+    let presigned = match &auth {
+        Auth::Query(q) => Some(q),
+        Auth::Header(_) => None,
     };
-    const PARAMETERS: [(&str, &str); 3] = [
-        ("Credential", "Credential="),
-        ("Signature", "Signature="),
-        ("SignedHeaders", "SignedHeaders="),
-    ];
-    if auth.starts_with("AWS4-HMAC-SHA256")
-        && PARAMETERS.iter().all(|(_, with_eq)| auth.contains(with_eq))
-    {
+    if presigned.is_none() && state.verifier.is_none() {
         return Ok(());
     }
-    let missing: Vec<&str> = PARAMETERS
-        .iter()
-        .filter(|(_, with_eq)| !auth.contains(with_eq))
-        .map(|(name, _)| *name)
-        .collect();
-    let detail: Vec<String> = missing
-        .iter()
-        .map(|p| format!("Authorization header requires '{p}' parameter."))
-        .collect();
-    let mut msg = detail.join(" ");
-    if !auth.starts_with("AWS4-HMAC-SHA256") {
-        msg = format!(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. {msg}"
-        );
+    let now = state.engine.clock().now_ms();
+    if let Some(q) = presigned {
+        q.check_expiry(now)?;
     }
-    Err(ApiError::new(
-        ErrorKind::IncompleteSignature,
-        format!("{} Authorization={}", msg.trim(), auth),
-    ))
+    if let Some(verifier) = &state.verifier {
+        let signed = SignedParts {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body,
+        };
+        verifier.verify(&auth, &signed, now)?;
+    }
+    Ok(())
 }
 
 fn decompress(headers: &HeaderMap, body: Bytes) -> Result<Bytes, ApiError> {

@@ -14,7 +14,9 @@ mod input;
 mod protocol;
 mod render;
 mod reply;
+mod sigv4;
 mod state;
+mod streams_limits;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -72,6 +72,25 @@ struct ServeArgs {
     /// How often items whose time to live has passed are deleted.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     ttl_sweep_interval: Duration,
+    /// Verify every request's SigV4 signature against the --credential pairs.
+    #[arg(long)]
+    verify_signatures: bool,
+    /// ACCESS_KEY_ID:SECRET_ACCESS_KEY accepted by --verify-signatures (repeatable).
+    #[arg(long = "credential", value_name = "ACCESS_KEY_ID:SECRET_ACCESS_KEY",
+          value_parser = parse_credential, requires = "verify_signatures")]
+    credentials: Vec<(String, String)>,
+    /// Enforce DynamoDB Streams' published request rates with LimitExceededException.
+    #[arg(long)]
+    streams_rate_limits: bool,
+}
+
+fn parse_credential(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((key, secret)) if !key.is_empty() && !secret.is_empty() => {
+            Ok((key.to_owned(), secret.to_owned()))
+        }
+        _ => Err("expected ACCESS_KEY_ID:SECRET_ACCESS_KEY".to_owned()),
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -101,6 +120,13 @@ fn main() -> std::process::ExitCode {
 }
 
 fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    // Checked before the database opens, so a bad command line touches nothing.
+    if args.verify_signatures && args.credentials.is_empty() {
+        return Err(
+            "--verify-signatures needs at least one --credential ACCESS_KEY_ID:SECRET_ACCESS_KEY"
+                .into(),
+        );
+    }
     let storage: Arc<dyn Storage> = if args.in_memory {
         Arc::new(MemoryStorage::new())
     } else {
@@ -125,7 +151,14 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             ttl_sweep_interval_ms: millis(args.ttl_sweep_interval),
         },
     )?);
-    let state = Arc::new(AppState::new(Arc::clone(&engine), args.test_control));
+    let mut state = AppState::new(Arc::clone(&engine), args.test_control);
+    if args.verify_signatures {
+        state = state.with_signature_verification(args.credentials);
+    }
+    if args.streams_rate_limits {
+        state = state.with_streams_rate_limits();
+    }
+    let state = Arc::new(state);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

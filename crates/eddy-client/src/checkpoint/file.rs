@@ -90,8 +90,8 @@ impl CheckpointStore for FileCheckpointStore {
             version: VERSION,
             streams: streams.clone(),
         };
-        let bytes = serde_json::to_vec_pretty(&contents)
-            .map_err(|e| Error::Checkpoint(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(&contents).map_err(|e| Error::Checkpoint(e.to_string()))?;
         let mut tmp = self.path.clone().into_os_string();
         tmp.push(".tmp");
         let fail = |e: std::io::Error| Error::Checkpoint(format!("{}: {e}", self.path.display()));

@@ -186,7 +186,10 @@ impl CheckpointStore for LeaseTableStore {
                 (":until", n(now + duration.as_millis() as u64)),
                 (":now", n(now)),
                 (":one", n(1)),
-                (":end", AttributeValue::S(Checkpoint::ShardEnd.as_str().into())),
+                (
+                    ":end",
+                    AttributeValue::S(Checkpoint::ShardEnd.as_str().into()),
+                ),
             ],
         )
         .await

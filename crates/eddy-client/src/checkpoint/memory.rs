@@ -128,7 +128,12 @@ mod tests {
         store.put("s", "a", "w1", &c).await.expect("put");
         assert_eq!(store.get("s", "a").await.expect("get"), Some(c));
         store.release("s", "a", "w1").await.expect("release");
-        assert!(store.acquire("s", "a", "w2", Duration::ZERO).await.expect("acquire"));
+        assert!(
+            store
+                .acquire("s", "a", "w2", Duration::ZERO)
+                .await
+                .expect("acquire")
+        );
         // w2's lease has already expired: w1 may take it back.
         assert!(store.acquire("s", "a", "w1", long).await.expect("acquire"));
         assert!(!store.renew("s", "a", "w2", long).await.expect("renew"));
@@ -137,6 +142,11 @@ mod tests {
             .await
             .expect("put");
         store.release("s", "a", "w1").await.expect("release");
-        assert!(!store.acquire("s", "a", "w2", long).await.expect("finished shard"));
+        assert!(
+            !store
+                .acquire("s", "a", "w2", long)
+                .await
+                .expect("finished shard")
+        );
     }
 }

@@ -262,6 +262,7 @@ struct Coordinator {
     finished: HashSet<String>,
     at_tip: HashSet<String>,
     running: HashSet<String>,
+    gaps_reported: HashSet<String>,
     disabled: bool,
     summary: RunSummary,
 }
@@ -279,6 +280,7 @@ impl Coordinator {
             finished: HashSet::new(),
             at_tip: HashSet::new(),
             running: HashSet::new(),
+            gaps_reported: HashSet::new(),
             disabled: false,
             summary,
         }
@@ -377,7 +379,9 @@ impl Coordinator {
             .known
             .iter()
             .filter(|(s, _)| {
-                !self.finished.contains(*s) && !self.running.contains(*s) && !self.at_tip.contains(*s)
+                !self.finished.contains(*s)
+                    && !self.running.contains(*s)
+                    && !self.at_tip.contains(*s)
             })
             .map(|(s, i)| (s.clone(), i.clone()))
             .collect();
@@ -385,10 +389,13 @@ impl Coordinator {
             if self.running.len() >= ctx.config.max_concurrent_shards.max(1) {
                 break;
             }
-            if let Some(parent) = &info.parent
-                && !self.is_finished(parent).await?
-            {
-                continue;
+            if let Some(parent) = &info.parent {
+                if !self.known.contains_key(parent) {
+                    self.report_lost_parent(parent).await?;
+                }
+                if !self.is_finished(parent).await? {
+                    continue;
+                }
             }
             if self.is_finished(&shard).await? {
                 continue;
@@ -432,6 +439,22 @@ impl Coordinator {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// A parent that retention removed before it was read to its end: what it held after
+    /// its checkpoint is lost to this consumer, which says so once.
+    async fn report_lost_parent(&mut self, parent: &str) -> Result<()> {
+        if !self.gaps_reported.insert(parent.to_owned()) {
+            return Ok(());
+        }
+        let ctx = &self.ctx;
+        if let Some(Checkpoint::Sequence(after)) = ctx.store.get(&ctx.stream_arn, parent).await? {
+            ctx.emit(ConsumerEvent::Gap {
+                shard_id: parent.to_owned(),
+                after: Some(after),
+            });
+        }
+        Ok(())
     }
 
     async fn reader_done(&mut self, shard: String, exit: Result<Exit>) -> Result<()> {

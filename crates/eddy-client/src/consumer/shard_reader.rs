@@ -279,7 +279,12 @@ impl ShardReader {
         let ctx = &self.ctx;
         match ctx
             .store
-            .put(&ctx.stream_arn, &self.shard_id, &ctx.config.worker_id, &checkpoint)
+            .put(
+                &ctx.stream_arn,
+                &self.shard_id,
+                &ctx.config.worker_id,
+                &checkpoint,
+            )
             .await
         {
             Ok(()) => Ok(true),

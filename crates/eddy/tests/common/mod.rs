@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod client;
 pub mod streams;
 
 use std::io::{Read, Write};
@@ -60,9 +61,18 @@ impl TestServer {
     /// Starts a server with test control on and these settings (stream partitions and
     /// durations, region, account).
     pub fn start_with(config: EngineConfig) -> Self {
+        Self::start_configured(config, |state| state)
+    }
+
+    /// Starts a server with test control on, these engine settings, and the server settings
+    /// `configure` adds (signature verification, Streams rate limits).
+    pub fn start_configured(
+        config: EngineConfig,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
         let (storage, dir) = storage();
         let engine = Arc::new(Engine::open(storage, config).expect("engine"));
-        let state = Arc::new(AppState::new(engine, true));
+        let state = Arc::new(configure(AppState::new(engine, true)));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("addr");
@@ -236,12 +246,17 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 
 /// A DynamoDB client for an endpoint.
 pub fn client_for(endpoint: &str) -> Client {
+    client_with_credentials(endpoint, "AKIDTEST", "secret")
+}
+
+/// A DynamoDB client for an endpoint that signs with these credentials.
+pub fn client_with_credentials(endpoint: &str, access_key: &str, secret: &str) -> Client {
     let http = aws_smithy_http_client::Builder::new().build_http();
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .credentials_provider(Credentials::new(access_key, secret, None, None, "test"))
         .http_client(http)
         .build();
     Client::from_conf(config)
