@@ -266,8 +266,9 @@ impl DescribeStreamPaginator {
         items(self.op, self.config)
     }
 
-    /// The stream's description with the shards of every page collected in it
-    /// (`LastEvaluatedShardId` cleared, unless `max_items` stopped early).
+    /// The stream's description with the shards of every page collected in it;
+    /// `LastEvaluatedShardId` is absent, or the last shard collected when `max_items` stopped
+    /// early (pass it as `ExclusiveStartShardId` to go on).
     ///
     /// # Errors
     /// The first error a page request met.
@@ -276,21 +277,27 @@ impl DescribeStreamPaginator {
         let mut description: Option<StreamDescription> = None;
         while let Some(page) = pages.next().await {
             let page = page?;
-            let mut d = page
+            let d = page
                 .output
                 .stream_description
                 .unwrap_or_else(|| StreamDescription::builder().build());
-            d.last_evaluated_shard_id = page.resume_token;
-            match description.as_mut() {
-                None => description = Some(d),
+            let more = page.resume_token.is_some();
+            let all = match description.as_mut() {
+                None => description.insert(d),
                 Some(all) => {
                     all.shards
                         .get_or_insert_with(Vec::new)
                         .extend(d.shards.unwrap_or_default());
-                    all.last_evaluated_shard_id = d.last_evaluated_shard_id;
                     all.stream_status = d.stream_status;
+                    all
                 }
-            }
+            };
+            // Where DescribeStream would go on: after the last shard collected.
+            all.last_evaluated_shard_id = if more {
+                all.shards().last().and_then(|s| s.shard_id.clone())
+            } else {
+                None
+            };
         }
         Ok(description.unwrap_or_else(|| StreamDescription::builder().build()))
     }

@@ -157,7 +157,7 @@ impl StreamsClient {
         operation: PresignableOperation,
         config: PresigningConfig,
     ) -> Result<PresignedRequest> {
-        if config.expires_in > MAX_EXPIRY || config.expires_in.is_zero() {
+        if config.expires_in > MAX_EXPIRY || config.expires_in < Duration::from_secs(1) {
             return Err(Error::InvalidArgument(format!(
                 "a presigned request expires after 1 s to 7 days, not {} s",
                 config.expires_in.as_secs()
@@ -189,8 +189,14 @@ impl StreamsClient {
             .split_once("://")
             .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| Error::Signing(format!("not a URL: {endpoint}")))?
-            .to_owned();
+            .ok_or_else(|| Error::Signing(format!("not a URL: {endpoint}")))?;
+        // HTTP clients leave a scheme's default port out of Host; the signature must match.
+        let host = match base.split_once("://").map(|(scheme, _)| scheme) {
+            Some("https") => host.strip_suffix(":443").unwrap_or(host),
+            Some("http") => host.strip_suffix(":80").unwrap_or(host),
+            _ => host,
+        }
+        .to_owned();
         let uri = format!("{base}/");
         let body = serde_json::to_vec(&operation.body()).unwrap_or_default();
         let headers = vec![

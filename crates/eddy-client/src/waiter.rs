@@ -108,7 +108,8 @@ impl StreamsClient {
             .await
     }
 
-    /// Waits until DescribeStream shows the stream DISABLED.
+    /// Waits until DescribeStream shows the stream DISABLED, or no longer finds it (retention
+    /// removed it, which only happens to a disabled stream).
     ///
     /// # Errors
     /// [`Error::WaiterExhausted`] with the last StreamStatus seen; other errors at once.
@@ -186,11 +187,13 @@ impl StreamsClient {
                 Err(Error::ResourceNotFound(_)) => "NOT_FOUND".into(),
                 Err(e) => return Err(e),
             };
-            Ok(if status == wanted {
-                Probe::Done
-            } else {
-                Probe::Pending(status)
-            })
+            Ok(
+                if status == wanted || (wanted == "DISABLED" && status == "NOT_FOUND") {
+                    Probe::Done
+                } else {
+                    Probe::Pending(status)
+                },
+            )
         })
         .await
     }

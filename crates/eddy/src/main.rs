@@ -1,6 +1,8 @@
-//! The eddy binary: `eddy serve` starts a DynamoDB-compatible server.
+//! The eddy binary: `eddy serve` starts a DynamoDB-compatible server; `eddy streams` reads
+//! DynamoDB Streams from any endpoint.
 
 mod duration;
+mod streams_cli;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +33,8 @@ struct Cli {
 enum Command {
     /// Serve the DynamoDB and DynamoDB Streams APIs on one port.
     Serve(ServeArgs),
+    /// Read DynamoDB Streams: list streams, draw a stream's shards, tail its records.
+    Streams(streams_cli::StreamsArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -101,10 +105,16 @@ enum DurabilityArg {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // The streams commands print records on stdout and one line on failure; the AWS SDK's
+    // warnings (about config files, say) would only be noise there.
+    let default_level = match cli.command {
+        Command::Serve(_) => "warn",
+        Command::Streams(_) => "error",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("EDDY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -113,6 +123,13 @@ fn main() -> std::process::ExitCode {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("eddy: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Command::Streams(args) => match streams_cli::run(args) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("eddy streams: {e}");
                 std::process::ExitCode::FAILURE
             }
         },

@@ -531,3 +531,57 @@ async fn a_deleted_tables_stream_is_read_to_its_end_and_the_consumer_stops() {
             .any(|e| matches!(e, ConsumerEvent::StreamEnded { .. }))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_latest_start_skips_history_and_misses_nothing_written_after_it() {
+    let server = server(1, 4);
+    let db = server.client();
+    create_stream_table(&db, "Latest", StreamViewType::KeysOnly, false).await;
+    put(&db, "Latest", "old0").await;
+    server.advance(4 * 3600 + 1);
+    put(&db, "Latest", "old1").await;
+    let seen: Seen = Arc::default();
+    let started = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&started);
+    let handle = tokio::spawn(
+        StreamConsumer::for_table(streams_client(&server.endpoint), "Latest")
+            .config(ConsumerConfig {
+                starting_position: eddy_client::StartingPosition::Latest,
+                ..quick()
+            })
+            .on_event(move |e| {
+                if matches!(e, ConsumerEvent::ShardStarted { .. }) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+            .run(recorder("w", &seen)),
+    );
+    for _ in 0..200 {
+        if started.load(Ordering::SeqCst) >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        1,
+        "only the open shard starts"
+    );
+    put(&db, "Latest", "new0").await;
+    // Checkpointed before the clock jumps past the iterator's lifetime: a LATEST start with no
+    // checkpoint yet has nothing to resume after, and goes back to TRIM_HORIZON rather than
+    // risk skipping a record.
+    wait_for(&seen, 1).await;
+    server.advance(4 * 3600 + 1);
+    put(&db, "Latest", "new1").await;
+    wait_for(&seen, 2).await;
+    disable(&db, "Latest").await;
+    finish(handle).await;
+    let keys: Vec<String> = seen
+        .lock()
+        .expect("seen")
+        .iter()
+        .map(|(_, _, r)| key(r, "pk"))
+        .collect();
+    assert_eq!(keys, ["new0", "new1"]);
+}

@@ -95,7 +95,12 @@ impl CheckpointStore for FileCheckpointStore {
         let mut tmp = self.path.clone().into_os_string();
         tmp.push(".tmp");
         let fail = |e: std::io::Error| Error::Checkpoint(format!("{}: {e}", self.path.display()));
-        tokio::fs::write(&tmp, &bytes).await.map_err(fail)?;
+        let mut file = tokio::fs::File::create(&tmp).await.map_err(fail)?;
+        tokio::io::AsyncWriteExt::write_all(&mut file, &bytes)
+            .await
+            .map_err(fail)?;
+        // Synced before the rename, or a power loss could leave the new name on empty data.
+        file.sync_all().await.map_err(fail)?;
         tokio::fs::rename(&tmp, &self.path).await.map_err(fail)?;
         Ok(())
     }

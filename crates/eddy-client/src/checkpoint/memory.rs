@@ -58,7 +58,10 @@ impl CheckpointStore for MemoryCheckpointStore {
         checkpoint: &Checkpoint,
     ) -> Result<()> {
         self.with(stream_arn, shard_id, |e| {
-            if held_by_other(e, owner) {
+            // Only the lease's holder moves the checkpoint, even after its lease expired: a
+            // worker whose lease was taken, used and released must not write over what the
+            // other worker saved.
+            if !e.lease.as_ref().is_some_and(|(o, _)| o == owner) {
                 return Err(Error::LeaseLost {
                     shard_id: shard_id.to_owned(),
                 });

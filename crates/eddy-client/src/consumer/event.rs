@@ -28,8 +28,8 @@ impl Batch {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConsumerEvent {
-    /// A shard's reading started, from `position` (`TRIM_HORIZON`, `LATEST` or
-    /// `AFTER_SEQUENCE_NUMBER <n>`).
+    /// A shard's reading started: its first iterator, at `position` (`TRIM_HORIZON`,
+    /// `LATEST` or `AFTER_SEQUENCE_NUMBER <n>`), is in hand.
     ShardStarted {
         /// The shard.
         shard_id: String,
@@ -49,7 +49,9 @@ pub enum ConsumerEvent {
         /// The last sequence number handled before the gap, if any.
         after: Option<String>,
     },
-    /// An iterator expired; a fresh one was taken after the last checkpoint.
+    /// An iterator expired; a fresh one was taken after the last checkpoint, or at
+    /// TRIM_HORIZON when the shard has none yet (even after a LATEST start: records before
+    /// the start may then come again, but none after it is skipped).
     IteratorExpired {
         /// The shard.
         shard_id: String,

@@ -11,7 +11,7 @@
 mod event;
 mod shard_reader;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -42,8 +42,10 @@ pub enum StartingPosition {
     /// The oldest record still in the shard.
     #[default]
     TrimHorizon,
-    /// After the newest record, for the shards open when the consumer starts. Shards found
-    /// later (children) always start at TRIM_HORIZON, so nothing after the start is skipped.
+    /// After the newest record: shards open when the consumer starts begin at LATEST, shards
+    /// already closed then are history and are not read, and shards found later (children)
+    /// begin at TRIM_HORIZON, so nothing written after the start is skipped. Shards with a
+    /// checkpoint resume from it either way.
     Latest,
 }
 
@@ -251,6 +253,7 @@ impl StreamConsumer {
 #[derive(Clone, Debug)]
 struct ShardInfo {
     parent: Option<String>,
+    closed: bool,
 }
 
 /// Decides which shards to read, and when the run is over.
@@ -289,8 +292,12 @@ impl Coordinator {
     async fn run(mut self) -> Result<RunSummary> {
         let ctx = Arc::clone(&self.ctx);
         let open = self.discover_all().await?;
+        if ctx.config.starting_position == StartingPosition::Latest {
+            self.skip_history().await?;
+        }
         self.open_at_start = open;
         let mut readers: JoinSet<(String, Result<Exit>)> = JoinSet::new();
+        let mut tasks: HashMap<tokio::task::Id, String> = HashMap::new();
         let mut shutdown = ctx.shutdown.clone();
         let mut failure: Option<Error> = None;
         let mut next_discovery = tokio::time::Instant::now() + ctx.config.rediscover_interval;
@@ -298,7 +305,7 @@ impl Coordinator {
             if *shutdown.borrow() {
                 break;
             }
-            if let Err(e) = self.schedule(&mut readers).await {
+            if let Err(e) = self.schedule(&mut readers, &mut tasks).await {
                 failure = Some(e);
                 break;
             }
@@ -321,10 +328,19 @@ impl Coordinator {
                 }
             }
             tokio::select! {
-                Some(joined) = readers.join_next(), if !readers.is_empty() => {
+                Some(joined) = readers.join_next_with_id(), if !readers.is_empty() => {
                     let (shard, exit) = match joined {
-                        Ok(done) => done,
+                        Ok((id, done)) => {
+                            tasks.remove(&id);
+                            done
+                        }
                         Err(e) => {
+                            // A reader that panicked (in the handler): its lease is released
+                            // so the shard does not wait for the lease to expire.
+                            if let Some(shard) = tasks.remove(&e.id()) {
+                                self.running.remove(&shard);
+                                self.release(&shard).await;
+                            }
                             failure = Some(Error::Handler(Box::new(e)));
                             break;
                         }
@@ -358,13 +374,18 @@ impl Coordinator {
         }
         // Readers finish the batch in hand and checkpoint it; then every lease is released.
         self.ctx.shutdown_readers();
-        while let Some(joined) = readers.join_next().await {
-            if let Ok((shard, exit)) = joined {
-                if let Err(e) = exit {
-                    failure.get_or_insert(e);
-                }
-                self.release(&shard).await;
+        while let Some(joined) = readers.join_next_with_id().await {
+            let (shard, exit) = match joined {
+                Ok((_, done)) => done,
+                Err(e) => match tasks.remove(&e.id()) {
+                    Some(shard) => (shard, Err(Error::Handler(Box::new(e)))),
+                    None => continue,
+                },
+            };
+            if let Err(e) = exit {
+                failure.get_or_insert(e);
             }
+            self.release(&shard).await;
         }
         match failure {
             Some(e) => Err(e),
@@ -373,7 +394,11 @@ impl Coordinator {
     }
 
     /// Starts readers for every shard that may be read now, up to the concurrency limit.
-    async fn schedule(&mut self, readers: &mut JoinSet<(String, Result<Exit>)>) -> Result<()> {
+    async fn schedule(
+        &mut self,
+        readers: &mut JoinSet<(String, Result<Exit>)>,
+        tasks: &mut HashMap<tokio::task::Id, String>,
+    ) -> Result<()> {
         let ctx = Arc::clone(&self.ctx);
         let candidates: Vec<(String, ShardInfo)> = self
             .known
@@ -416,10 +441,36 @@ impl Coordinator {
                 && self.open_at_start.contains(&shard);
             let reader = ShardReader::new(Arc::clone(&ctx), shard.clone());
             self.running.insert(shard.clone());
-            readers.spawn(async move {
-                let exit = reader.run(latest).await;
-                (shard, exit)
+            let closed = info.closed;
+            let task = shard.clone();
+            let handle = readers.spawn(async move {
+                let exit = reader.run(latest, closed).await;
+                (task, exit)
             });
+            tasks.insert(handle.id(), shard);
+        }
+        Ok(())
+    }
+
+    /// A LATEST start leaves out shards that were closed before it and hold no checkpoint:
+    /// their records came before the start.
+    async fn skip_history(&mut self) -> Result<()> {
+        let closed: Vec<String> = self
+            .known
+            .iter()
+            .filter(|(_, info)| info.closed)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for shard in closed {
+            if self
+                .ctx
+                .store
+                .get(&self.ctx.stream_arn, &shard)
+                .await?
+                .is_none()
+            {
+                self.finished.insert(shard);
+            }
         }
         Ok(())
     }
@@ -459,7 +510,13 @@ impl Coordinator {
 
     async fn reader_done(&mut self, shard: String, exit: Result<Exit>) -> Result<()> {
         self.running.remove(&shard);
-        let exit = exit?;
+        let exit = match exit {
+            Ok(exit) => exit,
+            Err(e) => {
+                self.release(&shard).await;
+                return Err(e);
+            }
+        };
         match exit {
             Exit::Ended => {
                 self.finished.insert(shard.clone());
@@ -517,15 +574,18 @@ impl Coordinator {
                 .sequence_number_range()
                 .and_then(|r| r.ending_sequence_number())
                 .is_some();
-            if !closed {
-                open.insert(id.to_owned());
-                // An open shard reported at its tip may have grown since.
+            if closed {
+                // A shard left at its tip has closed since: read it to its end, or its
+                // children would wait for it forever.
                 self.at_tip.remove(id);
+            } else {
+                open.insert(id.to_owned());
             }
             known.insert(
                 id.to_owned(),
                 ShardInfo {
                     parent: shard.parent_shard_id().map(str::to_owned),
+                    closed,
                 },
             );
         }
@@ -570,12 +630,19 @@ impl Coordinator {
         let children = match children {
             Ok(c) => c,
             Err(Error::ResourceNotFound(_)) => return Ok(()),
+            // The next full description finds the children all the same.
+            Err(e) if e.is_retryable() => return Ok(()),
             Err(e) => return Err(e),
         };
         for child in children {
             if let Some(id) = child.shard_id() {
+                let closed = child
+                    .sequence_number_range()
+                    .and_then(|r| r.ending_sequence_number())
+                    .is_some();
                 self.known.entry(id.to_owned()).or_insert(ShardInfo {
                     parent: Some(shard.to_owned()),
+                    closed,
                 });
             }
         }
@@ -592,7 +659,7 @@ impl Context {
 
 /// Runs `f` until it succeeds or fails with an error retrying cannot cure, backing off with
 /// jitter between attempts.
-async fn retry<T, F, Fut>(ctx: &Context, mut f: F) -> Result<T>
+pub(crate) async fn retry<T, F, Fut>(ctx: &Context, mut f: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,

@@ -10,7 +10,7 @@ use aws_sdk_dynamodbstreams::operation::get_shard_iterator::GetShardIteratorInpu
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use rand::Rng;
 
-use super::{Batch, ConsumerEvent, Context};
+use super::{Batch, ConsumerEvent, Context, retry};
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 
@@ -91,8 +91,8 @@ impl ShardReader {
     }
 
     /// Reads the shard; `latest` starts a shard without checkpoint at LATEST instead of
-    /// TRIM_HORIZON.
-    pub(crate) async fn run(mut self, latest: bool) -> Result<Exit> {
+    /// TRIM_HORIZON. A `closed` shard is read to its end even through empty pages.
+    pub(crate) async fn run(mut self, latest: bool, closed: bool) -> Result<Exit> {
         let ctx = Arc::clone(&self.ctx);
         let position = match ctx.store.get(&ctx.stream_arn, &self.shard_id).await? {
             Some(Checkpoint::ShardEnd) => return Ok(Exit::Ended),
@@ -103,13 +103,14 @@ impl ShardReader {
             None if latest => Position::Latest,
             None => Position::TrimHorizon,
         };
+        let described = position.describe();
+        let Some(mut iterator) = self.iterator(position).await? else {
+            return Ok(self.gone_or_stopped());
+        };
         ctx.emit(ConsumerEvent::ShardStarted {
             shard_id: self.shard_id.clone(),
-            position: position.describe(),
+            position: described,
         });
-        let Some(mut iterator) = self.iterator(position).await? else {
-            return Ok(Exit::Gone);
-        };
         loop {
             if *ctx.shutdown.borrow() {
                 return Ok(Exit::Stopped);
@@ -158,7 +159,7 @@ impl ShardReader {
                     };
                     match self.iterator(position).await? {
                         Some(it) => iterator = it,
-                        None => return Ok(Exit::Gone),
+                        None => return Ok(self.gone_or_stopped()),
                     }
                     continue;
                 }
@@ -193,7 +194,9 @@ impl ShardReader {
                 }
                 Some(next) => iterator = next,
             }
-            if empty {
+            // A closed shard may answer an empty page before its end; only an open one has a
+            // tip to wait at.
+            if empty && !closed {
                 if ctx.config.stop_at_tip {
                     return Ok(Exit::AtTip);
                 }
@@ -201,6 +204,15 @@ impl ShardReader {
                     return Ok(Exit::Stopped);
                 }
             }
+        }
+    }
+
+    /// Why no iterator could be had: the consumer is stopping, or the shard is gone.
+    fn gone_or_stopped(&self) -> Exit {
+        if *self.ctx.shutdown.borrow() {
+            Exit::Stopped
+        } else {
+            Exit::Gone
         }
     }
 
@@ -257,7 +269,20 @@ impl ShardReader {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            match (ctx.handler)(batch.clone()).await {
+            let mut call = (ctx.handler)(batch.clone());
+            // The lease is renewed while the handler runs, so a slow handler does not let
+            // another worker take the shard and deliver the same records beside it.
+            let outcome = loop {
+                let renew_in =
+                    (ctx.config.lease_duration / 3).saturating_sub(self.lease_renewed.elapsed());
+                tokio::select! {
+                    outcome = &mut call => break outcome,
+                    () = tokio::time::sleep(renew_in) => {
+                        self.renew_lease().await?;
+                    }
+                }
+            };
+            match outcome {
                 Ok(()) => return Ok(()),
                 Err(e) => {
                     ctx.emit(ConsumerEvent::HandlerFailed {
@@ -277,16 +302,16 @@ impl ShardReader {
     /// Saves a checkpoint; false when the lease was lost.
     async fn save(&self, checkpoint: Checkpoint) -> Result<bool> {
         let ctx = &self.ctx;
-        match ctx
-            .store
-            .put(
+        let saved = retry(ctx, || {
+            ctx.store.put(
                 &ctx.stream_arn,
                 &self.shard_id,
                 &ctx.config.worker_id,
                 &checkpoint,
             )
-            .await
-        {
+        })
+        .await;
+        match saved {
             Ok(()) => Ok(true),
             Err(Error::LeaseLost { .. }) => {
                 ctx.emit(ConsumerEvent::LeaseLost {
@@ -304,15 +329,15 @@ impl ShardReader {
         if self.lease_renewed.elapsed() < ctx.config.lease_duration / 3 {
             return Ok(true);
         }
-        let held = ctx
-            .store
-            .renew(
+        let held = retry(ctx, || {
+            ctx.store.renew(
                 &ctx.stream_arn,
                 &self.shard_id,
                 &ctx.config.worker_id,
                 ctx.config.lease_duration,
             )
-            .await?;
+        })
+        .await?;
         self.lease_renewed = Instant::now();
         if !held {
             ctx.emit(ConsumerEvent::LeaseLost {
