@@ -61,7 +61,7 @@ impl CheckpointStore for MemoryCheckpointStore {
             // Only the lease's holder moves the checkpoint, even after its lease expired: a
             // worker whose lease was taken, used and released must not write over what the
             // other worker saved.
-            if !e.lease.as_ref().is_some_and(|(o, _)| o == owner) {
+            if e.lease.as_ref().is_none_or(|(o, _)| o != owner) {
                 return Err(Error::LeaseLost {
                     shard_id: shard_id.to_owned(),
                 });

@@ -59,9 +59,9 @@ pub async fn describe(
     let open = shards.iter().filter(|s| is_open(s)).count();
     let mut out = std::io::stdout().lock();
     let field = |name: &str, value: &str| format!("{name:9}{value}\n");
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "{}{}{}{}{}{}\n",
+        "{}{}{}{}{}{}",
         field("Stream", &arn),
         field("Table", d.table_name().unwrap_or_default()),
         field(
