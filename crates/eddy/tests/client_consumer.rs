@@ -59,7 +59,7 @@ fn recorder(
     let seen = Arc::clone(seen);
     move |batch: Batch| {
         let mut seen = seen.lock().expect("seen");
-        for r in batch.records {
+        for r in batch.records.iter().cloned() {
             seen.push((worker.clone(), batch.shard_id.clone(), r));
         }
         std::future::ready(Ok(()))
@@ -404,7 +404,7 @@ async fn two_workers_share_a_lease_table_and_one_takes_over_when_the_other_dies(
                         std::future::pending::<()>().await;
                     }
                     let mut seen = seen.lock().expect("seen");
-                    for r in batch.records {
+                    for r in batch.records.iter().cloned() {
                         seen.push(("A".into(), batch.shard_id.clone(), r));
                     }
                     Ok::<(), std::io::Error>(())
@@ -584,4 +584,124 @@ async fn a_latest_start_skips_history_and_misses_nothing_written_after_it() {
         .map(|(_, _, r)| key(r, "pk"))
         .collect();
     assert_eq!(keys, ["new0", "new1"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_polling_too_fast_backs_off_and_loses_nothing() {
+    let server = server(1, 48);
+    let db = server.client();
+    create_stream_table(&db, "Throttled", StreamViewType::NewImage, false).await;
+    let seen: Seen = Arc::default();
+    let (log, sink) = events();
+    // Ten polls a second on one shard: twice what the service allows.
+    let handle = tokio::spawn(
+        StreamConsumer::for_table(streams_client(&server.endpoint), "Throttled")
+            .config(ConsumerConfig {
+                idle_poll: Duration::from_millis(100),
+                ..quick()
+            })
+            .on_event(sink)
+            .run(recorder("w", &seen)),
+    );
+    let mut expected = HashMap::new();
+    for round in 1..=4 {
+        for i in 0..5 {
+            bump(&db, "Throttled", &format!("k{i}")).await;
+            expected.insert(format!("k{i}"), round);
+        }
+        wait_for(&seen, round as usize * 5).await;
+    }
+    for _ in 0..100 {
+        let throttled = log.lock().expect("events").iter().any(|e| {
+            matches!(e, ConsumerEvent::Backoff { error, .. } if error.contains("LimitExceededException"))
+        });
+        if throttled {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    disable(&db, "Throttled").await;
+    finish(handle).await;
+    assert_exactly_once_in_order(&seen.lock().expect("seen"), &expected);
+    assert!(
+        log.lock().expect("events").iter().any(|e| matches!(
+            e,
+            ConsumerEvent::Backoff { error, .. } if error.contains("LimitExceededException")
+        )),
+        "the server throttled the consumer"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_the_batch_in_hand_and_releases_the_leases() {
+    let server = server(2, 48);
+    let db = server.client();
+    let client = streams_client(&server.endpoint);
+    create_stream_table(&db, "Stop", StreamViewType::NewImage, false).await;
+    LeaseTableStore::create_if_missing(&client, "StopLeases")
+        .await
+        .expect("lease table");
+    for i in 0..6 {
+        bump(&db, "Stop", &format!("k{i}")).await;
+    }
+    // The handler is slow; shutdown is asked for while it holds the first batch.
+    let seen: Seen = Arc::default();
+    let in_handler = Arc::new(tokio::sync::Notify::new());
+    let consumer = StreamConsumer::for_table(client.clone(), "Stop")
+        .checkpoint_store(Arc::new(LeaseTableStore::new(&client, "StopLeases")))
+        .config(ConsumerConfig {
+            worker_id: "stopper".into(),
+            max_concurrent_shards: 1,
+            ..quick()
+        });
+    let shutdown = consumer.shutdown_handle();
+    let handler_seen = Arc::clone(&seen);
+    let notify = Arc::clone(&in_handler);
+    let handle = tokio::spawn(consumer.run(move |batch: Batch| {
+        let seen = Arc::clone(&handler_seen);
+        let notify = Arc::clone(&notify);
+        async move {
+            notify.notify_one();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let mut seen = seen.lock().expect("seen");
+            for r in batch.records.iter().cloned() {
+                seen.push(("w".into(), batch.shard_id.clone(), r));
+            }
+            Ok::<(), std::io::Error>(())
+        }
+    }));
+    in_handler.notified().await;
+    shutdown.shutdown();
+    let summary = finish(handle).await;
+    assert!(!summary.stream_ended);
+    let first = seen.lock().expect("seen").len();
+    assert!(
+        first > 0 && first < 6,
+        "one shard's batch was finished: {first}"
+    );
+
+    let leases = db
+        .scan()
+        .table_name("StopLeases")
+        .send()
+        .await
+        .expect("scan leases");
+    assert!(!leases.items().is_empty());
+    for lease in leases.items() {
+        assert!(!lease.contains_key("leaseOwner"), "released: {lease:?}");
+    }
+    // Another worker goes on at once (no lease to wait out) from the checkpoint.
+    StreamConsumer::for_table(client.clone(), "Stop")
+        .checkpoint_store(Arc::new(LeaseTableStore::new(&client, "StopLeases")))
+        .config(ConsumerConfig {
+            worker_id: "next".into(),
+            stop_at_tip: true,
+            lease_duration: Duration::from_secs(60),
+            ..quick()
+        })
+        .run(recorder("next", &seen))
+        .await
+        .expect("second run");
+    let expected: HashMap<String, i64> = (0..6).map(|i| (format!("k{i}"), 1)).collect();
+    assert_exactly_once_in_order(&seen.lock().expect("seen"), &expected);
 }

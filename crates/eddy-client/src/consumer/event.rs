@@ -1,5 +1,7 @@
 //! What a consumer hands to its handler, and what it tells an observer.
 
+use std::sync::Arc;
+
 use aws_sdk_dynamodbstreams::types::Record;
 
 /// Records of one shard, in sequence order, as one GetRecords page returned them.
@@ -9,8 +11,9 @@ pub struct Batch {
     pub stream_arn: String,
     /// The shard the records come from.
     pub shard_id: String,
-    /// The records, oldest first.
-    pub records: Vec<Record>,
+    /// The records, oldest first. Shared, so that handing a batch to a handler (again, on a
+    /// retry) copies no record.
+    pub records: Arc<[Record]>,
 }
 
 impl Batch {

@@ -152,7 +152,7 @@ impl Context {
 /// let summary = StreamConsumer::for_table(client, "Orders")
 ///     .config(ConsumerConfig { stop_at_tip: true, ..Default::default() })
 ///     .run(|batch| async move {
-///         for record in &batch.records {
+///         for record in batch.records.iter() {
 ///             println!("{:?} {:?}", record.event_name(), record.dynamodb());
 ///         }
 ///         Ok::<(), std::io::Error>(())

@@ -171,7 +171,7 @@ impl ShardReader {
                 let batch = Batch {
                     stream_arn: ctx.stream_arn.clone(),
                     shard_id: self.shard_id.clone(),
-                    records,
+                    records: records.into(),
                 };
                 let last = batch.last_sequence_number().map(str::to_owned);
                 self.deliver(batch).await?;

@@ -51,7 +51,7 @@ pub async fn tail(client: StreamsClient, args: TailArgs) -> Result<(), Error> {
         .run(move |batch| {
             let mut out = std::io::stdout().lock();
             let mut result = Ok(());
-            for record in &batch.records {
+            for record in batch.records.iter() {
                 let line = match format {
                     Format::Json => record_to_json(record).to_string(),
                     Format::Pretty => super::render::pretty(record),
