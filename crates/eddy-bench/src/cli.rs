@@ -50,6 +50,11 @@ pub struct Args {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
 
+    /// Seed of the order targets take their turns in, shuffled anew each round (default:
+    /// random; printed, so a run's order can be repeated).
+    #[arg(long)]
+    pub seed: Option<u64>,
+
     /// Approximate size of each written or preloaded item (DynamoDB item size).
     #[arg(long, default_value_t = 200)]
     pub item_bytes: usize,

@@ -74,6 +74,11 @@ impl Endpoint {
         })
     }
 
+    /// The address requests go to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Parses and resolves `http://host:port` (a trailing `/` is allowed; https is not
     /// spoken).
     pub async fn parse(url: &str) -> Result<Endpoint> {

@@ -40,6 +40,8 @@ pub async fn measure(bin: &Path, kinds: &[TargetKind], load: Load) -> Vec<Footpr
             peak_rss_mib: None,
             restarts_ms: Vec::new(),
             restart_median_ms: None,
+            kill_restarts_ms: Vec::new(),
+            kill_restart_median_ms: None,
             rss_restarted_mib: None,
             note: None,
         };
@@ -82,9 +84,31 @@ async fn measure_one(
 
     // The last item loaded: answering it means the restart has everything.
     let key = json!({"pk": {"S": format!("k{:08}", load.items - 1)}});
+    // Killed first, while the load is still in the journal and not yet flushed: each of these
+    // restarts replays it.
+    let mut killed = Vec::new();
+    for run in 1..=load.restarts {
+        eprintln!(
+            "memory: {}: restart {run}/{} after SIGKILL",
+            kind.name(),
+            load.restarts
+        );
+        let dir = process.kill().await?;
+        let start = Instant::now();
+        let (restarted, endpoint) = EddyProcess::spawn_in(bin, kind, dir).await?;
+        process = restarted;
+        first_item(&endpoint, &table, &key).await?;
+        killed.push(start.elapsed());
+    }
+    report.kill_restarts_ms = killed.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    report.kill_restart_median_ms = report::median_ms(&killed);
     let mut restarts = Vec::new();
     for run in 1..=load.restarts {
-        eprintln!("memory: {}: restart {run}/{}", kind.name(), load.restarts);
+        eprintln!(
+            "memory: {}: restart {run}/{} after SIGTERM",
+            kind.name(),
+            load.restarts
+        );
         let dir = process.halt().await?;
         let start = Instant::now();
         let (restarted, endpoint) = EddyProcess::spawn_in(bin, kind, dir).await?;

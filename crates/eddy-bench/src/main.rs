@@ -18,6 +18,7 @@ mod cli;
 mod client;
 mod drain;
 mod footprint;
+mod isolation;
 mod markdown;
 mod process_stats;
 mod ratios;
@@ -34,8 +35,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use clap::Parser;
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use rand::seq::SliceRandom;
 
 use crate::cli::{Args, Streams, TargetKind};
+use crate::isolation::Paused;
 use crate::ratios::Ratios;
 use crate::report::{
     Figures, Report, Setting, StartupReport, StreamCost, TargetReport, WorkloadReport,
@@ -98,7 +103,10 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     } else {
         PathBuf::new()
     };
+    let seed = args.seed.unwrap_or_else(rand::random);
+    eprintln!("targets take their turns in an order shuffled per round; --seed {seed}");
     let setting = Setting {
+        seed,
         connections: args.connections.max(1),
         rate: args.rate.filter(|r| *r > 0.0),
         duration_s: args.duration.as_secs_f64(),
@@ -143,13 +151,29 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
     }
     report::print_footprint(&report.footprint, &report.setting);
     if !args.startup && args.rss_items.is_empty() {
+        let params = Params {
+            item_bytes: args.item_bytes,
+            keys: args.keys,
+        };
+        let mut running = Vec::with_capacity(targets.len());
+        let mut start_notes = Vec::with_capacity(targets.len());
+        for target in &targets {
+            match Running::start(target, &eddy_bin, params).await {
+                Ok(r) => {
+                    running.push(Some(r));
+                    start_notes.push(None);
+                }
+                Err(e) => {
+                    running.push(None);
+                    start_notes.push(Some(format!("did not start: {e:#}")));
+                }
+            }
+        }
         let bench = WorkloadBench {
             targets: &targets,
-            eddy_bin: &eddy_bin,
-            params: Params {
-                item_bytes: args.item_bytes,
-                keys: args.keys,
-            },
+            running: &running,
+            start_notes: &start_notes,
+            params,
             shape: LoadShape {
                 connections: report.setting.connections,
                 rate: report.setting.rate,
@@ -159,11 +183,19 @@ async fn bench(args: Args, client_threads: usize, cores: usize) -> Result<()> {
             runs: args.runs,
             streams: args.streams,
             table_suffix: format!("{:08x}", rand::random::<u32>()),
+            seed: report.setting.seed,
         };
         for w in &args.workloads {
             let wr = bench.run(*w).await;
             report::print_workload(&wr, &report.setting);
             report.workloads.push(wr);
+        }
+        for (target, running) in targets.iter().zip(running) {
+            if let Some(running) = running
+                && let Err(e) = running.stop().await
+            {
+                eprintln!("{}: could not stop: {e:#}", target.name());
+            }
         }
     }
     report::write_json(&args.out, &report)?;
@@ -235,29 +267,37 @@ const PRELOAD_CONNECTIONS: usize = 8;
 /// What every workload is run with.
 struct WorkloadBench<'a> {
     targets: &'a [Target],
-    eddy_bin: &'a std::path::Path,
+    /// Each target's server, started once for the whole invocation, so that eddy, like the
+    /// peers, carries what earlier workloads left (compaction, allocator state) into later
+    /// ones; `None` when it did not start, with the reason in `start_notes`.
+    running: &'a [Option<Running>],
+    start_notes: &'a [Option<String>],
     params: Params,
     shape: LoadShape,
     runs: u32,
     streams: Streams,
     /// Makes table names unique per invocation, so a peer's leftovers never collide.
     table_suffix: String,
+    /// Seed of each round's order of targets.
+    seed: u64,
 }
 
-/// A target during one workload (with `--streams both`, each target has two slots).
+/// A target's table during one workload (with `--streams both`, each target has two).
 struct Slot {
-    running: Option<Running>,
+    /// Index into the targets.
+    target: usize,
     table: String,
     /// Whether it is ready to measure (started, table created and preloaded).
     ready: bool,
-    /// Whether the table exists on it (to delete from peers afterwards).
+    /// Whether the table exists on it (to delete afterwards).
     has_table: bool,
     report: TargetReport,
 }
 
 impl WorkloadBench<'_> {
-    /// Starts fresh targets (so each workload's memory figures are its own), prepares their
-    /// tables, runs them in turns, and stops them. Failures become notes in the report.
+    /// Prepares each target's tables, runs the targets in turns (shuffled per round, every
+    /// other process paused during a target's window), and deletes the tables. Failures
+    /// become notes in the report.
     async fn run(&self, w: Workload) -> WorkloadReport {
         let streams = if w.needs_stream() {
             Streams::On
@@ -265,9 +305,9 @@ impl WorkloadBench<'_> {
             self.streams
         };
         let mut slots = Vec::with_capacity(self.targets.len() * streams.variants().len());
-        for target in self.targets {
+        for (index, target) in self.targets.iter().enumerate() {
             for &with_stream in streams.variants() {
-                // Two copies of one target are told apart by name, here and on a peer.
+                // Two tables of one target are told apart by name.
                 let both = streams == Streams::Both;
                 let table = format!(
                     "eddy_bench_{}{}_{}",
@@ -281,13 +321,27 @@ impl WorkloadBench<'_> {
                     target.name()
                 };
                 eprintln!("{}: preparing {label}", w.name());
-                slots.push(self.prepare(target, w, table, label, with_stream).await);
+                slots.push(self.prepare(index, w, table, label, with_stream).await);
             }
         }
 
+        let pids: Vec<u32> = self
+            .running
+            .iter()
+            .flatten()
+            .filter_map(Running::pid)
+            .collect();
         for run in 1..=self.runs {
-            for slot in slots.iter_mut().filter(|s| s.ready) {
-                let Some(running) = &slot.running else {
+            // A fixed order would give the same target the same position (after the same
+            // neighbour's work, on a machine as warm) every round.
+            let mut order: Vec<usize> = (0..slots.len()).collect();
+            order.shuffle(&mut SmallRng::seed_from_u64(self.seed ^ u64::from(run)));
+            for i in order {
+                let slot = &mut slots[i];
+                if !slot.ready {
+                    continue;
+                }
+                let Some(running) = &self.running[slot.target] else {
                     continue;
                 };
                 eprintln!(
@@ -297,9 +351,14 @@ impl WorkloadBench<'_> {
                     slot.report.target
                 );
                 let pid = running.pid();
-                let outcome = match w.template(&slot.table, self.params) {
-                    Some(t) => runner::run(&running.endpoint, Arc::new(t), self.shape, pid).await,
-                    None => drain::run(&running.endpoint, &slot.table, self.shape, pid).await,
+                let outcome = {
+                    let _others = Paused::all_but(&pids, pid);
+                    match w.template(&slot.table, self.params) {
+                        Some(t) => {
+                            runner::run(&running.endpoint, Arc::new(t), self.shape, pid).await
+                        }
+                        None => drain::run(&running.endpoint, &slot.table, self.shape, pid).await,
+                    }
                 };
                 match outcome {
                     Ok(result) => {
@@ -318,19 +377,14 @@ impl WorkloadBench<'_> {
 
         let mut targets = Vec::with_capacity(slots.len());
         for mut slot in slots {
-            if let Some(running) = slot.running.take() {
-                if running.is_peer()
-                    && slot.has_table
-                    && let Err(e) = tables::delete(&running.endpoint, &slot.table).await
-                {
-                    eprintln!(
-                        "{}: could not delete {}: {e:#}",
-                        slot.report.target, slot.table
-                    );
-                }
-                if let Err(e) = running.stop().await {
-                    eprintln!("{}: could not stop: {e:#}", slot.report.target);
-                }
+            if let Some(running) = &self.running[slot.target]
+                && slot.has_table
+                && let Err(e) = tables::delete(&running.endpoint, &slot.table).await
+            {
+                eprintln!(
+                    "{}: could not delete {}: {e:#}",
+                    slot.report.target, slot.table
+                );
             }
             slot.report.median = Figures::median(&slot.report.runs);
             targets.push(slot.report);
@@ -358,14 +412,15 @@ impl WorkloadBench<'_> {
 
     async fn prepare(
         &self,
-        target: &Target,
+        index: usize,
         w: Workload,
         table: String,
         label: String,
         with_stream: bool,
     ) -> Slot {
+        let target = &self.targets[index];
         let mut slot = Slot {
-            running: None,
+            target: index,
             table,
             ready: false,
             has_table: false,
@@ -379,12 +434,9 @@ impl WorkloadBench<'_> {
                 first_error: None,
             },
         };
-        let running = match Running::start(target, self.eddy_bin, self.params).await {
-            Ok(r) => slot.running.insert(r),
-            Err(e) => {
-                slot.report.note = Some(format!("did not start: {e:#}"));
-                return slot;
-            }
+        let Some(running) = &self.running[index] else {
+            slot.report.note = self.start_notes[index].clone();
+            return slot;
         };
         if !running.has_tables() {
             slot.report.note = Some("answers one fixed GetItem response to everything".into());

@@ -162,12 +162,15 @@ fn footprint(md: &mut String, footprint: &[FootprintReport]) {
     }
     md.push_str(concat!(
         "\n### restart\n\nThe loaded on-disk targets restarted on their data: spawn to the ",
-        "first answered GetItem of the last item loaded.\n\n"
+        "first answered GetItem of the last item loaded. After SIGTERM eddy flushes its ",
+        "memtable before it exits (the best case); after SIGKILL the restart replays the ",
+        "journal (what a crash leaves).\n\n"
     ));
     table_head(
         md,
         &[
             "items",
+            "after",
             "median ms",
             "min ms",
             "max ms",
@@ -176,16 +179,19 @@ fn footprint(md: &mut String, footprint: &[FootprintReport]) {
         ],
     );
     for f in restarted {
-        let (min, max) = report::min_max(&f.restarts_ms);
-        let cells = [
-            f.items.to_string(),
-            opt(f.restart_median_ms, 1),
-            opt(min, 1),
-            opt(max, 1),
-            f.restarts_ms.len().to_string(),
-            opt(f.rss_restarted_mib, 1),
-        ];
-        row(md, &f.target, &cells);
+        for (after, runs, median) in f.restart_kinds() {
+            let (min, max) = report::min_max(runs);
+            let cells = [
+                f.items.to_string(),
+                after.to_owned(),
+                opt(median, 1),
+                opt(min, 1),
+                opt(max, 1),
+                runs.len().to_string(),
+                opt(f.rss_restarted_mib, 1),
+            ];
+            row(md, &f.target, &cells);
+        }
     }
 }
 
@@ -263,23 +269,28 @@ mod tests {
                 note: Some("failed: no such file".into()),
             },
         ];
-        let loaded = |target: &str, items: u64, restarts_ms: Vec<f64>| FootprintReport {
-            target: target.into(),
-            items,
-            data_mib: items as f64 * 200.0 / 1_048_576.0,
-            load_s: Some(items as f64 / 50_000.0),
-            rss_empty_mib: Some(10.0),
-            rss_loaded_mib: Some(10.0 + items as f64 / 10_000.0),
-            peak_rss_mib: Some(12.0 + items as f64 / 10_000.0),
-            restart_median_ms: report::median_ms(
+        let loaded = |target: &str, items: u64, restarts_ms: Vec<f64>| {
+            let restart_median_ms = report::median_ms(
                 &restarts_ms
                     .iter()
                     .map(|ms| std::time::Duration::from_secs_f64(ms / 1000.0))
                     .collect::<Vec<_>>(),
-            ),
-            restarts_ms,
-            rss_restarted_mib: Some(20.0),
-            note: None,
+            );
+            FootprintReport {
+                target: target.into(),
+                items,
+                data_mib: items as f64 * 200.0 / 1_048_576.0,
+                load_s: Some(items as f64 / 50_000.0),
+                rss_empty_mib: Some(10.0),
+                rss_loaded_mib: Some(10.0 + items as f64 / 10_000.0),
+                peak_rss_mib: Some(12.0 + items as f64 / 10_000.0),
+                restart_median_ms,
+                kill_restart_median_ms: restart_median_ms.map(|m| m * 2.0),
+                kill_restarts_ms: restarts_ms.iter().map(|m| m * 2.0).collect(),
+                restarts_ms,
+                rss_restarted_mib: Some(20.0),
+                note: None,
+            }
         };
         report.footprint = vec![
             loaded("eddy-memory", 100_000, Vec::new()),
@@ -315,7 +326,12 @@ mod tests {
         assert!(md.contains("- note: eddy-disk (1000000 items): load failed: timed out"));
         // Only the restarted target has a restart row.
         let restart = &md[md.find("### restart").expect("restart section")..];
-        assert!(restart.contains("| eddy-disk | 100000 | 40.0 | 30.0 | 50.0 | 3 | 20.0 |"));
+        assert!(
+            restart.contains("| eddy-disk | 100000 | SIGTERM | 40.0 | 30.0 | 50.0 | 3 | 20.0 |")
+        );
+        assert!(
+            restart.contains("| eddy-disk | 100000 | SIGKILL | 80.0 | 60.0 | 100.0 | 3 | 20.0 |")
+        );
         assert!(!restart.contains("eddy-memory"));
         // Every table row has as many cells as its header.
         let mut width = 0;

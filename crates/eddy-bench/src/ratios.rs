@@ -17,12 +17,14 @@ pub enum Role {
     Peer,
 }
 
-/// One target's median ops/s over another's.
+/// One target's median ops/s over another's; `None` ("n/a (errors)") when either answered
+/// errors or did not measure at all, since successful ops/s of a server that fails some
+/// requests (or does not support the operation) compare nothing.
 #[derive(Debug, Serialize)]
 pub struct Ratio {
     pub target: String,
     pub against: String,
-    pub ratio: f64,
+    pub ratio: Option<f64>,
 }
 
 /// A workload's comparisons.
@@ -42,24 +44,22 @@ impl Ratios {
         let ops = |t: &TargetReport| {
             t.median
                 .as_ref()
+                .filter(|m| m.errors == 0)
                 .map(|m| m.ops_per_sec)
                 .filter(|o| *o > 0.0)
         };
         let pairs = |num: fn(Role) -> bool, den: Role| {
             let mut out = Vec::new();
             for t in targets.iter().filter(|t| num(t.role)) {
-                let Some(top) = ops(t) else { continue };
                 for d in targets
                     .iter()
                     .filter(|d| d.role == den && d.streams == t.streams)
                 {
-                    if let Some(bottom) = ops(d) {
-                        out.push(Ratio {
-                            target: t.target.clone(),
-                            against: d.target.clone(),
-                            ratio: top / bottom,
-                        });
-                    }
+                    out.push(Ratio {
+                        target: t.target.clone(),
+                        against: d.target.clone(),
+                        ratio: ops(t).zip(ops(d)).map(|(top, bottom)| top / bottom),
+                    });
                 }
             }
             out
@@ -110,7 +110,10 @@ impl Ratios {
 }
 
 /// A ratio as `112x`, `4.1x`, `0.82x`: about three significant digits.
-fn times(r: f64) -> String {
+fn times(r: Option<f64>) -> String {
+    let Some(r) = r else {
+        return NOT_COMPARABLE.to_owned();
+    };
     if r >= 100.0 {
         format!("{r:.0}x")
     } else if r >= 10.0 {
@@ -120,8 +123,14 @@ fn times(r: f64) -> String {
     }
 }
 
+/// What a ratio says when a side answered errors or did not measure.
+const NOT_COMPARABLE: &str = "n/a (errors)";
+
 /// A fraction as `52%`, or `0.6%` below a tenth.
-fn percent(f: f64) -> String {
+fn percent(f: Option<f64>) -> String {
+    let Some(f) = f else {
+        return NOT_COMPARABLE.to_owned();
+    };
     let p = f * 100.0;
     if p >= 10.0 {
         format!("{p:.0}%")
@@ -136,6 +145,10 @@ mod tests {
     use crate::report::Figures;
 
     fn target(name: &str, role: Role, ops: Option<f64>) -> TargetReport {
+        failing(name, role, ops, 0)
+    }
+
+    fn failing(name: &str, role: Role, ops: Option<f64>, errors: u64) -> TargetReport {
         TargetReport {
             target: name.to_string(),
             role,
@@ -146,7 +159,7 @@ mod tests {
                 p50_ms: 1.0,
                 p99_ms: 1.0,
                 p999_ms: 1.0,
-                errors: 0,
+                errors,
                 cpu_s_per_1k_ops: None,
                 peak_rss_mib: None,
                 records_per_sec: None,
@@ -165,9 +178,10 @@ mod tests {
             target("moto", Role::Peer, Some(10.0)),
             target("dynalite", Role::Peer, None),
             target("dynoxide", Role::Peer, Some(500.0)),
+            failing("broken", Role::Peer, Some(5.0), 3),
         ];
         let r = Ratios::of(&targets, true);
-        let over: Vec<(&str, &str, f64)> = r
+        let over: Vec<(&str, &str, Option<f64>)> = r
             .over_peers
             .iter()
             .map(|r| (r.target.as_str(), r.against.as_str(), r.ratio))
@@ -175,13 +189,17 @@ mod tests {
         assert_eq!(
             over,
             [
-                ("eddy-memory", "moto", 100.0),
-                ("eddy-memory", "dynoxide", 2.0),
-                ("eddy-disk", "moto", 80.0),
-                ("eddy-disk", "dynoxide", 1.6),
+                ("eddy-memory", "moto", Some(100.0)),
+                ("eddy-memory", "dynalite", None),
+                ("eddy-memory", "dynoxide", Some(2.0)),
+                ("eddy-memory", "broken", None),
+                ("eddy-disk", "moto", Some(80.0)),
+                ("eddy-disk", "dynalite", None),
+                ("eddy-disk", "dynoxide", Some(1.6)),
+                ("eddy-disk", "broken", None),
             ]
         );
-        let of_bare: Vec<(&str, f64)> = r
+        let of_bare: Vec<(&str, Option<f64>)> = r
             .of_bare
             .iter()
             .map(|r| (r.target.as_str(), r.ratio))
@@ -189,18 +207,20 @@ mod tests {
         assert_eq!(
             of_bare,
             [
-                ("eddy-memory", 0.5),
-                ("eddy-disk", 0.4),
-                ("moto", 0.005),
-                ("dynoxide", 0.25)
+                ("eddy-memory", Some(0.5)),
+                ("eddy-disk", Some(0.4)),
+                ("moto", Some(0.005)),
+                ("dynalite", None),
+                ("dynoxide", Some(0.25)),
+                ("broken", None),
             ]
         );
         assert_eq!(
             r.lines(),
             [
-                "eddy-memory / peer ops/s: moto 100x, dynoxide 2.00x",
-                "eddy-disk / peer ops/s: moto 80.0x, dynoxide 1.60x",
-                "ops/s as a share of bare (the generator's ceiling): eddy-memory 50%, eddy-disk 40%, moto 0.5%, dynoxide 25%",
+                "eddy-memory / peer ops/s: moto 100x, dynalite n/a (errors), dynoxide 2.00x, broken n/a (errors)",
+                "eddy-disk / peer ops/s: moto 80.0x, dynalite n/a (errors), dynoxide 1.60x, broken n/a (errors)",
+                "ops/s as a share of bare (the generator's ceiling): eddy-memory 50%, eddy-disk 40%, moto 0.5%, dynalite n/a (errors), dynoxide 25%, broken n/a (errors)",
             ]
         );
         assert!(Ratios::of(&targets, false).of_bare.is_empty());

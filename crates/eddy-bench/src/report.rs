@@ -194,15 +194,39 @@ pub struct FootprintReport {
     /// Resident memory after the load, MiB.
     pub rss_loaded_mib: Option<f64>,
     pub peak_rss_mib: Option<f64>,
-    /// Spawn to the first answered GetItem of a loaded item, per restart, ms.
+    /// Spawn to the first answered GetItem of a loaded item, per restart after SIGTERM (which
+    /// flushes the memtable first, so the best case), ms.
     pub restarts_ms: Vec<f64>,
     pub restart_median_ms: Option<f64>,
+    /// The same after SIGKILL: the journal is replayed, the case a crash leaves.
+    pub kill_restarts_ms: Vec<f64>,
+    pub kill_restart_median_ms: Option<f64>,
     /// Resident memory just after the last restart's first answer, MiB.
     pub rss_restarted_mib: Option<f64>,
     pub note: Option<String>,
 }
 
 impl FootprintReport {
+    /// The restarts measured: after SIGTERM (memtable flushed), after SIGKILL (journal
+    /// replayed), each with its runs and median.
+    pub fn restart_kinds(&self) -> Vec<(&'static str, &[f64], Option<f64>)> {
+        [
+            (
+                "SIGTERM",
+                self.restarts_ms.as_slice(),
+                self.restart_median_ms,
+            ),
+            (
+                "SIGKILL",
+                self.kill_restarts_ms.as_slice(),
+                self.kill_restart_median_ms,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, runs, _)| !runs.is_empty())
+        .collect()
+    }
+
     /// Items loaded per second.
     pub fn items_per_sec(&self) -> Option<f64> {
         self.load_s
@@ -245,6 +269,8 @@ pub struct Setting {
     pub duration_s: f64,
     pub warmup_s: f64,
     pub runs: u32,
+    /// Seed of each round's shuffled order of targets.
+    pub seed: u64,
     pub item_bytes: usize,
     pub keys: u64,
     pub streams: Streams,
@@ -432,19 +458,22 @@ fn print_footprint_group(footprint: &[FootprintReport], setting: &Setting) {
             first.items
         );
         println!(
-            "{:<12} {:>10} {:>10} {:>10} {:>13}",
-            "target", "median ms", "min ms", "max ms", "rss after MiB"
+            "{:<12} {:<8} {:>10} {:>10} {:>10} {:>13}",
+            "target", "after", "median ms", "min ms", "max ms", "rss after MiB"
         );
         for f in restarted {
-            let (min, max) = min_max(&f.restarts_ms);
-            println!(
-                "{:<12} {:>10} {:>10} {:>10} {:>13}",
-                f.target,
-                opt(f.restart_median_ms, 1),
-                opt(min, 1),
-                opt(max, 1),
-                opt(f.rss_restarted_mib, 1),
-            );
+            for (after, runs, median) in f.restart_kinds() {
+                let (min, max) = min_max(runs);
+                println!(
+                    "{:<12} {:<8} {:>10} {:>10} {:>10} {:>13}",
+                    f.target,
+                    after,
+                    opt(median, 1),
+                    opt(min, 1),
+                    opt(max, 1),
+                    opt(f.rss_restarted_mib, 1),
+                );
+            }
         }
     }
     for f in footprint {
@@ -575,6 +604,7 @@ pub(crate) mod tests {
         Report {
             unix_time: 1_795_610_865,
             setting: Setting {
+                seed: 7,
                 connections: 32,
                 rate: None,
                 duration_s: 5.0,

@@ -59,7 +59,8 @@ pub struct Running {
 enum Server {
     Eddy(EddyProcess),
     Bare(BareServer),
-    Peer,
+    /// A server already running; its process when it listens on this machine's loopback.
+    Peer(Option<u32>),
 }
 
 impl Running {
@@ -83,29 +84,35 @@ impl Running {
                     server: Server::Eddy(process),
                 })
             }
-            Target::Endpoint { url, .. } => Ok(Running {
-                endpoint: Endpoint::parse(url).await?,
-                server: Server::Peer,
-            }),
+            Target::Endpoint { url, .. } => {
+                let endpoint = Endpoint::parse(url).await?;
+                let addr = endpoint.addr();
+                let pid = addr
+                    .ip()
+                    .is_loopback()
+                    .then(|| crate::isolation::pid_listening_on(addr.port()))
+                    .flatten();
+                Ok(Running {
+                    endpoint,
+                    server: Server::Peer(pid),
+                })
+            }
         }
     }
 
-    /// The server's process id when the harness started it (for CPU and memory figures).
+    /// The server's process id, when the harness started it or found a peer listening on
+    /// loopback (for CPU and memory figures, and to pause it in others' windows).
     pub fn pid(&self) -> Option<u32> {
         match &self.server {
             Server::Eddy(p) => p.pid(),
-            Server::Bare(_) | Server::Peer => None,
+            Server::Peer(pid) => *pid,
+            Server::Bare(_) => None,
         }
     }
 
     /// Whether the target serves real tables (the bare server answers everything alike).
     pub fn has_tables(&self) -> bool {
         !matches!(self.server, Server::Bare(_))
-    }
-
-    /// Whether the target outlives the harness, so its tables must be deleted.
-    pub fn is_peer(&self) -> bool {
-        matches!(self.server, Server::Peer)
     }
 
     /// Stops what the harness started; a peer is left running.
@@ -119,7 +126,7 @@ impl Running {
                 b.stop();
                 Ok(())
             }
-            Server::Peer => Ok(()),
+            Server::Peer(_) => Ok(()),
         }
     }
 }
@@ -242,6 +249,17 @@ impl EddyProcess {
     /// eddy cannot be signalled or waited for.
     pub async fn stop(self) -> Result<()> {
         self.halt().await.map(drop)
+    }
+
+    /// Kills the process (SIGKILL: no flush, no clean close, as a crash) and hands back its
+    /// directory.
+    ///
+    /// # Errors
+    /// eddy cannot be killed or waited for.
+    pub async fn kill(self) -> Result<TempDir> {
+        let EddyProcess { mut child, dir } = self;
+        child.kill().await?;
+        Ok(dir)
     }
 
     /// Stops the process like [`EddyProcess::stop`] but hands back its directory, data
