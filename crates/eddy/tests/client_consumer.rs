@@ -593,9 +593,13 @@ async fn a_consumer_polling_too_fast_backs_off_and_loses_nothing() {
     create_stream_table(&db, "Throttled", StreamViewType::NewImage, false).await;
     let seen: Seen = Arc::default();
     let (log, sink) = events();
-    // Ten polls a second on one shard: twice what the service allows.
+    // Ten polls a second on one shard: twice what the service allows. The SDK's own retries
+    // are off, so every refusal reaches the consumer's backoff.
     let handle = tokio::spawn(
-        StreamConsumer::for_table(streams_client(&server.endpoint), "Throttled")
+        StreamConsumer::for_table(
+            common::client::streams_client_without_retries(&server.endpoint),
+            "Throttled",
+        )
             .config(ConsumerConfig {
                 idle_poll: Duration::from_millis(100),
                 ..quick()

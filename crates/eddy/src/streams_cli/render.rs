@@ -116,14 +116,14 @@ mod tests {
         );
         assert_eq!(
             pretty(&modify),
-            "2026-12-03T00:00:00Z MODIFY {pk: \"a\"}  c: 1 → 2, -x, +y: 3"
+            "2026-12-03T16:00:00Z MODIFY {pk: \"a\"}  c: 1 → 2, -x, +y: 3"
         );
         let insert = record(OperationType::Insert, &[], &[("c", "1")]);
         assert_eq!(
             pretty(&insert),
-            "2026-12-03T00:00:00Z INSERT {pk: \"a\"}  {c: 1}"
+            "2026-12-03T16:00:00Z INSERT {pk: \"a\"}  {c: 1}"
         );
         let remove = record(OperationType::Remove, &[], &[]);
-        assert_eq!(pretty(&remove), "2026-12-03T00:00:00Z REMOVE {pk: \"a\"}");
+        assert_eq!(pretty(&remove), "2026-12-03T16:00:00Z REMOVE {pk: \"a\"}");
     }
 }

@@ -24,3 +24,12 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
 pub fn streams_client(endpoint: &str) -> StreamsClient {
     StreamsClient::new(&sdk_config(endpoint))
 }
+
+/// An eddy-client whose SDK does not retry, so throttling reaches the caller at once.
+pub fn streams_client_without_retries(endpoint: &str) -> StreamsClient {
+    let config = sdk_config(endpoint)
+        .into_builder()
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .build();
+    StreamsClient::new(&config)
+}
