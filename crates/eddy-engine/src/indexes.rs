@@ -143,7 +143,8 @@ impl IndexDef {
     }
 
     /// The storage key of `item`'s entry, or None when the item lacks an index key (a sparse
-    /// index leaves it out).
+    /// index leaves it out). A LastEvaluatedKey / ExclusiveStartKey carries the index and
+    /// table key attributes, so it gives the entry key of the page's boundary too.
     pub fn entry_key(&self, table_id: u64, table: &KeySchema, item: &Item) -> Option<Vec<u8>> {
         let pk = Self::key_value(&self.key_schema.hash, item)?;
         let sk = match &self.key_schema.range {
@@ -158,12 +159,6 @@ impl IndexDef {
             encode_key_value(item.get(&attr.name)?, &mut k);
         }
         Some(k)
-    }
-
-    /// The entry key for a LastEvaluatedKey / ExclusiveStartKey that carries the index and
-    /// table key attributes.
-    pub fn start_key(&self, table_id: u64, table: &KeySchema, key: &Item) -> Option<Vec<u8>> {
-        self.entry_key(table_id, table, key)
     }
 
     /// True when `name` is a key attribute of the index or the table.

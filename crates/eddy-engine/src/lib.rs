@@ -13,6 +13,7 @@
 //! engine outside tests.
 
 #![deny(unsafe_code, missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod batch;
 mod capacity;

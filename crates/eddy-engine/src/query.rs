@@ -416,7 +416,7 @@ fn start_key(def: &TableDef, source: &Source<'_>, esk: &Item, scan: bool) -> Res
                 }
             }
             index
-                .start_key(def.id, &def.key_schema, esk)
+                .entry_key(def.id, &def.key_schema, esk)
                 .ok_or_else(|| invalid(None))
         }
     }

@@ -5,6 +5,7 @@
 //! into JSON. It must never reach into a concrete storage engine.
 
 #![deny(unsafe_code, missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
 mod expressions;

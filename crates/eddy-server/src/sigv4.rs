@@ -357,6 +357,8 @@ fn canonical_request(req: &SignedParts<'_>, signed_headers: &str) -> String {
     )
 }
 
+// HMAC takes a key of any length (a long one is hashed first), so this cannot fail.
+#[allow(clippy::expect_used)]
 fn new_mac(key: &[u8]) -> HmacSha256 {
     HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length")
 }
