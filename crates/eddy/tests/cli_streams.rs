@@ -4,14 +4,15 @@
 
 mod common;
 
+use common::streams::bump;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::StreamViewType;
+use common::TestServer;
 use common::streams::{create_stream_table, open_shards, spec};
-use common::{TestServer, n, s};
 use eddy_engine::{EngineConfig, StreamsConfig};
 use serde_json::Value;
 
@@ -49,17 +50,6 @@ fn json_lines(text: &str) -> Vec<Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).expect("a JSON record per line"))
         .collect()
-}
-
-async fn bump(db: &Client, table: &str, pk: &str) {
-    db.update_item()
-        .table_name(table)
-        .key("pk", s(pk))
-        .update_expression("ADD c :one")
-        .expression_attribute_values(":one", n("1"))
-        .send()
-        .await
-        .expect("update");
 }
 
 fn two_partitions() -> TestServer {

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::streams::{bump, put};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,9 +15,9 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::StreamViewType;
 use aws_sdk_dynamodbstreams::types::Record;
+use common::TestServer;
 use common::client::streams_client;
 use common::streams::{body, create_stream_table, key, num, open_shards, seq, shards, spec};
-use common::{TestServer, n, s};
 use eddy_client::{
     Batch, CheckpointStore, ConsumerConfig, ConsumerEvent, Error, FileCheckpointStore,
     LeaseTableStore, MemoryCheckpointStore, RunSummary, StreamConsumer,
@@ -73,28 +75,6 @@ fn events() -> (
     let log = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&log);
     (log, move |e| sink.lock().expect("events").push(e))
-}
-
-async fn bump(client: &Client, table: &str, pk: &str) {
-    client
-        .update_item()
-        .table_name(table)
-        .key("pk", s(pk))
-        .update_expression("ADD c :one")
-        .expression_attribute_values(":one", n("1"))
-        .send()
-        .await
-        .expect("update");
-}
-
-async fn put(client: &Client, table: &str, pk: &str) {
-    client
-        .put_item()
-        .table_name(table)
-        .item("pk", s(pk))
-        .send()
-        .await
-        .expect("put");
 }
 
 async fn wait_for(seen: &Seen, count: usize) {
@@ -600,12 +580,12 @@ async fn a_consumer_polling_too_fast_backs_off_and_loses_nothing() {
             common::client::streams_client_without_retries(&server.endpoint),
             "Throttled",
         )
-            .config(ConsumerConfig {
-                idle_poll: Duration::from_millis(100),
-                ..quick()
-            })
-            .on_event(sink)
-            .run(recorder("w", &seen)),
+        .config(ConsumerConfig {
+            idle_poll: Duration::from_millis(100),
+            ..quick()
+        })
+        .on_event(sink)
+        .run(recorder("w", &seen)),
     );
     let mut expected = HashMap::new();
     for round in 1..=4 {

@@ -5,7 +5,8 @@
 
 mod common;
 
-use aws_sdk_dynamodb::Client;
+use common::streams::put;
+
 use aws_sdk_dynamodb::types::StreamViewType;
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
@@ -14,16 +15,6 @@ use common::streams::{
 };
 use common::{RawResponse, TestServer, code, message, s};
 use eddy_engine::{EngineConfig, StreamsConfig};
-
-async fn put(client: &Client, table: &str, pk: &str) {
-    client
-        .put_item()
-        .table_name(table)
-        .item("pk", s(pk))
-        .send()
-        .await
-        .expect("put");
-}
 
 fn keys(records: &[Record]) -> Vec<String> {
     records.iter().map(|r| key(r, "pk")).collect()

@@ -4,12 +4,13 @@
 
 mod common;
 
+use common::streams::bump;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::StreamViewType;
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
 use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
@@ -17,19 +18,6 @@ use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use common::streams::{body, create_stream_table, event, key, num, open_shards, read_all, seq};
 use common::{TestServer, n, s};
 use eddy_engine::{EngineConfig, StreamsConfig};
-
-/// `ADD c :1` on an item; returns once acknowledged.
-async fn bump(client: &Client, table: &str, pk: &str) {
-    client
-        .update_item()
-        .table_name(table)
-        .key("pk", s(pk))
-        .update_expression("ADD c :one")
-        .expression_attribute_values(":one", n("1"))
-        .send()
-        .await
-        .expect("update");
-}
 
 /// What a KCL worker keeps: finished shards, each shard's checkpoint, and the records in the
 /// order it processed them.

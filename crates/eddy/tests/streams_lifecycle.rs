@@ -4,10 +4,12 @@
 
 mod common;
 
+use common::streams::put;
+
 use aws_sdk_dynamodb::types::StreamViewType;
 use aws_sdk_dynamodbstreams::types::StreamStatus;
 use common::streams::{create_stream_table, is_open, read_all, shards, spec};
-use common::{TestServer, code, create_table, message, s};
+use common::{TestServer, code, create_table, message};
 
 /// `YYYY-MM-DDTHH:MM:SS.mmm`, no zone.
 fn assert_label(label: &str) {
@@ -30,16 +32,6 @@ fn assert_arn(arn: &str, table: &str) -> String {
     let label = arn.strip_prefix(&prefix).unwrap_or_else(|| panic!("{arn}"));
     assert_label(label);
     label.to_owned()
-}
-
-async fn put(client: &aws_sdk_dynamodb::Client, table: &str, pk: &str) {
-    client
-        .put_item()
-        .table_name(table)
-        .item("pk", s(pk))
-        .send()
-        .await
-        .expect("put");
 }
 
 async fn list_arns(sc: &aws_sdk_dynamodbstreams::Client, table: Option<&str>) -> Vec<String> {

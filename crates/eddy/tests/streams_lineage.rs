@@ -4,16 +4,17 @@
 
 mod common;
 
+use common::streams::{bump, put};
+
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::StreamViewType;
 use aws_sdk_dynamodbstreams::types::{Record, Shard, ShardIteratorType};
 use common::streams::{
     body, create_stream_table, is_open, iterator, iterator_at, key, open_shards, read_from,
     read_shard, seq, seq_value, shards,
 };
-use common::{TestServer, code, message, n, s};
+use common::{TestServer, code, message, s};
 use eddy_engine::{EngineConfig, StreamsConfig};
 
 const HOUR: u64 = 3600;
@@ -25,28 +26,6 @@ fn config(f: impl FnOnce(&mut StreamsConfig)) -> EngineConfig {
         streams,
         ..EngineConfig::default()
     }
-}
-
-async fn put(client: &Client, table: &str, pk: &str) {
-    client
-        .put_item()
-        .table_name(table)
-        .item("pk", s(pk))
-        .send()
-        .await
-        .expect("put");
-}
-
-async fn bump(client: &Client, table: &str, pk: &str) {
-    client
-        .update_item()
-        .table_name(table)
-        .key("pk", s(pk))
-        .update_expression("ADD c :one")
-        .expression_attribute_values(":one", n("1"))
-        .send()
-        .await
-        .expect("update");
 }
 
 fn keys(records: &[Record]) -> Vec<String> {

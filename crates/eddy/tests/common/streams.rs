@@ -11,6 +11,30 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
 use aws_sdk_dynamodbstreams::types::{AttributeValue as SAttr, Record, Shard, ShardIteratorType};
 
+/// PutItem of an item holding only its key `pk`; returns once acknowledged.
+pub async fn put(client: &Client, table: &str, pk: &str) {
+    client
+        .put_item()
+        .table_name(table)
+        .item("pk", super::s(pk))
+        .send()
+        .await
+        .expect("put");
+}
+
+/// `ADD c :1` on the item keyed `pk`; returns once acknowledged.
+pub async fn bump(client: &Client, table: &str, pk: &str) {
+    client
+        .update_item()
+        .table_name(table)
+        .key("pk", super::s(pk))
+        .update_expression("ADD c :one")
+        .expression_attribute_values(":one", super::n("1"))
+        .send()
+        .await
+        .expect("update");
+}
+
 /// Creates an on-demand table keyed by string `pk` (and string `sk` when `with_sort`) with a
 /// stream of `view`; returns the stream's ARN.
 pub async fn create_stream_table(
