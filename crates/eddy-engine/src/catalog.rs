@@ -245,54 +245,14 @@ impl Catalog {
                 "Requested resource not found: Table: {name} not found"
             ))
         })?;
-        let def = table.def();
         batch.delete(keys::catalog_key(name));
         storage.commit(batch)?;
-        delete_range(
-            storage,
-            &keys::table_prefix(def.id),
-            &keys::table_end(def.id),
-        )?;
-        let index_prefix = crate::indexes::table_index_prefix(def.id);
-        delete_range(storage, &index_prefix, &keys::prefix_end(&index_prefix))?;
         Ok(table)
     }
 }
 
 fn encode_def(def: &TableDef) -> Result<Vec<u8>> {
     serde_json::to_vec(def).map_err(|e| EngineError::Corrupt(e.to_string()))
-}
-
-/// Deletes every key in `[start, end)` in bounded batches. The catalog record is gone first, so
-/// a crash half-way leaves only unreachable keys under a table id that is never reused.
-///
-/// Each batch resumes after the last key the one before deleted: restarting from `start` would
-/// make an LSM engine step over every tombstone written so far, quadratic in the table's size.
-pub(crate) fn delete_range(storage: &dyn Storage, start: &[u8], end: &[u8]) -> Result<()> {
-    const CHUNK: usize = 1024;
-    let mut after: Option<Vec<u8>> = None;
-    loop {
-        let snap = storage.snapshot();
-        let mut batch = WriteBatch::new();
-        let from = match &after {
-            Some(last) => std::ops::Bound::Excluded(&last[..]),
-            None => std::ops::Bound::Included(start),
-        };
-        let mut last = None;
-        for entry in snap
-            .range(from, std::ops::Bound::Excluded(end), Direction::Forward)
-            .take(CHUNK)
-        {
-            let (k, _) = entry?;
-            batch.delete(k.clone());
-            last = Some(k);
-        }
-        let Some(last) = last else {
-            return Ok(());
-        };
-        storage.commit(batch)?;
-        after = Some(last);
-    }
 }
 
 /// Counts the items and index entries of `tables` (ItemCount, TableSizeBytes, IndexSizeBytes)

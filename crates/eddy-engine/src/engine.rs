@@ -42,6 +42,7 @@ pub struct Engine {
     sweep_clock: crate::ttl::SweepClock,
     clock: Clock,
     config: EngineConfig,
+    janitor: crate::janitor::Janitor,
 }
 
 impl std::fmt::Debug for Engine {
@@ -62,7 +63,9 @@ impl Engine {
         let streams = StreamRegistry::load(storage.as_ref(), config.streams.clone())?;
         let catalog = Catalog::load(storage.as_ref(), &streams)?;
         crate::catalog::count_items(storage.clone(), catalog.all());
+        let janitor = crate::janitor::Janitor::start(storage.clone())?;
         Ok(Self {
+            janitor,
             storage,
             catalog,
             streams,
@@ -94,7 +97,20 @@ impl Engine {
     ///
     /// Storage failures.
     pub fn close(&self) -> Result<()> {
+        // The janitor stops between two batches; what it had left stays marked for the next
+        // start.
+        self.janitor.stop();
         Ok(self.storage.close()?)
+    }
+
+    /// Key ranges of dropped tables and indexes still being deleted in the background.
+    #[must_use]
+    pub fn pending_drops(&self) -> usize {
+        self.janitor.pending()
+    }
+
+    pub(crate) fn janitor(&self) -> &crate::janitor::Janitor {
+        &self.janitor
     }
 
     /// Whether a write returns only after a disk sync (`--durability fsync`): such writes

@@ -16,6 +16,17 @@ pub const CATALOG: u8 = b'C';
 pub const ITEM: u8 = b'I';
 /// The metadata key holding the next table id.
 pub const NEXT_TABLE_ID: &[u8] = b"Mnext_table_id";
+/// Prefix of the metadata keys marking key ranges left to delete in the background
+/// (`Mdrop/` + the range's start → the range's end).
+pub const DROP_PREFIX: &[u8] = b"Mdrop/";
+
+/// The marker of a range still to delete, by its start key.
+pub fn drop_marker(start: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(DROP_PREFIX.len() + start.len());
+    k.extend_from_slice(DROP_PREFIX);
+    k.extend_from_slice(start);
+    k
+}
 
 /// Catalog key of a table.
 pub fn catalog_key(name: &str) -> Vec<u8> {

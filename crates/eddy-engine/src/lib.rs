@@ -24,6 +24,7 @@ mod error;
 mod index_admin;
 mod indexes;
 mod items;
+mod janitor;
 mod keys;
 mod query;
 mod schema;

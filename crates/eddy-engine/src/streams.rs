@@ -479,7 +479,7 @@ impl StreamRegistry {
         let mut batch = WriteBatch::new();
         for shard in &removed {
             let prefix = shard_prefix(stream.id, shard.shard_id().as_str());
-            crate::catalog::delete_range(storage, &prefix, &prefix_end(&prefix))?;
+            crate::janitor::delete_range(storage, &prefix, &prefix_end(&prefix))?;
         }
         if !state.enabled && state.map.is_empty() {
             batch.delete(stream_key(stream.id));

@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::index_admin::{build_index, build_indexes, check_definitions_used, merged_definitions};
 use crate::indexes::{IndexInput, IndexKind, IndexStatus, index_prefix};
+use crate::janitor::DropRange;
 use crate::schema::{
     AttributeDefinition, BillingMode, KeySchema, KeySchemaElement, TableDef, Tag, Throughput,
 };
@@ -325,6 +326,7 @@ impl Engine {
             None => {}
         }
         let mut created = Vec::new();
+        let mut dropped = Vec::new();
         for update in input.index_updates {
             changed = true;
             match update {
@@ -389,12 +391,7 @@ impl Engine {
                             ))
                         })?;
                     let index = def.indexes.remove(pos);
-                    let prefix = index_prefix(def.id, index.id);
-                    crate::catalog::delete_range(
-                        self.storage(),
-                        &prefix,
-                        &crate::keys::prefix_end(&prefix),
-                    )?;
+                    dropped.push(DropRange::prefix(index_prefix(def.id, index.id)));
                     table.forget_index(index.id);
                 }
             }
@@ -403,6 +400,11 @@ impl Engine {
         // UpdateTable must not leave a stream enabled or disabled.
         // The stream's records commit in the same batch as the table's new definition.
         let mut stream_batch = WriteBatch::new();
+        // A dropped index's entries are deleted behind the answer; their markers commit
+        // with the definition that no longer has the index.
+        for range in &dropped {
+            range.stage(&mut stream_batch);
+        }
         let new_stream = match input.stream {
             Some(StreamChange::Enable(view_type)) => Some(Some(self.enable_stream(
                 &mut stream_batch,
@@ -421,6 +423,7 @@ impl Engine {
             if let Some(stream) = new_stream.clone() {
                 table.set_stream(stream);
             }
+            self.janitor().enqueue(dropped.clone());
             Ok(())
         };
         if !created.is_empty() {
@@ -478,7 +481,17 @@ impl Engine {
             let mut batch = WriteBatch::new();
             self.disable_stream(&mut batch, &table, &mut def)?;
             let description = self.describe(&table, TableStatus::Deleting);
+            // The items and index entries are deleted behind the answer (DELETING); their
+            // markers commit with the catalog record's removal.
+            let dropped = vec![
+                DropRange::prefix(crate::keys::table_prefix(def.id)),
+                DropRange::prefix(crate::indexes::table_index_prefix(def.id)),
+            ];
+            for range in &dropped {
+                range.stage(&mut batch);
+            }
             self.catalog().remove(self.storage(), name, batch)?;
+            self.janitor().enqueue(dropped);
             table.set_stream(None);
             description
         };

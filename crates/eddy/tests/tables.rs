@@ -276,3 +276,50 @@ async fn endpoints_and_limits() {
     let l = client.describe_limits().send().await.expect("limits");
     assert!(l.table_max_read_capacity_units().unwrap_or(0) > 0);
 }
+
+#[tokio::test]
+async fn delete_table_answers_at_once_and_the_name_is_free_again() {
+    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "Big", None).await;
+    for chunk in 0..100 {
+        let puts: Vec<WriteRequest> = (0..25)
+            .map(|i| {
+                let put = PutRequest::builder()
+                    .item("pk", AttributeValue::S(format!("k{chunk}-{i}")))
+                    .build()
+                    .expect("put");
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        client
+            .batch_write_item()
+            .request_items("Big", puts)
+            .send()
+            .await
+            .expect("batch write");
+    }
+    let deleted = client
+        .delete_table()
+        .table_name("Big")
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(
+        deleted
+            .table_description()
+            .and_then(|t| t.table_status())
+            .map(|s| s.as_str()),
+        Some("DELETING")
+    );
+    let gone = client.describe_table().table_name("Big").send().await;
+    assert_eq!(
+        gone.err().and_then(|e| e.into_service_error().meta().code().map(str::to_owned)),
+        Some("ResourceNotFoundException".to_owned())
+    );
+    // The old items are deleted behind the answer; a table of the same name starts empty.
+    create_table(&client, "Big", None).await;
+    let scan = client.scan().table_name("Big").send().await.expect("scan");
+    assert_eq!(scan.count(), 0);
+}
