@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use eddy_storage::{Direction, Storage, WriteBatch};
 use eddy_types::{decode_item, item_size};
@@ -27,6 +27,8 @@ pub struct Table {
     index_counts: Mutex<HashMap<u32, (i64, i64)>>,
     /// The enabled stream, which every write appends to.
     stream: RwLock<Option<Arc<Stream>>>,
+    /// Set by DeleteTable: background work (a backfill) on the table stops.
+    dropped: AtomicBool,
 }
 
 impl Table {
@@ -38,6 +40,7 @@ impl Table {
             size_bytes: AtomicI64::new(0),
             index_counts: Mutex::new(HashMap::new()),
             stream: RwLock::new(None),
+            dropped: AtomicBool::new(false),
         }
     }
 
@@ -88,6 +91,21 @@ impl Table {
         let entry = counts.entry(index_id).or_default();
         entry.0 += i64::from(new.is_some()) - i64::from(old.is_some());
         entry.1 += new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64;
+    }
+
+    /// Marks the table deleted (under its write lock), so background work on it stops.
+    pub(crate) fn mark_dropped(&self) {
+        self.dropped.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether DeleteTable removed the table.
+    pub(crate) fn is_dropped(&self) -> bool {
+        self.dropped.load(Ordering::SeqCst)
+    }
+
+    /// Sets an index's counters to what was counted from its entries.
+    pub(crate) fn set_index_counts(&self, index_id: u32, count: i64, bytes: i64) {
+        self.index_counts.lock().insert(index_id, (count, bytes));
     }
 
     /// Forgets the counters of a dropped index.
@@ -224,12 +242,9 @@ impl Catalog {
         storage: &dyn Storage,
         table: &Table,
         def: TableDef,
-        mut batch: WriteBatch,
+        batch: WriteBatch,
     ) -> Result<()> {
-        batch.put(keys::catalog_key(&def.name), encode_def(&def)?);
-        storage.commit(batch)?;
-        table.set_def(def);
-        Ok(())
+        persist_def(storage, table, def, batch)
     }
 
     /// Removes a table from the catalog and storage, items included; `batch`'s mutations (its
@@ -249,6 +264,20 @@ impl Catalog {
         storage.commit(batch)?;
         Ok(table)
     }
+}
+
+/// Persists a table's changed definition with `batch`, atomically, and makes it current. The
+/// caller holds the table's write lock.
+pub(crate) fn persist_def(
+    storage: &dyn Storage,
+    table: &Table,
+    def: TableDef,
+    mut batch: WriteBatch,
+) -> Result<()> {
+    batch.put(keys::catalog_key(&def.name), encode_def(&def)?);
+    storage.commit(batch)?;
+    table.set_def(def);
+    Ok(())
 }
 
 fn encode_def(def: &TableDef) -> Result<Vec<u8>> {

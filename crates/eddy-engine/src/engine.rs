@@ -43,6 +43,7 @@ pub struct Engine {
     clock: Clock,
     config: EngineConfig,
     janitor: crate::janitor::Janitor,
+    backfills: crate::index_admin::Backfills,
 }
 
 impl std::fmt::Debug for Engine {
@@ -64,8 +65,24 @@ impl Engine {
         let catalog = Catalog::load(storage.as_ref(), &streams)?;
         crate::catalog::count_items(storage.clone(), catalog.all());
         let janitor = crate::janitor::Janitor::start(storage.clone())?;
+        let backfills = crate::index_admin::Backfills::default();
+        // Indexes a stopped run left CREATING are built again from the start; the entries it
+        // made are found and kept.
+        for table in catalog.all() {
+            let creating: Vec<String> = table
+                .def()
+                .indexes
+                .iter()
+                .filter(|i| i.status == crate::indexes::IndexStatus::Creating)
+                .map(|i| i.name.clone())
+                .collect();
+            if !creating.is_empty() {
+                backfills.start(storage.clone(), table, creating);
+            }
+        }
         Ok(Self {
             janitor,
+            backfills,
             storage,
             catalog,
             streams,
@@ -100,6 +117,7 @@ impl Engine {
         // The janitor stops between two batches; what it had left stays marked for the next
         // start.
         self.janitor.stop();
+        self.backfills.stop();
         Ok(self.storage.close()?)
     }
 
@@ -111,6 +129,14 @@ impl Engine {
 
     pub(crate) fn janitor(&self) -> &crate::janitor::Janitor {
         &self.janitor
+    }
+
+    pub(crate) fn backfills(&self) -> &crate::index_admin::Backfills {
+        &self.backfills
+    }
+
+    pub(crate) fn shared_storage(&self) -> Arc<dyn Storage> {
+        Arc::clone(&self.storage)
     }
 
     /// Whether a write returns only after a disk sync (`--durability fsync`): such writes

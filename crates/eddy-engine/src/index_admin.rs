@@ -1,7 +1,16 @@
 //! Secondary index administration: resolving and checking index definitions (CreateTable,
-//! UpdateTable) and building a new global index from the table's existing items.
+//! UpdateTable) and building a new global index from the table's existing items, in the
+//! background.
 
-use crate::engine::Engine;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+use eddy_storage::{Direction, Storage, WriteBatch};
+use parking_lot::Mutex;
+
+use crate::catalog::Table;
 use crate::error::{EngineError, Result};
 use crate::indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, ProjectionType};
 use crate::schema::{AttributeDefinition, BillingMode, KeySchema};
@@ -173,55 +182,152 @@ pub(crate) fn merged_definitions(
     out
 }
 
-impl Engine {
-    /// Builds new indexes from the table's existing items. The caller holds the table's write
-    /// lock, so no write races the backfill.
-    pub(crate) fn backfill(&self, table: &crate::catalog::Table, names: &[String]) -> Result<()> {
-        const CHUNK: usize = 512;
+/// Backfill threads: each builds new global indexes of one table from its existing items
+/// while the table keeps serving writes, then turns them ACTIVE.
+#[derive(Default)]
+pub(crate) struct Backfills {
+    stop: Arc<AtomicBool>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Backfills {
+    /// Starts building `names` of `table` on a thread of its own.
+    pub(crate) fn start(&self, storage: Arc<dyn Storage>, table: Arc<Table>, names: Vec<String>) {
+        let stop = Arc::clone(&self.stop);
+        let spawned = std::thread::Builder::new()
+            .name("eddy-backfill".into())
+            .spawn(move || {
+                if let Err(e) = backfill(storage.as_ref(), &table, &names, &stop) {
+                    tracing::error!(error = %e, indexes = ?names, "backfilling failed; the indexes stay CREATING until a restart");
+                }
+            });
+        match spawned {
+            Ok(thread) => {
+                let mut threads = self.threads.lock();
+                threads.retain(|t| !t.is_finished());
+                threads.push(thread);
+            }
+            Err(e) => tracing::error!(error = %e, "could not start a backfill thread"),
+        }
+    }
+
+    /// Stops every backfill between two chunks; a restart starts them again.
+    pub(crate) fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for thread in self.threads.lock().drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Backfills {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Builds the CREATING indexes `names` of `table` in chunks, each under the table's write lock
+/// (so no write races the chunk it reads), then marks them ACTIVE. Writes between chunks index
+/// their own items, since the definition already holds the new indexes; an entry such a write
+/// made is left alone. Those writes count their index changes against entries the backfill
+/// had not made yet, so the counts are taken again from the finished index. Returns false if
+/// stopped before the end.
+fn backfill(
+    storage: &dyn Storage,
+    table: &Table,
+    names: &[String],
+    stop: &AtomicBool,
+) -> Result<bool> {
+    const CHUNK: usize = 512;
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let _guard = table.write_lock.lock();
         let def = table.def();
-        let targets: Vec<IndexDef> = def
+        let targets: Vec<&IndexDef> = def
             .indexes
             .iter()
-            .filter(|i| names.contains(&i.name))
-            .cloned()
+            .filter(|i| names.contains(&i.name) && i.status == IndexStatus::Creating)
             .collect();
-        let snap = self.storage().snapshot();
-        let start = crate::keys::table_prefix(def.id);
+        // Dropped meanwhile, with its table or alone: nothing left to build.
+        if targets.is_empty() || table.is_dropped() {
+            return Ok(true);
+        }
+        let snap = storage.snapshot();
         let end = crate::keys::table_end(def.id);
-        let mut batch = eddy_storage::WriteBatch::new();
-        let mut counts = Vec::new();
-        for entry in snap.range(
-            std::ops::Bound::Included(&start[..]),
-            std::ops::Bound::Excluded(&end[..]),
-            eddy_storage::Direction::Forward,
-        ) {
-            let (_, bytes) = entry?;
+        let start = crate::keys::table_prefix(def.id);
+        let from = match &after {
+            Some(last) => Bound::Excluded(&last[..]),
+            None => Bound::Included(&start[..]),
+        };
+        let mut batch = WriteBatch::new();
+        let mut last = None;
+        for entry in snap
+            .range(from, Bound::Excluded(&end[..]), Direction::Forward)
+            .take(CHUNK)
+        {
+            let (key, bytes) = entry?;
             let item =
                 eddy_types::decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
-            let changes = crate::indexes::maintain(
-                &mut batch,
-                def.id,
-                &def.key_schema,
-                &targets,
-                None,
-                Some(&item),
-            );
-            counts.extend(
-                targets
-                    .iter()
-                    .zip(changes)
-                    .filter_map(|(i, c)| c.map(|c| (i.id, c))),
-            );
-            if batch.len() >= CHUNK {
-                self.storage().commit(std::mem::take(&mut batch))?;
+            for index in &targets {
+                if let Some(entry_key) = index.entry_key(def.id, &def.key_schema, &item)
+                    && snap.get(&entry_key)?.is_some()
+                {
+                    continue;
+                }
+                crate::indexes::maintain(
+                    &mut batch,
+                    def.id,
+                    &def.key_schema,
+                    std::slice::from_ref(*index),
+                    None,
+                    Some(&item),
+                );
             }
+            last = Some(key);
         }
         if !batch.is_empty() {
-            self.storage().commit(batch)?;
+            storage.commit(batch)?;
         }
-        for (id, (old, new)) in counts {
-            table.account_index(id, old, new);
+        match last {
+            Some(key) => after = Some(key),
+            None => {
+                for index in &targets {
+                    let (count, bytes) = count_entries(snap.as_ref(), def.id, index.id)?;
+                    table.set_index_counts(index.id, count, bytes);
+                }
+                let mut def = (*def).clone();
+                for index in def.indexes.iter_mut().filter(|i| names.contains(&i.name)) {
+                    index.status = IndexStatus::Active;
+                }
+                crate::catalog::persist_def(storage, table, def, WriteBatch::new())?;
+                return Ok(true);
+            }
         }
-        Ok(())
     }
+}
+
+/// The number of entries of an index and their size, read from a snapshot.
+fn count_entries(
+    snap: &dyn eddy_storage::Snapshot,
+    table_id: u64,
+    index_id: u32,
+) -> Result<(i64, i64)> {
+    let prefix = crate::indexes::index_prefix(table_id, index_id);
+    let end = crate::keys::prefix_end(&prefix);
+    let (mut count, mut bytes) = (0i64, 0i64);
+    for entry in snap.range(
+        Bound::Included(&prefix[..]),
+        Bound::Excluded(&end[..]),
+        Direction::Forward,
+    ) {
+        let (_, value) = entry?;
+        let projected =
+            eddy_types::decode_item(&value).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+        count += 1;
+        bytes += eddy_types::item_size(&projected) as i64;
+    }
+    Ok((count, bytes))
 }

@@ -13,7 +13,9 @@ use eddy_types::{Item, decode_item, encode_key_value, item_size};
 use crate::capacity::Consumed;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::indexes::{IndexDef, IndexKind, ProjectionType, index_partition_prefix, index_prefix};
+use crate::indexes::{
+    IndexDef, IndexKind, IndexStatus, ProjectionType, index_partition_prefix, index_prefix,
+};
 use crate::keys;
 use crate::schema::{KeyAttribute, KeySchema, TableDef};
 
@@ -135,6 +137,11 @@ impl<'a> Source<'a> {
             ))
         })?;
         let partial = index.projection.projection_type != ProjectionType::All;
+        if index.status == IndexStatus::Creating {
+            return Err(EngineError::validation(
+                "Cannot read from backfilling global secondary index",
+            ));
+        }
         if index.kind == IndexKind::Global {
             if consistent {
                 return Err(EngineError::validation(

@@ -8,7 +8,7 @@ use eddy_streams::StreamViewType;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::index_admin::{build_index, build_indexes, check_definitions_used, merged_definitions};
-use crate::indexes::{IndexInput, IndexKind, IndexStatus, index_prefix};
+use crate::indexes::{IndexInput, IndexKind, index_prefix};
 use crate::janitor::DropRange;
 use crate::schema::{
     AttributeDefinition, BillingMode, KeySchema, KeySchemaElement, TableDef, Tag, Throughput,
@@ -427,28 +427,13 @@ impl Engine {
             Ok(())
         };
         if !created.is_empty() {
-            commit_def(def.clone(), stream_batch)?;
-            self.backfill(&table, &created)?;
-            let description = self.describe(&table, TableStatus::Active);
-            for name in &created {
-                if let Some(index) = def.indexes.iter_mut().find(|i| &i.name == name) {
-                    index.status = IndexStatus::Active;
-                }
-            }
-            self.catalog().update(self.storage(), &table, def)?;
-            // The answer shows the new indexes as they were while being built.
-            let mut shown = (*description.def).clone();
-            for index in shown
-                .indexes
-                .iter_mut()
-                .filter(|i| created.contains(&i.name))
-            {
-                index.status = IndexStatus::Creating;
-            }
-            return Ok(TableDescription {
-                def: Arc::new(shown),
-                ..description
-            });
+            // The new indexes are CREATING in the committed definition, so every write from
+            // now on maintains them; the backfill builds the rest behind the answer, once
+            // this request lets go of the table's write lock.
+            commit_def(def, stream_batch)?;
+            self.backfills()
+                .start(self.shared_storage(), Arc::clone(&table), created);
+            return Ok(self.describe(&table, TableStatus::Active));
         }
         let asked = input.billing_mode.is_some()
             || input.throughput.is_some()
@@ -491,6 +476,7 @@ impl Engine {
                 range.stage(&mut batch);
             }
             self.catalog().remove(self.storage(), name, batch)?;
+            table.mark_dropped();
             self.janitor().enqueue(dropped);
             table.set_stream(None);
             description

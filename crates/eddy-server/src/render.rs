@@ -162,6 +162,9 @@ pub fn table_description(d: &TableDescription) -> Value {
         );
         if index.kind == IndexKind::Global {
             i.insert("IndexStatus".into(), index.status.as_str().into());
+            if index.status == eddy_engine::IndexStatus::Creating {
+                i.insert("Backfilling".into(), true.into());
+            }
             let t = index.throughput.unwrap_or_default();
             i.insert(
                 "ProvisionedThroughput".into(),

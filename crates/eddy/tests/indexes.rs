@@ -279,6 +279,45 @@ async fn index_follows_updates_and_deletes() {
     assert_eq!(lost.count(), 1);
 }
 
+/// An index's status in DescribeTable, and whether it says it is backfilling.
+async fn index_status(client: &Client, table: &str, index: &str) -> (Option<IndexStatus>, bool) {
+    let d = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("describe");
+    let index = d
+        .table()
+        .expect("table")
+        .global_secondary_indexes()
+        .iter()
+        .find(|i| i.index_name() == Some(index))
+        .cloned();
+    (
+        index.as_ref().and_then(|i| i.index_status().cloned()),
+        index.and_then(|i| i.backfilling()).unwrap_or(false),
+    )
+}
+
+/// Waits until DescribeTable shows the index ACTIVE (its backfill runs behind UpdateTable).
+async fn wait_index_active(client: &Client, table: &str, index: &str) {
+    for _ in 0..1000 {
+        match index_status(client, table, index).await {
+            (Some(IndexStatus::Active), backfilling) => {
+                assert!(!backfilling, "an ACTIVE index is not backfilling");
+                return;
+            }
+            (Some(IndexStatus::Creating), backfilling) => {
+                assert!(backfilling, "a CREATING index says it is backfilling");
+            }
+            other => panic!("unexpected index state {other:?}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("index {index} never turned ACTIVE");
+}
+
 #[tokio::test]
 async fn gsi_create_backfills_and_delete_drops() {
     let server = TestServer::start();
@@ -311,6 +350,7 @@ async fn gsi_create_backfills_and_delete_drops() {
         .find(|i| i.index_name() == Some("by_total"))
         .and_then(|i| i.index_status().cloned());
     assert_eq!(created, Some(IndexStatus::Creating));
+    wait_index_active(&client, "orders", "by_total").await;
     let got = client
         .query()
         .table_name("orders")
@@ -322,20 +362,6 @@ async fn gsi_create_backfills_and_delete_drops() {
         .await
         .expect("backfilled");
     assert_eq!(got.count(), 1);
-    let d = client
-        .describe_table()
-        .table_name("orders")
-        .send()
-        .await
-        .expect("describe");
-    let status = d
-        .table()
-        .expect("t")
-        .global_secondary_indexes()
-        .iter()
-        .find(|i| i.index_name() == Some("by_total"))
-        .and_then(|i| i.index_status().cloned());
-    assert_eq!(status, Some(IndexStatus::Active));
 
     client
         .update_table()
@@ -392,5 +418,137 @@ async fn index_definition_errors() {
     assert_eq!(
         message(&err),
         "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gsi_built_while_writes_go_on_is_exact_when_active() {
+    use aws_sdk_dynamodb::types::{PutRequest, Select, WriteRequest};
+    let server = TestServer::start();
+    let client = server.client();
+    common::create_table(&client, "busy", None).await;
+    // 4000 items, every other one with the future index key `g`.
+    for chunk in 0..160 {
+        let puts: Vec<WriteRequest> = (0..25)
+            .map(|i| {
+                let id = chunk * 25 + i;
+                let mut put = PutRequest::builder().item("pk", s(&format!("k{id}")));
+                if id % 2 == 0 {
+                    put = put.item("g", s(&format!("g{}", id % 7)));
+                }
+                WriteRequest::builder()
+                    .put_request(put.build().expect("put"))
+                    .build()
+            })
+            .collect();
+        client
+            .batch_write_item()
+            .request_items("busy", puts)
+            .send()
+            .await
+            .expect("batch write");
+    }
+    client
+        .update_table()
+        .table_name("busy")
+        .attribute_definitions(def("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by_g")
+                        .key_schema(key("g", KeyType::Hash))
+                        .projection(projection(ProjectionType::KeysOnly, &[]))
+                        .build()
+                        .expect("create"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("add gsi");
+    // While it backfills: move items into and out of the index, delete some, add new ones.
+    for id in (0..4000).step_by(37) {
+        let pk = format!("k{id}");
+        let req = client.update_item().table_name("busy").key("pk", s(&pk));
+        if id % 3 == 0 {
+            req.update_expression("REMOVE g")
+        } else {
+            req.update_expression("SET g = :g")
+                .expression_attribute_values(":g", s("moved"))
+        }
+        .send()
+        .await
+        .expect("update");
+    }
+    for id in (1..4000).step_by(101) {
+        client
+            .delete_item()
+            .table_name("busy")
+            .key("pk", s(&format!("k{id}")))
+            .send()
+            .await
+            .expect("delete");
+    }
+    for id in 4000..4050 {
+        client
+            .put_item()
+            .table_name("busy")
+            .item("pk", s(&format!("k{id}")))
+            .item("g", s("new"))
+            .send()
+            .await
+            .expect("put");
+    }
+    wait_index_active(&client, "busy", "by_g").await;
+
+    let mut expected: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name("busy")
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan");
+        for item in page.items() {
+            if let Some(aws_sdk_dynamodb::types::AttributeValue::S(g)) = item.get("g") {
+                *expected.entry(g.clone()).or_default() += 1;
+            }
+        }
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            break;
+        }
+    }
+    let total: usize = expected.values().sum();
+    let mut indexed = 0;
+    for (g, count) in &expected {
+        let got = client
+            .query()
+            .table_name("busy")
+            .index_name("by_g")
+            .key_condition_expression("g = :g")
+            .expression_attribute_values(":g", s(g))
+            .select(Select::Count)
+            .send()
+            .await
+            .expect("query index");
+        assert_eq!(got.count() as usize, *count, "entries under {g}");
+        indexed += *count;
+    }
+    assert_eq!(indexed, total);
+    let described = client
+        .describe_table()
+        .table_name("busy")
+        .send()
+        .await
+        .expect("describe");
+    let index = &described.table().expect("table").global_secondary_indexes()[0];
+    assert_eq!(
+        index.item_count(),
+        Some(total as i64),
+        "ItemCount counts each entry once"
     );
 }

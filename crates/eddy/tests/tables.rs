@@ -315,7 +315,8 @@ async fn delete_table_answers_at_once_and_the_name_is_free_again() {
     );
     let gone = client.describe_table().table_name("Big").send().await;
     assert_eq!(
-        gone.err().and_then(|e| e.into_service_error().meta().code().map(str::to_owned)),
+        gone.err()
+            .and_then(|e| e.into_service_error().meta().code().map(str::to_owned)),
         Some("ResourceNotFoundException".to_owned())
     );
     // The old items are deleted behind the answer; a table of the same name starts empty.
