@@ -11,6 +11,7 @@ use crate::reply::Out;
 const DYNAMODB: &str = "com.amazonaws.dynamodb.v20120810#";
 const CORAL_VALIDATE: &str = "com.amazon.coral.validate#";
 const CORAL_SERVICE: &str = "com.amazon.coral.service#";
+const CORAL_AVAILABILITY: &str = "com.amazon.coral.availability#";
 
 /// DynamoDB's error names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +54,8 @@ pub enum ErrorKind {
     TrimmedDataAccess,
     /// The body is over the size limit (HTTP 413).
     RequestEntityTooLarge,
+    /// ThrottlingException: more requests in flight than the server takes.
+    Throttling,
     /// InternalServerError.
     InternalServerError,
 }
@@ -80,6 +83,7 @@ impl ErrorKind {
             Self::DuplicateItem => "DuplicateItemException",
             Self::TrimmedDataAccess => "TrimmedDataAccessException",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
+            Self::Throttling => "ThrottlingException",
             Self::InternalServerError => "InternalServerError",
         }
     }
@@ -96,6 +100,7 @@ impl ErrorKind {
             | Self::UnrecognizedClient
             | Self::AccessDenied
             | Self::RequestEntityTooLarge => CORAL_SERVICE,
+            Self::Throttling => CORAL_AVAILABILITY,
             _ => DYNAMODB,
         }
     }

@@ -67,6 +67,16 @@ async fn api(state: &Arc<AppState>, req: Request<Incoming>) -> Resp {
 }
 
 async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
+    // Held until the answer is ready: a server at its limit throttles, as DynamoDB does,
+    // rather than queueing requests (and their bodies) without bound.
+    let _permit = Arc::clone(&state.in_flight)
+        .try_acquire_owned()
+        .map_err(|_| {
+            ApiError::new(
+                ErrorKind::Throttling,
+                "Rate of requests exceeds the allowed throughput.",
+            )
+        })?;
     let (parts, body) = req.into_parts();
     if let Some(len) = parts
         .headers
@@ -104,10 +114,10 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
     if let Some(limits) = &state.streams_limits {
         limits.check(&state.engine, op, &json)?;
     }
-    if state.engine.writes_wait_for_sync() && !op.is_read_only() {
-        // A write waits milliseconds for a disk sync that concurrent writes share; on a
-        // runtime worker it would hold up every connection of that worker, and with as many
-        // workers as cores only that many writes could ever share a sync.
+    if op.may_take_long() || (state.engine.writes_wait_for_sync() && !op.is_read_only()) {
+        // Long engine work, or a write waiting milliseconds for a disk sync that concurrent
+        // writes share, would hold up every connection of a runtime worker; and with as many
+        // workers as cores, only that many writes could ever share a sync.
         let state = Arc::clone(state);
         return tokio::task::spawn_blocking(move || {
             handlers::dispatch(&state, op, &json).map(Reply::into_bytes)

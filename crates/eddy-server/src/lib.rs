@@ -29,7 +29,7 @@ use tokio::net::TcpListener;
 pub use error::{ApiError, ErrorKind};
 pub use http::MAX_BODY_BYTES;
 pub use protocol::Operation;
-pub use state::AppState;
+pub use state::{AppState, DEFAULT_MAX_IN_FLIGHT};
 
 /// Serves requests on `listener` until `shutdown` completes. Also runs the engine's due
 /// background work (shard rollover, record trimming) once a second.

@@ -111,6 +111,27 @@ impl Operation {
         })
     }
 
+    /// Whether the operation's engine work can take long enough (milliseconds: many items, a
+    /// scan's megabyte, a whole table's definition) to hold up a runtime worker's other
+    /// connections; such calls run on the blocking pool. Single-item calls and small
+    /// descriptions are bounded to microseconds and run in place.
+    pub fn may_take_long(self) -> bool {
+        !matches!(
+            self,
+            Self::GetItem
+                | Self::PutItem
+                | Self::UpdateItem
+                | Self::DeleteItem
+                | Self::DescribeTable
+                | Self::ListTables
+                | Self::ListTagsOfResource
+                | Self::DescribeEndpoints
+                | Self::DescribeLimits
+                | Self::DescribeTimeToLive
+                | Self::GetShardIterator
+        )
+    }
+
     /// Whether the operation never writes: it then never waits for a disk sync.
     pub fn is_read_only(self) -> bool {
         matches!(

@@ -8,6 +8,9 @@ use eddy_engine::Engine;
 use crate::sigv4::Verifier;
 use crate::streams_limits::StreamsLimits;
 
+/// API requests served at once unless `with_max_in_flight` says otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+
 /// Server-wide state.
 #[derive(Debug)]
 pub struct AppState {
@@ -19,6 +22,9 @@ pub struct AppState {
     pub(crate) verifier: Option<Verifier>,
     /// DynamoDB Streams' request rates; None leaves the Streams API unthrottled.
     pub(crate) streams_limits: Option<StreamsLimits>,
+    /// API requests being served at once, at most; past it a request is throttled instead of
+    /// queued without bound.
+    pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
     request_counter: AtomicU64,
     request_seed: u64,
 }
@@ -36,6 +42,7 @@ impl AppState {
             test_control,
             verifier: None,
             streams_limits: None,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(DEFAULT_MAX_IN_FLIGHT)),
             request_counter: AtomicU64::new(0),
             request_seed: seed,
         }
@@ -48,6 +55,12 @@ impl AppState {
         credentials: impl IntoIterator<Item = (String, String)>,
     ) -> Self {
         self.verifier = Some(Verifier::new(credentials));
+        self
+    }
+
+    /// Serves at most `n` API requests at once; more answer ThrottlingException.
+    pub fn with_max_in_flight(mut self, n: usize) -> Self {
+        self.in_flight = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
         self
     }
 

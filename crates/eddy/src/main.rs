@@ -86,6 +86,11 @@ struct ServeArgs {
     /// Enforce DynamoDB Streams' published request rates with LimitExceededException.
     #[arg(long)]
     streams_rate_limits: bool,
+    /// API requests served at once; more answer ThrottlingException (which SDKs retry)
+    /// instead of queueing without bound.
+    #[arg(long, default_value_t = eddy_server::DEFAULT_MAX_IN_FLIGHT,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_in_flight: usize,
 }
 
 fn parse_credential(text: &str) -> Result<(String, String), String> {
@@ -175,6 +180,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.streams_rate_limits {
         state = state.with_streams_rate_limits();
     }
+    state = state.with_max_in_flight(args.max_in_flight);
     let state = Arc::new(state);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
