@@ -11,6 +11,14 @@ pub enum EngineError {
     /// The request is invalid (ValidationException).
     #[error("{0}")]
     Validation(String),
+    /// A Key (or ExclusiveStartKey) lacks a key attribute, has another, or has one of the wrong
+    /// type (ValidationException).
+    #[error("The provided key element does not match the schema")]
+    KeyMismatch,
+    /// A KeySchema names an attribute that AttributeDefinitions does not define
+    /// (ValidationException).
+    #[error("Invalid KeySchema: Some index key attribute have no definition")]
+    KeyAttributeUndefined,
     /// A table, index or stream does not exist (ResourceNotFoundException).
     #[error("{0}")]
     ResourceNotFound(String),

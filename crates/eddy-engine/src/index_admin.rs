@@ -67,7 +67,7 @@ pub(crate) fn build_index(
     billing: BillingMode,
 ) -> Result<IndexDef> {
     let key_schema = KeySchema::resolve(&index.key_schema, defs).map_err(|e| match e {
-        EngineError::Validation(m) if m.starts_with("Invalid KeySchema: Some index key") => {
+        EngineError::KeyAttributeUndefined => {
             EngineError::invalid_parameter(format!(
                 "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
                 index.key_schema.iter().map(|k| k.attribute_name.as_str()).collect::<Vec<_>>().join(", "),

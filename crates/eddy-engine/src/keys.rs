@@ -70,14 +70,10 @@ pub fn partition_prefix(table_id: u64, pk: &AttributeValue) -> Vec<u8> {
 
 /// The storage key of an item, from its (validated) key attributes.
 pub fn item_key(table_id: u64, schema: &KeySchema, key: &Item) -> Result<Vec<u8>> {
-    let pk = key.get(&schema.hash.name).ok_or_else(|| {
-        EngineError::validation("The provided key element does not match the schema")
-    })?;
+    let pk = key.get(&schema.hash.name).ok_or(EngineError::KeyMismatch)?;
     let mut k = partition_prefix(table_id, pk);
     if let Some(range) = &schema.range {
-        let sk = key.get(&range.name).ok_or_else(|| {
-            EngineError::validation("The provided key element does not match the schema")
-        })?;
+        let sk = key.get(&range.name).ok_or(EngineError::KeyMismatch)?;
         encode_key_value(sk, &mut k);
     }
     Ok(k)

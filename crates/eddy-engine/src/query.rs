@@ -402,10 +402,8 @@ fn start_key(def: &TableDef, source: &Source<'_>, esk: &Item, scan: bool) -> Res
     match source.index {
         None => {
             def.key_schema.check_key(esk).map_err(|e| match e {
-                EngineError::Validation(msg)
-                    if msg == "The provided key element does not match the schema" =>
-                {
-                    invalid(scan.then_some(msg.as_str()))
+                EngineError::KeyMismatch => {
+                    invalid(scan.then_some(&EngineError::KeyMismatch.to_string()))
                 }
                 EngineError::Validation(msg) => invalid(Some(&msg)),
                 other => other,

@@ -132,9 +132,7 @@ impl KeySchema {
             if second.attribute_name == first.attribute_name {
                 // DynamoDB resolves both elements to the one definition and then finds the
                 // second without a definition of its own.
-                return Err(EngineError::validation(
-                    "Invalid KeySchema: Some index key attribute have no definition",
-                ));
+                return Err(EngineError::KeyAttributeUndefined);
             }
             if second.key_type != KeyType::Range {
                 return Err(EngineError::validation(
@@ -143,11 +141,7 @@ impl KeySchema {
             }
         }
         let attr = |e: &KeySchemaElement| -> Result<KeyAttribute> {
-            let ty = find(&e.attribute_name).ok_or_else(|| {
-                EngineError::validation(
-                    "Invalid KeySchema: Some index key attribute have no definition",
-                )
-            })?;
+            let ty = find(&e.attribute_name).ok_or(EngineError::KeyAttributeUndefined)?;
             Ok(KeyAttribute {
                 name: e.attribute_name.clone(),
                 ty,
@@ -223,7 +217,7 @@ impl KeySchema {
 }
 
 fn schema_mismatch() -> EngineError {
-    EngineError::validation("The provided key element does not match the schema")
+    EngineError::KeyMismatch
 }
 
 fn check_key_value(

@@ -101,7 +101,17 @@ impl ErrorKind {
             | Self::AccessDenied
             | Self::RequestEntityTooLarge => CORAL_SERVICE,
             Self::Throttling => CORAL_AVAILABILITY,
-            _ => DYNAMODB,
+            Self::ResourceNotFound
+            | Self::ResourceInUse
+            | Self::ConditionalCheckFailed
+            | Self::LimitExceeded
+            | Self::ExpiredIterator
+            | Self::TransactionCanceled
+            | Self::IdempotentParameterMismatch
+            | Self::TransactionInProgress
+            | Self::DuplicateItem
+            | Self::TrimmedDataAccess
+            | Self::InternalServerError => DYNAMODB,
         }
     }
 
@@ -110,7 +120,25 @@ impl ErrorKind {
         match self {
             Self::InternalServerError => 500,
             Self::RequestEntityTooLarge => 413,
-            _ => 400,
+            Self::Validation
+            | Self::Serialization
+            | Self::UnknownOperation
+            | Self::MissingAuthenticationToken
+            | Self::IncompleteSignature
+            | Self::InvalidSignature
+            | Self::UnrecognizedClient
+            | Self::AccessDenied
+            | Self::Throttling
+            | Self::ResourceNotFound
+            | Self::ResourceInUse
+            | Self::ConditionalCheckFailed
+            | Self::LimitExceeded
+            | Self::ExpiredIterator
+            | Self::TransactionCanceled
+            | Self::IdempotentParameterMismatch
+            | Self::TransactionInProgress
+            | Self::DuplicateItem
+            | Self::TrimmedDataAccess => 400,
         }
     }
 }
@@ -186,10 +214,22 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A failure of eddy's own (storage, I/O, a corrupt record): the client reads DynamoDB's
+    /// generic InternalServerError, and the detail goes to the log only.
+    fn internal(e: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error");
+        Self::new(ErrorKind::InternalServerError, "Internal server error")
+    }
+}
+
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         let kind = match &e {
-            EngineError::Validation(_) | EngineError::Expr(_) => ErrorKind::Validation,
+            EngineError::Validation(_)
+            | EngineError::KeyMismatch
+            | EngineError::KeyAttributeUndefined
+            | EngineError::Expr(_) => ErrorKind::Validation,
             EngineError::ResourceNotFound(_) => ErrorKind::ResourceNotFound,
             EngineError::ResourceInUse(_) => ErrorKind::ResourceInUse,
             EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
@@ -202,13 +242,14 @@ impl From<EngineError> for ApiError {
                 StreamsError::ExpiredIterator => ErrorKind::ExpiredIterator,
                 StreamsError::TrimmedDataAccess => ErrorKind::TrimmedDataAccess,
                 StreamsError::ShardNotFound(_) => ErrorKind::ResourceNotFound,
-                StreamsError::Corrupt(_) => ErrorKind::InternalServerError,
-                _ => ErrorKind::Validation,
+                StreamsError::InvalidStreamArn
+                | StreamsError::InvalidSequenceNumber
+                | StreamsError::InvalidShardIterator
+                | StreamsError::ShardClosed(_)
+                | StreamsError::ShardTooSmallToSplit(_) => ErrorKind::Validation,
+                StreamsError::Corrupt(_) => return Self::internal(&e),
             },
-            EngineError::Storage(_) | EngineError::Corrupt(_) => {
-                tracing::error!(error = %e, "internal error");
-                ErrorKind::InternalServerError
-            }
+            EngineError::Storage(_) | EngineError::Corrupt(_) => return Self::internal(&e),
         };
         let item = match &e {
             EngineError::ConditionalCheckFailed { item } => item.clone(),

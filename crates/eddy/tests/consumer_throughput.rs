@@ -10,45 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::{PutRequest, StreamViewType, WriteRequest};
+use aws_sdk_dynamodb::types::StreamViewType;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+use common::TestServer;
 use common::client::streams_client;
 use common::streams::{create_stream_table, iterator, open_shards};
-use common::{TestServer, s};
 use eddy_client::{ConsumerConfig, StreamConsumer};
-
-async fn load(server: &TestServer, table: &str, records: usize) {
-    let mut writers = Vec::new();
-    let per_writer = records / 8;
-    for w in 0..8 {
-        let db = server.client();
-        let table = table.to_owned();
-        writers.push(tokio::spawn(async move {
-            for start in (0..per_writer).step_by(25) {
-                let puts: Vec<WriteRequest> = (start..(start + 25).min(per_writer))
-                    .map(|i| {
-                        let put = PutRequest::builder()
-                            .item("pk", s(&format!("w{w}-{i}")))
-                            .item("payload", s("a hundred bytes of payload, more or less, like a small order line"))
-                            .build()
-                            .expect("put");
-                        WriteRequest::builder().put_request(put).build()
-                    })
-                    .collect();
-                let out = db
-                    .batch_write_item()
-                    .request_items(&table, puts)
-                    .send()
-                    .await
-                    .expect("batch write");
-                assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
-            }
-        }));
-    }
-    for w in writers {
-        w.await.expect("writer");
-    }
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -64,7 +31,7 @@ async fn consumer_drain_rate_next_to_a_hand_written_loop() {
         .unwrap_or(100_000);
     let server = TestServer::start();
     let arn = create_stream_table(&server.client(), "Drain", StreamViewType::NewImage, false).await;
-    load(&server, "Drain", records).await;
+    common::batch_load(&server.client(), "Drain", records).await;
     let sc = server.streams_client();
     let shard = open_shards(&sc, &arn).await.remove(0);
     let (mut loop_rates, mut consumer_rates) = (Vec::new(), Vec::new());

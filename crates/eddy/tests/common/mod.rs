@@ -277,6 +277,45 @@ pub fn streams_client_for(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
     aws_sdk_dynamodbstreams::Client::from_conf(config)
 }
 
+/// Loads `items` items keyed `pk` = `w<writer>-<n>` with a ~100-byte payload into `table`,
+/// with BatchWriteItem from 8 concurrent writers.
+pub async fn batch_load(client: &Client, table: &str, items: usize) {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    let per_writer = items.div_ceil(8);
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (client, table) = (client.clone(), table.to_owned());
+        let count = per_writer.min(items.saturating_sub(w * per_writer));
+        writers.push(tokio::spawn(async move {
+            for start in (0..count).step_by(25) {
+                let puts: Vec<WriteRequest> = (start..(start + 25).min(count))
+                    .map(|i| {
+                        let put = PutRequest::builder()
+                            .item("pk", s(&format!("w{w}-{i}")))
+                            .item(
+                                "payload",
+                                s("a hundred bytes of payload, more or less, like a small order line"),
+                            )
+                            .build()
+                            .expect("put");
+                        WriteRequest::builder().put_request(put).build()
+                    })
+                    .collect();
+                let out = client
+                    .batch_write_item()
+                    .request_items(&table, puts)
+                    .send()
+                    .await
+                    .expect("batch write");
+                assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
+            }
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+}
+
 /// Creates an on-demand table with a string hash key `pk` and, if `range` names a type, a
 /// sort key `sk` of that type.
 pub async fn create_table(client: &Client, name: &str, range: Option<ScalarAttributeType>) {
