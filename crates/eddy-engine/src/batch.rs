@@ -10,9 +10,9 @@ use eddy_types::{Item, item_size};
 use crate::capacity::Consumed;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::items::MAX_ITEM_BYTES;
 use crate::keys;
 use crate::write_path::{Cause, account};
+use eddy_types::MAX_ITEM_SIZE;
 
 /// The most data one BatchGetItem returns; the rest comes back as UnprocessedKeys.
 const MAX_BATCH_GET_BYTES: usize = 16 * 1024 * 1024;
@@ -142,7 +142,7 @@ impl Engine {
                         for index in &def.indexes {
                             index.check_item(item)?;
                         }
-                        if item_size(item) > MAX_ITEM_BYTES {
+                        if item_size(item) > MAX_ITEM_SIZE {
                             return Err(EngineError::validation(
                                 "Item size has exceeded the maximum allowed size",
                             ));

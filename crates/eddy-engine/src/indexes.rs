@@ -131,7 +131,7 @@ pub fn index_partition_prefix(table_id: u64, index_id: u32, pk: &AttributeValue)
     let mut enc = Vec::with_capacity(32);
     encode_key_value(pk, &mut enc);
     let mut k = index_prefix(table_id, index_id);
-    k.extend_from_slice(&keys::partition_hash(&enc).to_be_bytes());
+    k.extend_from_slice(&keys::item_order_hash(&enc).to_be_bytes());
     k.extend_from_slice(&enc);
     k
 }

@@ -6,16 +6,13 @@
 
 use eddy_expr::{Condition, Path, Update, project};
 use eddy_storage::Ticket;
-use eddy_types::{Item, decode_item, item_size};
+use eddy_types::{Item, MAX_ITEM_SIZE, decode_item, item_size};
 
 use crate::capacity::Consumed;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::keys;
 use crate::schema::KeySchema;
-
-/// The largest item, in bytes (checked inclusively).
-pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 /// ReturnValues.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -127,7 +124,7 @@ impl Engine {
         let def = table.def();
         let key = def.key_schema.key_of_item(&input.item)?;
         let new_size = item_size(&input.item);
-        if new_size > MAX_ITEM_BYTES {
+        if new_size > MAX_ITEM_SIZE {
             return Err(EngineError::validation(
                 "Item size has exceeded the maximum allowed size",
             ));
@@ -207,7 +204,7 @@ impl Engine {
             update.apply(&mut new)?;
         }
         let new_size = item_size(&new);
-        if new_size > MAX_ITEM_BYTES {
+        if new_size > MAX_ITEM_SIZE {
             return Err(EngineError::validation(
                 "Item size to update has exceeded the maximum allowed size",
             ));

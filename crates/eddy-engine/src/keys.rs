@@ -44,8 +44,12 @@ pub fn table_prefix(table_id: u64) -> Vec<u8> {
     k
 }
 
-/// The 32-bit partition hash of an encoded partition key value.
-pub fn partition_hash(encoded_pk: &[u8]) -> u32 {
+/// The 32-bit hash that orders a table's items in storage, and so a Scan's order and a
+/// parallel Scan's segments. Not the streams' `shard_hash`: this one runs on every item key a
+/// request builds, so it is cheap (FNV-1a), and it is part of the stored key layout, so it can
+/// never change; the shard hash places items in persisted shard ranges and wants SHA-256's
+/// even spread.
+pub fn item_order_hash(encoded_pk: &[u8]) -> u32 {
     // FNV-1a, then a final avalanche so that similar keys spread over the whole range.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in encoded_pk {
@@ -63,7 +67,7 @@ pub fn partition_prefix(table_id: u64, pk: &AttributeValue) -> Vec<u8> {
     let mut enc = Vec::with_capacity(32);
     encode_key_value(pk, &mut enc);
     let mut k = table_prefix(table_id);
-    k.extend_from_slice(&partition_hash(&enc).to_be_bytes());
+    k.extend_from_slice(&item_order_hash(&enc).to_be_bytes());
     k.extend_from_slice(&enc);
     k
 }

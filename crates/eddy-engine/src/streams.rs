@@ -17,7 +17,7 @@ use std::sync::Arc;
 use eddy_storage::{Direction, Storage, WriteBatch};
 use eddy_streams::{
     IteratorKey, SequenceNumber, ShardId, ShardMap, StreamRecord, StreamViewType, build_record,
-    partition_hash,
+    shard_hash,
 };
 use eddy_types::{Item, encode_key_value};
 use parking_lot::{Mutex, RwLock};
@@ -148,7 +148,7 @@ impl Stream {
         };
         let mut encoded = Vec::with_capacity(32);
         encode_key_value(pk, &mut encoded);
-        let hash = partition_hash(&encoded);
+        let hash = shard_hash(&encoded);
         let mut state = self.state.lock();
         if !state.enabled {
             return;

@@ -17,9 +17,9 @@ use crate::capacity::Consumed;
 use crate::catalog::Table;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::items::MAX_ITEM_BYTES;
 use crate::keys;
 use crate::write_path::{Cause, account};
+use eddy_types::MAX_ITEM_SIZE;
 
 /// How long a ClientRequestToken is remembered.
 const TOKEN_LIFETIME_MS: u64 = 10 * 60 * 1000;
@@ -243,7 +243,7 @@ impl Engine {
             let def = table.def();
             let key = match &item.action {
                 TransactWriteAction::Put { item: it, .. } => {
-                    if item_size(it) > MAX_ITEM_BYTES {
+                    if item_size(it) > MAX_ITEM_SIZE {
                         return Err(EngineError::validation(
                             "Item size has exceeded the maximum allowed size",
                         ));
@@ -319,7 +319,7 @@ impl Engine {
                         let def = target.table.def();
                         let applied = update.apply(&mut new).map_err(EngineError::from).and_then(
                             |()| {
-                                if item_size(&new) > MAX_ITEM_BYTES {
+                                if item_size(&new) > MAX_ITEM_SIZE {
                                     return Err(EngineError::validation(
                                         "Item size to update has exceeded the maximum allowed size",
                                     ));

@@ -10,7 +10,7 @@
 //! ```
 //! use eddy_streams::{
 //!     IteratorKey, Position, ShardIterator, ShardMap, StreamViewType, build_record,
-//!     parse_stream_arn, partition_hash, stream_arn, stream_label,
+//!     parse_stream_arn, shard_hash, stream_arn, stream_label,
 //! };
 //! use eddy_types::{AttributeValue, Item, encode_key_value};
 //!
@@ -23,7 +23,7 @@
 //! let item: Item = [("id".to_owned(), AttributeValue::from("Fred"))].into();
 //! let mut key_bytes = Vec::new();
 //! encode_key_value(&item["id"], &mut key_bytes);
-//! let (shard_id, seq) = shards.assign(partition_hash(&key_bytes), now).unwrap();
+//! let (shard_id, seq) = shards.assign(shard_hash(&key_bytes), now).unwrap();
 //! let shard_id = shard_id.clone();
 //! let view = StreamViewType::NewAndOldImages;
 //! let record = build_record(view, item.clone(), None, Some(&item), seq, now, false).unwrap();
@@ -51,7 +51,7 @@ mod stream_record;
 pub use crate::{
     error::StreamsError,
     sequence_number::SequenceNumber,
-    shard::{HashRange, Shard, ShardId, partition_hash},
+    shard::{HashRange, Shard, ShardId, shard_hash},
     shard_iterator::{IteratorKey, MAX_SHARD_ITERATOR_LEN, Position, ShardIterator},
     shard_map::{DEFAULT_DESCRIBE_LIMIT, MAX_PARTITIONS, ShardMap},
     stream_arn::{

@@ -62,10 +62,11 @@ impl AsRef<str> for ShardId {
     }
 }
 
-/// The hash that places an item in a shard: the first 4 bytes (big-endian) of the SHA-256 of
+/// The hash that places an item in a shard (not the engine's item-order hash, which orders
+/// stored keys and must stay cheap): the first 4 bytes (big-endian) of the SHA-256 of
 /// its partition key's encoding (`eddy_types::encode_key_value`). Stable across versions and
 /// restarts, which a stored shard map needs, and uniform, so even hash ranges get even load.
-pub fn partition_hash(encoded_partition_key: &[u8]) -> u32 {
+pub fn shard_hash(encoded_partition_key: &[u8]) -> u32 {
     let digest = Sha256::digest(encoded_partition_key);
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
@@ -322,13 +323,13 @@ mod tests {
     }
 
     #[test]
-    fn partition_hash_is_stable_and_spreads() {
+    fn shard_hash_is_stable_and_spreads() {
         // Fixed forever: stored shard maps depend on it.
-        assert_eq!(partition_hash(b""), 0xe3b0_c442);
-        assert_eq!(partition_hash(b"Fred"), partition_hash(b"Fred"));
+        assert_eq!(shard_hash(b""), 0xe3b0_c442);
+        assert_eq!(shard_hash(b"Fred"), shard_hash(b"Fred"));
         let mut halves = [0u32; 2];
         for i in 0..1000u32 {
-            halves[(partition_hash(&i.to_be_bytes()) >> 31) as usize] += 1;
+            halves[(shard_hash(&i.to_be_bytes()) >> 31) as usize] += 1;
         }
         assert!(halves.iter().all(|&n| n > 400), "{halves:?}");
     }

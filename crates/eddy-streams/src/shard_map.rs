@@ -7,7 +7,7 @@
 //!
 //! What the engine calls, always under the table's write lock:
 //! - each write that changes an item: [`ShardMap::assign`] for the item's
-//!   [`partition_hash`](crate::partition_hash), then
+//!   [`shard_hash`](crate::shard_hash), then
 //!   [`build_record`](crate::build_record) with the number it returns (skip both when
 //!   [`EventName::for_change`](crate::EventName::for_change) says nothing changed);
 //! - periodically: [`ShardMap::due_rollovers`] and [`ShardMap::rollover`] for each;

@@ -42,7 +42,9 @@ async fn key_conditions_and_order() {
     let client = server.client();
     create_table(&client, "qry", Some(ScalarAttributeType::N)).await;
     load(&client, "qry").await;
-    let cases: &[(&str, Vec<(&str, AttributeValue)>, Vec<i64>)] = &[
+    // (key condition, its values, the sort keys it selects)
+    type Case<'a> = (&'a str, Vec<(&'a str, AttributeValue)>, Vec<i64>);
+    let cases: &[Case] = &[
         ("pk = :p AND sk = :a", vec![(":a", n("3"))], vec![3]),
         ("pk = :p AND sk < :a", vec![(":a", n("3"))], vec![0, 1, 2]),
         ("pk = :p AND sk <= :a", vec![(":a", n("2"))], vec![0, 1, 2]),
