@@ -77,6 +77,20 @@ fn events() -> (
     (log, move |e| sink.lock().expect("events").push(e))
 }
 
+/// A consumer running in the background, with what it handed over and what it reported.
+struct Follower {
+    seen: Seen,
+    log: Arc<Mutex<Vec<ConsumerEvent>>>,
+    handle: tokio::task::JoinHandle<eddy_client::Result<RunSummary>>,
+}
+
+fn follow(consumer: StreamConsumer) -> Follower {
+    let seen: Seen = Arc::default();
+    let (log, sink) = events();
+    let handle = tokio::spawn(consumer.on_event(sink).run(recorder("w", &seen)));
+    Follower { seen, log, handle }
+}
+
 async fn wait_for(seen: &Seen, count: usize) {
     for _ in 0..400 {
         if seen.lock().expect("seen").len() >= count {
@@ -275,13 +289,8 @@ async fn expired_iterators_resume_after_the_checkpoint() {
     let server = server(1, 48);
     let db = server.client();
     create_stream_table(&db, "Expire", StreamViewType::NewImage, false).await;
-    let seen: Seen = Arc::default();
-    let (log, sink) = events();
-    let handle = tokio::spawn(
-        StreamConsumer::for_table(streams_client(&server.endpoint), "Expire")
-            .config(quick())
-            .on_event(sink)
-            .run(recorder("w", &seen)),
+    let Follower { seen, log, handle } = follow(
+        StreamConsumer::for_table(streams_client(&server.endpoint), "Expire").config(quick()),
     );
     for i in 0..3 {
         bump(&db, "Expire", &format!("k{i}")).await;
@@ -485,14 +494,8 @@ async fn a_deleted_tables_stream_is_read_to_its_end_and_the_consumer_stops() {
     let server = server(2, 48);
     let db = server.client();
     create_stream_table(&db, "Gone", StreamViewType::KeysOnly, false).await;
-    let seen: Seen = Arc::default();
-    let (log, sink) = events();
-    let handle = tokio::spawn(
-        StreamConsumer::for_table(streams_client(&server.endpoint), "Gone")
-            .config(quick())
-            .on_event(sink)
-            .run(recorder("w", &seen)),
-    );
+    let Follower { seen, log, handle } =
+        follow(StreamConsumer::for_table(streams_client(&server.endpoint), "Gone").config(quick()));
     for i in 0..5 {
         put(&db, "Gone", &format!("k{i}")).await;
     }
@@ -571,11 +574,9 @@ async fn a_consumer_polling_too_fast_backs_off_and_loses_nothing() {
     let server = server(1, 48);
     let db = server.client();
     create_stream_table(&db, "Throttled", StreamViewType::NewImage, false).await;
-    let seen: Seen = Arc::default();
-    let (log, sink) = events();
     // Ten polls a second on one shard: twice what the service allows. The SDK's own retries
     // are off, so every refusal reaches the consumer's backoff.
-    let handle = tokio::spawn(
+    let Follower { seen, log, handle } = follow(
         StreamConsumer::for_table(
             common::client::streams_client_without_retries(&server.endpoint),
             "Throttled",
@@ -583,9 +584,7 @@ async fn a_consumer_polling_too_fast_backs_off_and_loses_nothing() {
         .config(ConsumerConfig {
             idle_poll: Duration::from_millis(100),
             ..quick()
-        })
-        .on_event(sink)
-        .run(recorder("w", &seen)),
+        }),
     );
     let mut expected = HashMap::new();
     for round in 1..=4 {

@@ -279,6 +279,35 @@ async fn index_follows_updates_and_deletes() {
     assert_eq!(lost.count(), 1);
 }
 
+/// UpdateTable adding a GSI keyed by `attr` (hash only) with a projection of `pt`.
+async fn add_gsi(
+    client: &Client,
+    table: &str,
+    attr: (&str, ScalarAttributeType),
+    index: &str,
+    pt: ProjectionType,
+) -> aws_sdk_dynamodb::operation::update_table::UpdateTableOutput {
+    client
+        .update_table()
+        .table_name(table)
+        .attribute_definitions(def(attr.0, attr.1))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name(index)
+                        .key_schema(key(attr.0, KeyType::Hash))
+                        .projection(projection(pt, &[]))
+                        .build()
+                        .expect("create"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("add gsi")
+}
+
 /// An index's status in DescribeTable, and whether it says it is backfilling.
 async fn index_status(client: &Client, table: &str, index: &str) -> (Option<IndexStatus>, bool) {
     let d = client
@@ -323,25 +352,14 @@ async fn gsi_create_backfills_and_delete_drops() {
     let server = TestServer::start();
     let client = server.client();
     make_table(&client).await;
-    let out = client
-        .update_table()
-        .table_name("orders")
-        .attribute_definitions(def("total", ScalarAttributeType::N))
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .create(
-                    CreateGlobalSecondaryIndexAction::builder()
-                        .index_name("by_total")
-                        .key_schema(key("total", KeyType::Hash))
-                        .projection(projection(ProjectionType::All, &[]))
-                        .build()
-                        .expect("create"),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("add gsi");
+    let out = add_gsi(
+        &client,
+        "orders",
+        ("total", ScalarAttributeType::N),
+        "by_total",
+        ProjectionType::All,
+    )
+    .await;
     let created = out
         .table_description()
         .map(|t| t.global_secondary_indexes())
@@ -448,25 +466,14 @@ async fn a_gsi_built_while_writes_go_on_is_exact_when_active() {
             .await
             .expect("batch write");
     }
-    client
-        .update_table()
-        .table_name("busy")
-        .attribute_definitions(def("g", ScalarAttributeType::S))
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .create(
-                    CreateGlobalSecondaryIndexAction::builder()
-                        .index_name("by_g")
-                        .key_schema(key("g", KeyType::Hash))
-                        .projection(projection(ProjectionType::KeysOnly, &[]))
-                        .build()
-                        .expect("create"),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("add gsi");
+    add_gsi(
+        &client,
+        "busy",
+        ("g", ScalarAttributeType::S),
+        "by_g",
+        ProjectionType::KeysOnly,
+    )
+    .await;
     // While it backfills: move items into and out of the index, delete some, add new ones.
     for id in (0..4000).step_by(37) {
         let pk = format!("k{id}");
