@@ -171,7 +171,7 @@ impl Engine {
             // result, and one journal write replaces up to 25.
             let mut batch = WriteBatch::new();
             let mut staged = Vec::with_capacity(skeys.len());
-            let guard = table.write_lock.lock();
+            let guard = table.lock_writes();
             for (write, skey) in req.requests.into_iter().zip(skeys) {
                 let old = self.read_item(&skey)?;
                 let new = match write {
@@ -185,7 +185,7 @@ impl Engine {
                     }
                 };
                 staged.extend(self.stage_change(
-                    &table,
+                    &guard,
                     &mut batch,
                     skey,
                     old.as_ref(),

@@ -19,8 +19,9 @@ use crate::streams::{Stream, StreamRegistry};
 pub struct Table {
     def: RwLock<Arc<TableDef>>,
     /// Held from the read of an item's old version through the commit of its new one, so writes
-    /// to the table serialise and conditional writes are atomic with their check.
-    pub(crate) write_lock: Mutex<()>,
+    /// to the table serialise and conditional writes are atomic with their check. Taken only
+    /// through [`Table::lock_writes`].
+    write_lock: Mutex<()>,
     item_count: AtomicI64,
     size_bytes: AtomicI64,
     /// Per index id: (ItemCount, IndexSizeBytes).
@@ -31,7 +32,29 @@ pub struct Table {
     dropped: AtomicBool,
 }
 
+/// Proof that a table's write lock is held: staging a change to the table takes one, so "the
+/// caller holds the lock" is checked by the compiler.
+pub(crate) struct TableWriteGuard<'a> {
+    table: &'a Table,
+    _lock: parking_lot::MutexGuard<'a, ()>,
+}
+
+impl TableWriteGuard<'_> {
+    /// The locked table.
+    pub(crate) fn table(&self) -> &Table {
+        self.table
+    }
+}
+
 impl Table {
+    /// Takes the table's write lock.
+    pub(crate) fn lock_writes(&self) -> TableWriteGuard<'_> {
+        TableWriteGuard {
+            _lock: self.write_lock.lock(),
+            table: self,
+        }
+    }
+
     fn new(def: TableDef) -> Self {
         Self {
             def: RwLock::new(Arc::new(def)),
@@ -309,7 +332,7 @@ pub(crate) fn count_items(storage: Arc<dyn Storage>, tables: Vec<Arc<Table>>) {
 
 fn count_table(storage: &dyn Storage, table: &Table) -> Result<()> {
     let (snap, def, before_count, before_size, before_index) = {
-        let _guard = table.write_lock.lock();
+        let _guard = table.lock_writes();
         let def = table.def();
         let index: HashMap<u32, (i64, i64)> = table.index_counts.lock().clone();
         (

@@ -244,7 +244,7 @@ fn backfill(
         if stop.load(Ordering::SeqCst) {
             return Ok(false);
         }
-        let _guard = table.write_lock.lock();
+        let _guard = table.lock_writes();
         let def = table.def();
         let targets: Vec<&IndexDef> = def
             .indexes

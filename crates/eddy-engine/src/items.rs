@@ -133,7 +133,7 @@ impl Engine {
             index.check_item(&input.item)?;
         }
         let skey = keys::item_key(def.id, &def.key_schema, &key)?;
-        let guard = table.write_lock.lock();
+        let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         check_condition(
             input.condition.as_ref(),
@@ -142,7 +142,7 @@ impl Engine {
         )?;
         let consumed = Consumed::write(new_size.max(old.as_ref().map_or(0, item_size)));
         let new = input.item;
-        let ticket = self.commit_change(&table, skey, old.as_ref(), Some(&new))?;
+        let ticket = self.commit_change(&guard, skey, old.as_ref(), Some(&new))?;
         drop(guard);
         self.durable(ticket)?;
         Ok(ItemOutput {
@@ -191,7 +191,7 @@ impl Engine {
             check_key_untouched(&def.key_schema, update)?;
         }
         let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
-        let guard = table.write_lock.lock();
+        let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         let old_size = old.as_ref().map_or(0, item_size);
         check_condition(
@@ -217,7 +217,7 @@ impl Engine {
         let ticket = if creates_nothing {
             Ticket::default()
         } else {
-            self.commit_change(&table, skey, old.as_ref(), Some(&new))?
+            self.commit_change(&guard, skey, old.as_ref(), Some(&new))?
         };
         drop(guard);
         self.durable(ticket)?;
@@ -252,7 +252,7 @@ impl Engine {
         let def = table.def();
         def.key_schema.check_key(&input.key)?;
         let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
-        let guard = table.write_lock.lock();
+        let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         check_condition(
             input.condition.as_ref(),
@@ -261,7 +261,7 @@ impl Engine {
         )?;
         let consumed = Consumed::write(old.as_ref().map_or(0, item_size));
         let ticket = if old.is_some() {
-            self.commit_change(&table, skey, old.as_ref(), None)?
+            self.commit_change(&guard, skey, old.as_ref(), None)?
         } else {
             Ticket::default()
         };

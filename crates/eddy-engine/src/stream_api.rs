@@ -360,7 +360,7 @@ impl Engine {
             .catalog()
             .get(&stream.table_name)
             .filter(|t| t.def().id == stream.table_id);
-        let _guard = table.as_ref().map(|t| t.write_lock.lock());
+        let _guard = table.as_ref().map(|t| t.lock_writes());
         let mut state = stream.state.lock();
         if state.map.shard(shard_id).is_none() {
             return Err(EngineError::Streams(StreamsError::ShardNotFound(
@@ -393,7 +393,7 @@ impl Engine {
                     .get(&stream.table_name)
                     .filter(|t| t.def().id == stream.table_id)
             {
-                let _guard = table.write_lock.lock();
+                let _guard = table.lock_writes();
                 self.streams().roll_over(self.storage(), &stream, now)?;
             }
             self.streams().trim(self.storage(), &stream, now)?;

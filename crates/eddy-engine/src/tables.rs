@@ -252,7 +252,7 @@ impl Engine {
             .catalog()
             .get(&input.table_name)
             .ok_or_else(|| not_found(&input.table_name))?;
-        let _guard = table.write_lock.lock();
+        let _guard = table.lock_writes();
         let mut def = (*table.def()).clone();
         let now = self.clock().now_ms();
         let mut changed = false;
@@ -461,7 +461,7 @@ impl Engine {
             )));
         }
         let description = {
-            let _guard = table.write_lock.lock();
+            let _guard = table.lock_writes();
             let mut def = (*table.def()).clone();
             let mut batch = WriteBatch::new();
             self.disable_stream(&mut batch, &table, &mut def)?;
@@ -516,7 +516,7 @@ impl Engine {
     /// AccessDeniedException for an ARN that names no table.
     pub fn tag_resource(&self, arn: &str, tags: Vec<Tag>) -> Result<()> {
         let table = self.table_by_arn(arn, "TagResource")?;
-        let _guard = table.write_lock.lock();
+        let _guard = table.lock_writes();
         let mut def = (*table.def()).clone();
         for tag in tags {
             match def.tags.iter_mut().find(|t| t.key == tag.key) {
@@ -538,7 +538,7 @@ impl Engine {
     /// AccessDeniedException for an ARN that names no table.
     pub fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<()> {
         let table = self.table_by_arn(arn, "UntagResource")?;
-        let _guard = table.write_lock.lock();
+        let _guard = table.lock_writes();
         let mut def = (*table.def()).clone();
         def.tags.retain(|t| !keys.contains(&t.key));
         self.catalog().update(self.storage(), &table, def)

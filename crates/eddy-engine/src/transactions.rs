@@ -14,7 +14,7 @@ use eddy_types::{Item, decode_item, item_size};
 use parking_lot::Mutex;
 
 use crate::capacity::Consumed;
-use crate::catalog::Table;
+use crate::catalog::{Table, TableWriteGuard};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::keys;
@@ -282,7 +282,10 @@ impl Engine {
         }
         let mut names: Vec<&String> = tables.keys().collect();
         names.sort();
-        let guards: Vec<_> = names.iter().map(|n| tables[*n].write_lock.lock()).collect();
+        let guards: HashMap<&str, TableWriteGuard<'_>> = names
+            .iter()
+            .map(|n| (n.as_str(), tables[*n].lock_writes()))
+            .collect();
         let mut changes = Vec::with_capacity(input.items.len());
         for (i, (item, target)) in input.items.iter().zip(&targets).enumerate() {
             let Some(target) = target else {
@@ -367,7 +370,7 @@ impl Engine {
             }
             if let Some((old, new)) = change
                 && let Some(s) = self.stage_change(
-                    &target.table,
+                    &guards[name],
                     &mut batch,
                     target.skey.clone(),
                     old.as_ref(),

@@ -57,7 +57,7 @@ impl Engine {
                 "Requested resource not found: Table: {table_name} not found"
             ))
         })?;
-        let _guard = table.write_lock.lock();
+        let _guard = table.lock_writes();
         let mut def = (*table.def()).clone();
         match (&def.ttl_attribute, enabled) {
             (Some(current), true) if current != attribute => {
@@ -132,7 +132,7 @@ impl Engine {
             }
             drop(snap);
             for skey in due {
-                let _guard = table.write_lock.lock();
+                let guard = table.lock_writes();
                 // Read again under the lock: a write since the scan may have renewed the item.
                 let Some(old) = self.read_item(&skey)? else {
                     continue;
@@ -142,7 +142,7 @@ impl Engine {
                 }
                 let mut batch = WriteBatch::new();
                 if let Some(staged) =
-                    self.stage_change(&table, &mut batch, skey, Some(&old), None, Cause::Ttl)
+                    self.stage_change(&guard, &mut batch, skey, Some(&old), None, Cause::Ttl)
                 {
                     self.storage().commit(batch)?;
                     account(&table, &staged);

@@ -6,7 +6,7 @@
 use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, encode_item, item_size};
 
-use crate::catalog::Table;
+use crate::catalog::{Table, TableWriteGuard};
 use crate::engine::Engine;
 use crate::error::Result;
 
@@ -30,10 +30,10 @@ pub(crate) struct Staged {
 
 impl Engine {
     /// Adds the mutations of one item change (`new` None = delete) to `batch`; None when the
-    /// change changes nothing. The caller holds the table's write lock until the batch commits.
+    /// change changes nothing. The guard is held until the batch commits.
     pub(crate) fn stage_change(
         &self,
-        table: &Table,
+        guard: &TableWriteGuard<'_>,
         batch: &mut WriteBatch,
         skey: Vec<u8>,
         old: Option<&Item>,
@@ -43,6 +43,7 @@ impl Engine {
         if old == new {
             return None;
         }
+        let table = guard.table();
         let def = table.def();
         let index = if def.indexes.is_empty() {
             Vec::new()
@@ -71,24 +72,24 @@ impl Engine {
         })
     }
 
-    /// Applies one item change as one atomic batch and accounts it. The caller holds the
-    /// table's write lock, releases it, and only then waits for the returned ticket
-    /// ([`Engine::durable`]), so that the writes queued behind the lock share a journal sync. A
-    /// change that changes nothing writes nothing.
+    /// Applies one item change as one atomic batch and accounts it. The caller releases the
+    /// guard and only then waits for the returned ticket ([`Engine::durable`]), so that the
+    /// writes queued behind the lock share a journal sync. A change that changes nothing
+    /// writes nothing.
     pub(crate) fn commit_change(
         &self,
-        table: &Table,
+        guard: &TableWriteGuard<'_>,
         skey: Vec<u8>,
         old: Option<&Item>,
         new: Option<&Item>,
     ) -> Result<Ticket> {
         let mut batch = WriteBatch::new();
-        let Some(staged) = self.stage_change(table, &mut batch, skey, old, new, Cause::Request)
+        let Some(staged) = self.stage_change(guard, &mut batch, skey, old, new, Cause::Request)
         else {
             return Ok(Ticket::default());
         };
         let ticket = self.storage().apply(batch)?;
-        account(table, &staged);
+        account(guard.table(), &staged);
         Ok(ticket)
     }
 
