@@ -355,7 +355,7 @@ fn count_table(storage: &dyn Storage, table: &Table) -> Result<()> {
         .size_bytes
         .fetch_add(size - before_size, Ordering::Relaxed);
     for index in &def.indexes {
-        let prefix = crate::indexes::index_prefix(def.id, index.id);
+        let prefix = crate::keys::index_prefix(def.id, index.id);
         let (count, size) = sum_sizes(snap.as_ref(), &prefix, &keys::prefix_end(&prefix))?;
         let (bc, bs) = before_index.get(&index.id).copied().unwrap_or_default();
         let mut counts = table.index_counts.lock();

@@ -315,7 +315,7 @@ fn count_entries(
     table_id: u64,
     index_id: u32,
 ) -> Result<(i64, i64)> {
-    let prefix = crate::indexes::index_prefix(table_id, index_id);
+    let prefix = crate::keys::index_prefix(table_id, index_id);
     let end = crate::keys::prefix_end(&prefix);
     let (mut count, mut bytes) = (0i64, 0i64);
     for entry in snap.range(

@@ -15,9 +15,6 @@ use crate::schema::{
     KeyAttribute, KeySchema, MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES, ScalarType, Throughput,
 };
 
-/// Tag of index entries.
-pub const INDEX: u8 = b'X';
-
 /// Global or local.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IndexKind {
@@ -109,33 +106,6 @@ pub struct IndexInput {
     pub throughput: Option<Throughput>,
 }
 
-/// The prefix of every entry of one index.
-pub fn index_prefix(table_id: u64, index_id: u32) -> Vec<u8> {
-    let mut k = Vec::with_capacity(64);
-    k.push(INDEX);
-    k.extend_from_slice(&table_id.to_be_bytes());
-    k.extend_from_slice(&index_id.to_be_bytes());
-    k
-}
-
-/// The prefix of every index entry of a table.
-pub fn table_index_prefix(table_id: u64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(9);
-    k.push(INDEX);
-    k.extend_from_slice(&table_id.to_be_bytes());
-    k
-}
-
-/// The prefix of one index partition: `X | tid | iid | hash | enc(ipk)`.
-pub fn index_partition_prefix(table_id: u64, index_id: u32, pk: &AttributeValue) -> Vec<u8> {
-    let mut enc = Vec::with_capacity(32);
-    encode_key_value(pk, &mut enc);
-    let mut k = index_prefix(table_id, index_id);
-    k.extend_from_slice(&keys::item_order_hash(&enc).to_be_bytes());
-    k.extend_from_slice(&enc);
-    k
-}
-
 impl IndexDef {
     fn key_value<'a>(attr: &KeyAttribute, item: &'a Item) -> Option<&'a AttributeValue> {
         item.get(&attr.name)
@@ -151,7 +121,7 @@ impl IndexDef {
             Some(r) => Some(Self::key_value(r, item)?),
             None => None,
         };
-        let mut k = index_partition_prefix(table_id, self.id, pk);
+        let mut k = keys::index_partition_prefix(table_id, self.id, pk);
         if let Some(sk) = sk {
             encode_key_value(sk, &mut k);
         }

@@ -1,10 +1,14 @@
-//! The storage key layout (see ARCHITECTURE.md, "Storage layout").
+//! The storage key layout (see ARCHITECTURE.md, "Storage layout"): every tag and every key
+//! the engine stores lives here. `C` catalog records, `I` items, `X` index entries, `T`
+//! stream descriptions, `R` stream records, `M` metadata (ids, the iterator key, `Mdrop/`
+//! markers of ranges still to delete).
 //!
 //! Items live under `I | table id | partition hash | enc(pk) | enc(sk)`. The partition hash
 //! comes first so that a Scan walks items in hash order, as DynamoDB does, and a parallel
 //! Scan's segment is a contiguous hash range. The key encodings are order-preserving, so a
 //! Query over one partition is a range scan in sort-key order.
 
+use eddy_streams::SequenceNumber;
 use eddy_types::{AttributeValue, Item, encode_key_value};
 
 use crate::error::{EngineError, Result};
@@ -27,6 +31,18 @@ pub fn drop_marker(start: &[u8]) -> Vec<u8> {
     k.extend_from_slice(start);
     k
 }
+
+/// Tag of index entries.
+pub const INDEX: u8 = b'X';
+
+/// Tag of stream descriptions.
+pub const STREAM: u8 = b'T';
+/// Tag of stream records.
+pub const RECORD: u8 = b'R';
+/// The metadata key of the iterator-signing key.
+pub const ITERATOR_KEY: &[u8] = b"Miterator_key";
+/// The metadata key of the next stream id.
+pub const NEXT_STREAM_ID: &[u8] = b"Mnext_stream_id";
 
 /// Catalog key of a table.
 pub fn catalog_key(name: &str) -> Vec<u8> {
@@ -128,6 +144,63 @@ pub fn table_end(table_id: u64) -> Vec<u8> {
     k
 }
 
+/// The prefix of every entry of one index.
+pub fn index_prefix(table_id: u64, index_id: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(64);
+    k.push(INDEX);
+    k.extend_from_slice(&table_id.to_be_bytes());
+    k.extend_from_slice(&index_id.to_be_bytes());
+    k
+}
+
+/// The prefix of every index entry of a table.
+pub fn table_index_prefix(table_id: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9);
+    k.push(INDEX);
+    k.extend_from_slice(&table_id.to_be_bytes());
+    k
+}
+
+/// The prefix of one index partition: `X | tid | iid | hash | enc(ipk)`.
+pub fn index_partition_prefix(table_id: u64, index_id: u32, pk: &AttributeValue) -> Vec<u8> {
+    let mut enc = Vec::with_capacity(32);
+    encode_key_value(pk, &mut enc);
+    let mut k = index_prefix(table_id, index_id);
+    k.extend_from_slice(&item_order_hash(&enc).to_be_bytes());
+    k.extend_from_slice(&enc);
+    k
+}
+
+/// The key of a stream's description and shard map.
+pub(crate) fn stream_key(id: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9);
+    k.push(STREAM);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// `R | stream id | shard id`: the prefix of one shard's records.
+pub(crate) fn shard_prefix(stream_id: u64, shard: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9 + shard.len() + 16);
+    k.push(RECORD);
+    k.extend_from_slice(&stream_id.to_be_bytes());
+    k.extend_from_slice(shard.as_bytes());
+    k
+}
+
+/// The storage key of a record.
+pub(crate) fn record_key(stream_id: u64, shard: &str, seq: SequenceNumber) -> Vec<u8> {
+    let mut k = shard_prefix(stream_id, shard);
+    k.extend_from_slice(&seq.value().to_be_bytes());
+    k
+}
+
+/// The sequence number at the end of a record key.
+pub(crate) fn record_seq(key: &[u8]) -> Option<SequenceNumber> {
+    let tail: [u8; 16] = key.get(key.len().checked_sub(16)?..)?.try_into().ok()?;
+    Some(SequenceNumber::new(u128::from_be_bytes(tail)))
+}
+
 /// The exclusive end of a prefix range: the prefix with a 0xff.. successor.
 pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     let mut end = prefix.to_vec();
@@ -176,5 +249,55 @@ mod tests {
     fn prefix_end_is_the_successor() {
         assert_eq!(prefix_end(&[1, 2]), vec![1, 3]);
         assert_eq!(prefix_end(&[1, 0xff]), vec![2]);
+    }
+
+    #[test]
+    fn every_kind_of_key_has_its_own_tag() {
+        let tags = [CATALOG, ITEM, INDEX, STREAM, RECORD, NEXT_TABLE_ID[0]];
+        for (i, a) in tags.iter().enumerate() {
+            assert!(
+                tags[i + 1..].iter().all(|b| a != b),
+                "tag {} repeats",
+                *a as char
+            );
+        }
+        for meta in [NEXT_TABLE_ID, ITERATOR_KEY, NEXT_STREAM_ID, DROP_PREFIX] {
+            assert_eq!(meta[0], b'M');
+        }
+        assert!(drop_marker(&table_prefix(7)).starts_with(DROP_PREFIX));
+    }
+
+    #[test]
+    fn a_tables_ranges_hold_its_keys_and_no_other_tables() {
+        let schema = KeySchema::resolve(
+            &[crate::schema::KeySchemaElement {
+                attribute_name: "pk".into(),
+                key_type: crate::schema::KeyType::Hash,
+            }],
+            &[crate::schema::AttributeDefinition {
+                attribute_name: "pk".into(),
+                attribute_type: crate::schema::ScalarType::S,
+            }],
+        )
+        .expect("schema");
+        let key: Item = [("pk".to_owned(), AttributeValue::S("x".into()))].into();
+        let item = item_key(7, &schema, &key).expect("key");
+        assert!(item.as_slice() >= table_prefix(7).as_slice() && item < table_end(7));
+        assert!(item.as_slice() < table_prefix(8).as_slice());
+        assert_eq!(table_end(7), prefix_end(&table_prefix(7)));
+        let index = index_partition_prefix(7, 3, &AttributeValue::S("x".into()));
+        assert!(index.starts_with(&index_prefix(7, 3)));
+        assert!(index_prefix(7, 3).starts_with(&table_index_prefix(7)));
+        assert!(!index_prefix(8, 3).starts_with(&table_index_prefix(7)));
+    }
+
+    #[test]
+    fn a_record_key_gives_its_sequence_number_back_in_order() {
+        let shard = "shardId-00000001796300000000-00000000";
+        let a = record_key(4, shard, SequenceNumber::new(100));
+        let b = record_key(4, shard, SequenceNumber::new(101));
+        assert!(a < b && a.starts_with(&shard_prefix(4, shard)));
+        assert_eq!(record_seq(&b), Some(SequenceNumber::new(101)));
+        assert_ne!(stream_key(4), shard_prefix(4, shard));
     }
 }

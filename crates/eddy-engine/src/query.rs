@@ -13,10 +13,9 @@ use eddy_types::{Item, decode_item, encode_key_value, item_size};
 use crate::capacity::Consumed;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::indexes::{
-    IndexDef, IndexKind, IndexStatus, ProjectionType, index_partition_prefix, index_prefix,
-};
+use crate::indexes::{IndexDef, IndexKind, IndexStatus, ProjectionType};
 use crate::keys;
+use crate::keys::{index_partition_prefix, index_prefix};
 use crate::schema::{KeyAttribute, KeySchema, TableDef};
 
 /// The most item data one page reads.

@@ -15,8 +15,9 @@ use crate::catalog::Table;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::keys::prefix_end;
+use crate::keys::{record_key, shard_prefix};
 use crate::schema::{KeySchema, TableDef};
-use crate::streams::{Stream, record_key, shard_prefix};
+use crate::streams::Stream;
 
 /// The most record data one GetRecords returns.
 const MAX_RECORDS_BYTES: usize = 1024 * 1024;

@@ -24,17 +24,11 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
-use crate::keys::prefix_end;
+use crate::keys::{
+    ITERATOR_KEY, NEXT_STREAM_ID, STREAM, prefix_end, record_key, record_seq, shard_prefix,
+    stream_key,
+};
 use crate::schema::KeySchema;
-
-/// Tag of stream descriptions.
-const STREAM: u8 = b'T';
-/// Tag of stream records.
-const RECORD: u8 = b'R';
-/// The metadata key of the iterator-signing key.
-const ITERATOR_KEY: &[u8] = b"Miterator_key";
-/// The metadata key of the next stream id.
-const NEXT_STREAM_ID: &[u8] = b"Mnext_stream_id";
 
 /// Durations and shape of streams, all settings of the server.
 #[derive(Clone, Debug)]
@@ -163,35 +157,6 @@ impl Stream {
             batch.put(key, record.encode());
         }
     }
-}
-
-fn stream_key(id: u64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(9);
-    k.push(STREAM);
-    k.extend_from_slice(&id.to_be_bytes());
-    k
-}
-
-/// `R | stream id | shard id`: the prefix of one shard's records.
-pub(crate) fn shard_prefix(stream_id: u64, shard: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(9 + shard.len() + 16);
-    k.push(RECORD);
-    k.extend_from_slice(&stream_id.to_be_bytes());
-    k.extend_from_slice(shard.as_bytes());
-    k
-}
-
-/// The storage key of a record.
-pub(crate) fn record_key(stream_id: u64, shard: &str, seq: SequenceNumber) -> Vec<u8> {
-    let mut k = shard_prefix(stream_id, shard);
-    k.extend_from_slice(&seq.value().to_be_bytes());
-    k
-}
-
-/// The sequence number at the end of a record key.
-pub(crate) fn record_seq(key: &[u8]) -> Option<SequenceNumber> {
-    let tail: [u8; 16] = key.get(key.len().checked_sub(16)?..)?.try_into().ok()?;
-    Some(SequenceNumber::new(u128::from_be_bytes(tail)))
 }
 
 /// Every stream, by ARN.

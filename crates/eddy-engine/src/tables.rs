@@ -8,8 +8,9 @@ use eddy_streams::StreamViewType;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::index_admin::{build_index, build_indexes, check_definitions_used, merged_definitions};
-use crate::indexes::{IndexInput, IndexKind, index_prefix};
+use crate::indexes::{IndexInput, IndexKind};
 use crate::janitor::DropRange;
+use crate::keys::index_prefix;
 use crate::schema::{
     AttributeDefinition, BillingMode, KeySchema, KeySchemaElement, TableDef, Tag, Throughput,
 };
@@ -470,7 +471,7 @@ impl Engine {
             // markers commit with the catalog record's removal.
             let dropped = vec![
                 DropRange::prefix(crate::keys::table_prefix(def.id)),
-                DropRange::prefix(crate::indexes::table_index_prefix(def.id)),
+                DropRange::prefix(crate::keys::table_index_prefix(def.id)),
             ];
             for range in &dropped {
                 range.stage(&mut batch);
