@@ -148,7 +148,7 @@ fn prepare(engine: &Engine, request: &Input<'_>, kind: Kind) -> Result<Entry, Ap
             }
         }
         Kind::Write(write) => Entry::Write {
-            planned: plan(engine, write)??,
+            planned: plan(engine, write)?.ready()?,
             return_old_on_failure: return_old_on_failure(request)?,
         },
         Kind::Exists(_) => return Err(ApiError::validation(EXISTS_OUTSIDE_TRANSACTION)),

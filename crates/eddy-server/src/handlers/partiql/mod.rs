@@ -244,8 +244,9 @@ pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Reply, Ap
             );
         }
         Kind::Write(write) => {
-            let done =
-                write::plan(engine, write)??.execute(engine, return_old_on_failure(input)?)?;
+            let done = write::plan(engine, write)?
+                .ready()?
+                .execute(engine, return_old_on_failure(input)?)?;
             o.set_items("Items", &done.item);
             o.set_opt("ConsumedCapacity", consumed(rc, &done.table, done.consumed));
         }

@@ -9,7 +9,7 @@ use eddy_partiql::{PartiqlError, Select, SingleRead};
 use eddy_types::item_size;
 use serde_json::Value;
 
-use super::write::{Action, DUPLICATE_ITEM, Write, plan};
+use super::write::{Action, DUPLICATE_ITEM, Plan, Write, plan};
 use super::{Capacity, Keys, Kind, Out, return_consumed, return_old_on_failure, statement_members};
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
@@ -163,7 +163,7 @@ impl TransactWrites {
             // A key the table's schema refuses cancels the transaction; any other problem
             // with the statement is the request's.
             match plan(engine, write)? {
-                Ok(planned) => {
+                Plan::Ready(planned) => {
                     reasons.push(reason(Ok(())));
                     if let Action::Insert(item) = &planned.action {
                         total += item_size(item);
@@ -171,7 +171,7 @@ impl TransactWrites {
                     inserts.push(matches!(planned.action, Action::Insert(_)));
                     items.push(planned.transact_item(return_old_on_failure(request)?));
                 }
-                Err(e) => reasons.push(reason(Err(e))),
+                Plan::BadKey(e) => reasons.push(reason(Err(e))),
             }
         }
         cancel_on(reasons)?;

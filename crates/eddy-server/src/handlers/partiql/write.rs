@@ -68,18 +68,31 @@ pub(super) struct Written {
     pub consumed: Consumed,
 }
 
+/// A write resolved against its table: ready to run, or addressing a key the table's schema
+/// refuses (a key attribute missing or of the wrong type), which a transaction reports as a
+/// cancellation reason rather than as an error of the request.
+pub(super) enum Plan {
+    Ready(Planned),
+    BadKey(PartiqlError),
+}
+
+impl Plan {
+    /// The planned write, or the key's refusal as the request's error.
+    pub(super) fn ready(self) -> Result<Planned, ApiError> {
+        match self {
+            Self::Ready(planned) => Ok(planned),
+            Self::BadKey(e) => Err(e.into()),
+        }
+    }
+}
+
 /// Resolves a write against its table: the key it addresses (every key attribute pinned by
-/// `=`) and its condition. The inner result is the check of the key against the schema (each
-/// key attribute present, with its type), which a transaction reports as a cancellation
-/// reason rather than an error of the request.
+/// `=`) and its condition, and checks the key against the schema.
 ///
 /// # Errors
 /// ResourceNotFoundException for a missing table; ValidationException for a WHERE clause that
 /// does not pin the key or an update DynamoDB refuses.
-pub(super) fn plan(
-    engine: &Engine,
-    write: Write,
-) -> Result<Result<Planned, PartiqlError>, ApiError> {
+pub(super) fn plan(engine: &Engine, write: Write) -> Result<Plan, ApiError> {
     let keys = Keys::of_table(engine, write.table())?;
     let (hash, range) = (keys.hash.as_str(), keys.range());
     let planned = match write {
@@ -128,7 +141,10 @@ pub(super) fn plan(
             }
         }
     };
-    Ok(keys.check(&planned.key).map(|()| planned))
+    Ok(match keys.check(&planned.key) {
+        Ok(()) => Plan::Ready(planned),
+        Err(e) => Plan::BadKey(e),
+    })
 }
 
 fn return_values(r: Option<eddy_partiql::ReturnValues>) -> ReturnValues {
