@@ -121,12 +121,6 @@ impl Engine {
         Ok(self.storage.close()?)
     }
 
-    /// Key ranges of dropped tables and indexes still being deleted in the background.
-    #[must_use]
-    pub fn pending_drops(&self) -> usize {
-        self.janitor.pending()
-    }
-
     pub(crate) fn janitor(&self) -> &crate::janitor::Janitor {
         &self.janitor
     }

@@ -9,7 +9,7 @@
 //! is never confused with a live one.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -44,8 +44,6 @@ struct Shared {
     queue: Mutex<VecDeque<DropRange>>,
     wake: Condvar,
     stop: AtomicBool,
-    /// Ranges queued or being deleted.
-    pending: AtomicUsize,
 }
 
 /// The background deleter.
@@ -62,7 +60,6 @@ impl Janitor {
     pub(crate) fn start(storage: Arc<dyn Storage>) -> Result<Self> {
         let shared = Arc::new(Shared::default());
         let marked = marked_ranges(storage.as_ref())?;
-        shared.pending.store(marked.len(), Ordering::SeqCst);
         shared
             .queue
             .lock()
@@ -85,9 +82,6 @@ impl Janitor {
             return;
         }
         self.shared
-            .pending
-            .fetch_add(ranges.len(), Ordering::SeqCst);
-        self.shared
             .queue
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -95,9 +89,15 @@ impl Janitor {
         self.shared.wake.notify_one();
     }
 
-    /// Ranges still to delete.
-    pub(crate) fn pending(&self) -> usize {
-        self.shared.pending.load(Ordering::SeqCst)
+    /// Ranges still to delete: the one being deleted stays at the queue's front until it is
+    /// done.
+    #[cfg(test)]
+    fn pending(&self) -> usize {
+        self.shared
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// Stops the thread between two batches; what is left stays marked for the next start.
@@ -156,7 +156,6 @@ fn run(shared: &Shared, storage: &dyn Storage) {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .pop_front();
-                shared.pending.fetch_sub(1, Ordering::SeqCst);
             }
             Ok(false) => return,
             Err(e) => {
