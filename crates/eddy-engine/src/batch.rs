@@ -9,7 +9,8 @@ use eddy_types::{Item, item_size};
 
 use crate::capacity::Consumed;
 use crate::engine::Engine;
-use crate::error::{EngineError, Result};
+use crate::error::Result;
+use crate::invalid::Invalid;
 use crate::keys;
 use crate::write_path::{Cause, account};
 use eddy_types::MAX_ITEM_SIZE;
@@ -76,9 +77,7 @@ impl Engine {
                 def.key_schema.check_key(key)?;
                 let skey = keys::item_key(def.id, &def.key_schema, key)?;
                 if !seen.insert(skey.clone()) {
-                    return Err(EngineError::validation(
-                        "Provided list of item keys contains duplicates",
-                    ));
+                    return Err(Invalid::DuplicateBatchKeys.into());
                 }
                 skeys.push(skey);
             }
@@ -143,9 +142,7 @@ impl Engine {
                             index.check_item(item)?;
                         }
                         if item_size(item) > MAX_ITEM_SIZE {
-                            return Err(EngineError::validation(
-                                "Item size has exceeded the maximum allowed size",
-                            ));
+                            return Err(Invalid::ItemTooLarge.into());
                         }
                         keys::item_key(def.id, &def.key_schema, &key)?
                     }
@@ -155,9 +152,7 @@ impl Engine {
                     }
                 };
                 if !seen.insert(skey.clone()) {
-                    return Err(EngineError::validation(
-                        "Provided list of item keys contains duplicates",
-                    ));
+                    return Err(Invalid::DuplicateBatchKeys.into());
                 }
                 skeys.push(skey);
             }

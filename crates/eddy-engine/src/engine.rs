@@ -7,6 +7,7 @@ use eddy_storage::Storage;
 use crate::catalog::{Catalog, Table};
 use crate::clock::Clock;
 use crate::error::{EngineError, Result};
+use crate::invalid::Invalid;
 use crate::streams::{StreamRegistry, StreamsConfig};
 
 /// Server-wide settings the engine reports in ARNs and records.
@@ -179,9 +180,9 @@ impl Engine {
             Some(name) => def
                 .index(name)
                 .ok_or_else(|| {
-                    EngineError::validation(format!(
-                        "The table does not have the specified index: {name}"
-                    ))
+                    EngineError::from(Invalid::NoSuchIndex {
+                        index: name.to_owned(),
+                    })
                 })?
                 .key_schema
                 .clone(),

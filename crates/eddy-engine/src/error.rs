@@ -5,20 +5,14 @@ use eddy_expr::ExprError;
 use eddy_storage::StorageError;
 use eddy_types::Item;
 
+use crate::invalid::Invalid;
+
 /// Everything an engine operation can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    /// The request is invalid (ValidationException).
-    #[error("{0}")]
-    Validation(String),
-    /// A Key (or ExclusiveStartKey) lacks a key attribute, has another, or has one of the wrong
-    /// type (ValidationException).
-    #[error("The provided key element does not match the schema")]
-    KeyMismatch,
-    /// A KeySchema names an attribute that AttributeDefinitions does not define
-    /// (ValidationException).
-    #[error("Invalid KeySchema: Some index key attribute have no definition")]
-    KeyAttributeUndefined,
+    /// The request is invalid (ValidationException); the variant says why.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
     /// A table, index or stream does not exist (ResourceNotFoundException).
     #[error("{0}")]
     ResourceNotFound(String),
@@ -66,16 +60,6 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// Shorthand for a validation error.
-    pub fn validation(msg: impl Into<String>) -> Self {
-        Self::Validation(msg.into())
-    }
-
-    /// A ValidationException with DynamoDB's "One or more parameter values were invalid: " prefix.
-    pub fn invalid_parameter(msg: impl std::fmt::Display) -> Self {
-        Self::Validation(format!("One or more parameter values were invalid: {msg}"))
-    }
-
     /// The data-plane "Requested resource not found" (no table suffix).
     pub fn table_not_found() -> Self {
         Self::ResourceNotFound("Requested resource not found".into())

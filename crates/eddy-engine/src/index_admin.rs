@@ -13,6 +13,7 @@ use parking_lot::Mutex;
 use crate::catalog::Table;
 use crate::error::{EngineError, Result};
 use crate::indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, ProjectionType};
+use crate::invalid::Invalid;
 use crate::schema::{AttributeDefinition, BillingMode, KeySchema};
 use crate::tables::{CreateTableInput, MAX_GSIS, MAX_LSIS, check_billing};
 
@@ -23,19 +24,13 @@ pub(crate) fn build_indexes(
     billing: BillingMode,
 ) -> Result<Vec<IndexDef>> {
     if !input.local_indexes.is_empty() && table.range.is_none() {
-        return Err(EngineError::invalid_parameter(
-            "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
-        ));
+        return Err(Invalid::LsiWithoutTableRange.into());
     }
     if input.local_indexes.len() > MAX_LSIS {
-        return Err(EngineError::invalid_parameter(format!(
-            "Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}"
-        )));
+        return Err(Invalid::TooManyLsis { max: MAX_LSIS }.into());
     }
     if input.global_indexes.len() > MAX_GSIS {
-        return Err(EngineError::invalid_parameter(format!(
-            "GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}"
-        )));
+        return Err(Invalid::TooManyGsis { max: MAX_GSIS }.into());
     }
     let mut out: Vec<IndexDef> = Vec::new();
     let all = input
@@ -45,10 +40,10 @@ pub(crate) fn build_indexes(
         .chain(input.global_indexes.iter().map(|i| (i, IndexKind::Global)));
     for (index, kind) in all {
         if out.iter().any(|i| i.name == index.name) {
-            return Err(EngineError::invalid_parameter(format!(
-                "Duplicate index name: {}",
-                index.name
-            )));
+            return Err(Invalid::DuplicateIndexName {
+                index: index.name.clone(),
+            }
+            .into());
         }
         let mut built = build_index(index, kind, &input.attribute_definitions, table, billing)?;
         built.id = out.len() as u32;
@@ -67,61 +62,64 @@ pub(crate) fn build_index(
     billing: BillingMode,
 ) -> Result<IndexDef> {
     let key_schema = KeySchema::resolve(&index.key_schema, defs).map_err(|e| match e {
-        EngineError::KeyAttributeUndefined => {
-            EngineError::invalid_parameter(format!(
-                "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-                index.key_schema.iter().map(|k| k.attribute_name.as_str()).collect::<Vec<_>>().join(", "),
-                defs.iter().map(|d| d.attribute_name.as_str()).collect::<Vec<_>>().join(", ")
-            ))
+        EngineError::Invalid(Invalid::KeyAttributeUndefined) => {
+            Invalid::IndexKeyAttributeUndefined {
+                keys: index
+                    .key_schema
+                    .iter()
+                    .map(|k| k.attribute_name.clone())
+                    .collect(),
+                definitions: defs.iter().map(|d| d.attribute_name.clone()).collect(),
+            }
+            .into()
         }
         other => other,
     })?;
     if kind == IndexKind::Local {
         if key_schema.hash != table.hash {
-            return Err(EngineError::invalid_parameter(format!(
-                "Index KeySchema does not have the same leading hash key as table KeySchema for index: {}. index hash key: {}, table hash key: {}",
-                index.name, key_schema.hash.name, table.hash.name
-            )));
+            return Err(Invalid::LsiHashKeyDiffers {
+                index: index.name.clone(),
+                index_hash: key_schema.hash.name.clone(),
+                table_hash: table.hash.name.clone(),
+            }
+            .into());
         }
         if key_schema.range.is_none() {
-            return Err(EngineError::invalid_parameter(format!(
-                "Index KeySchema for local secondary index {} must have a range key",
-                index.name
-            )));
+            return Err(Invalid::LsiWithoutRange {
+                index: index.name.clone(),
+            }
+            .into());
         }
     }
     let p = &index.projection;
     match p.projection_type {
         ProjectionType::Include if p.non_key_attributes.is_empty() => {
-            return Err(EngineError::invalid_parameter(
-                "ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
-            ));
+            return Err(Invalid::IncludeWithoutAttributes.into());
         }
         ProjectionType::All | ProjectionType::KeysOnly if !p.non_key_attributes.is_empty() => {
-            return Err(EngineError::invalid_parameter(format!(
-                "ProjectionType is {}, but NonKeyAttributes is specified",
-                p.projection_type.as_str()
-            )));
+            return Err(Invalid::AttributesWithoutInclude {
+                projection_type: p.projection_type.as_str(),
+            }
+            .into());
         }
         _ => {}
     }
     let throughput = match (kind, billing, index.throughput) {
         (IndexKind::Local, _, _) => None,
         (IndexKind::Global, BillingMode::Provisioned, None) => {
-            return Err(EngineError::invalid_parameter(format!(
-                "ProvisionedThroughput must be specified for index: {}",
-                index.name
-            )));
+            return Err(Invalid::IndexThroughputMissing {
+                index: index.name.clone(),
+            }
+            .into());
         }
         (IndexKind::Global, BillingMode::Provisioned, Some(t)) => {
             Some(check_billing(BillingMode::Provisioned, Some(t))?)
         }
         (IndexKind::Global, BillingMode::PayPerRequest, Some(t)) if t.read != 0 || t.write != 0 => {
-            return Err(EngineError::invalid_parameter(
-                "ProvisionedThroughput should not be specified for index: ".to_owned()
-                    + &index.name
-                    + " when BillingMode is PAY_PER_REQUEST",
-            ));
+            return Err(Invalid::IndexThroughputForbidden {
+                index: index.name.clone(),
+            }
+            .into());
         }
         (IndexKind::Global, BillingMode::PayPerRequest, _) => None,
     };
@@ -152,18 +150,13 @@ pub(crate) fn check_definitions_used(
     }
     if defs.len() != used.len() {
         if indexes.is_empty() {
-            return Err(EngineError::invalid_parameter(
-                "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
-            ));
+            return Err(Invalid::KeySchemaDefinitionCount.into());
         }
-        return Err(EngineError::invalid_parameter(format!(
-            "Some AttributeDefinitions are not used. AttributeDefinitions: [{}], keys used: [{}]",
-            defs.iter()
-                .map(|d| d.attribute_name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            used.join(", ")
-        )));
+        return Err(Invalid::UnusedAttributeDefinitions {
+            definitions: defs.iter().map(|d| d.attribute_name.clone()).collect(),
+            used: used.iter().map(|u| (*u).to_owned()).collect(),
+        }
+        .into());
     }
     Ok(())
 }

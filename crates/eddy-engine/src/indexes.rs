@@ -9,7 +9,8 @@ use eddy_storage::WriteBatch;
 use eddy_types::{AttributeValue, Item, encode_item, encode_key_value, item_size};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{EngineError, Result};
+use crate::error::Result;
+use crate::invalid::Invalid;
 use crate::keys;
 use crate::schema::{
     KeyAttribute, KeySchema, MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES, ScalarType, Throughput,
@@ -193,32 +194,30 @@ impl IndexDef {
                 (ScalarType::B, AttributeValue::B(b)) => b.len(),
                 (ScalarType::N, AttributeValue::N(_)) => continue,
                 _ => {
-                    return Err(EngineError::invalid_parameter(format!(
-                        "Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
-                        attr.name,
-                        attr.ty.as_str(),
-                        v.attr_type().as_str(),
-                        self.name
-                    )));
+                    return Err(Invalid::IndexKeyType {
+                        attribute: attr.name.clone(),
+                        expected: attr.ty,
+                        actual: v.attr_type(),
+                        index: self.name.clone(),
+                    }
+                    .into());
                 }
             };
             if len == 0 {
-                return Err(EngineError::validation(format!(
-                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {}",
-                    if attr.ty == ScalarType::S {
-                        "string"
-                    } else {
-                        "binary"
-                    },
-                    self.name,
-                    attr.name
-                )));
+                return Err(Invalid::EmptyIndexKey {
+                    attribute: attr.name.clone(),
+                    ty: attr.ty,
+                    index: self.name.clone(),
+                }
+                .into());
             }
             if len > max {
-                return Err(EngineError::invalid_parameter(format!(
-                    "Index key {} of index {} exceeds the maximum size of {max} bytes",
-                    attr.name, self.name
-                )));
+                return Err(Invalid::IndexKeyTooLarge {
+                    attribute: attr.name.clone(),
+                    index: self.name.clone(),
+                    max,
+                }
+                .into());
             }
         }
         Ok(())

@@ -11,6 +11,7 @@ use eddy_types::{Item, MAX_ITEM_SIZE, decode_item, item_size};
 use crate::capacity::Consumed;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
+use crate::invalid::Invalid;
 use crate::keys;
 use crate::schema::KeySchema;
 
@@ -125,9 +126,7 @@ impl Engine {
         let key = def.key_schema.key_of_item(&input.item)?;
         let new_size = item_size(&input.item);
         if new_size > MAX_ITEM_SIZE {
-            return Err(EngineError::validation(
-                "Item size has exceeded the maximum allowed size",
-            ));
+            return Err(Invalid::ItemTooLarge.into());
         }
         for index in &def.indexes {
             index.check_item(&input.item)?;
@@ -205,9 +204,7 @@ impl Engine {
         }
         let new_size = item_size(&new);
         if new_size > MAX_ITEM_SIZE {
-            return Err(EngineError::validation(
-                "Item size to update has exceeded the maximum allowed size",
-            ));
+            return Err(Invalid::UpdatedItemTooLarge.into());
         }
         for index in &def.indexes {
             index.check_item(&new)?;
@@ -314,13 +311,15 @@ pub(crate) fn check_key_untouched(schema: &KeySchema, update: &Update) -> Result
         let top = path.top();
         if schema.is_key(top) {
             if path.0.len() > 1 {
-                return Err(EngineError::validation(format!(
-                    "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {top}"
-                )));
+                return Err(Invalid::NestedKeyPath {
+                    attribute: top.to_string(),
+                }
+                .into());
             }
-            return Err(EngineError::invalid_parameter(format!(
-                "Cannot update attribute {top}. This attribute is part of the key"
-            )));
+            return Err(Invalid::KeyAttributeUpdated {
+                attribute: top.to_string(),
+            }
+            .into());
         }
     }
     Ok(())

@@ -11,7 +11,8 @@
 use eddy_streams::SequenceNumber;
 use eddy_types::{AttributeValue, Item, encode_key_value};
 
-use crate::error::{EngineError, Result};
+use crate::error::Result;
+use crate::invalid::Invalid;
 use crate::schema::KeySchema;
 
 /// Tag of catalog records.
@@ -90,10 +91,10 @@ pub fn partition_prefix(table_id: u64, pk: &AttributeValue) -> Vec<u8> {
 
 /// The storage key of an item, from its (validated) key attributes.
 pub fn item_key(table_id: u64, schema: &KeySchema, key: &Item) -> Result<Vec<u8>> {
-    let pk = key.get(&schema.hash.name).ok_or(EngineError::KeyMismatch)?;
+    let pk = key.get(&schema.hash.name).ok_or(Invalid::KeyMismatch)?;
     let mut k = partition_prefix(table_id, pk);
     if let Some(range) = &schema.range {
-        let sk = key.get(&range.name).ok_or(EngineError::KeyMismatch)?;
+        let sk = key.get(&range.name).ok_or(Invalid::KeyMismatch)?;
         encode_key_value(sk, &mut k);
     }
     Ok(k)

@@ -23,6 +23,7 @@ mod engine;
 mod error;
 mod index_admin;
 mod indexes;
+mod invalid;
 mod items;
 mod janitor;
 mod keys;
@@ -41,6 +42,7 @@ pub use clock::Clock;
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, Result};
 pub use indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, Projection, ProjectionType};
+pub use invalid::Invalid;
 pub use items::{
     DeleteItemInput, GetItemInput, ItemOutput, PutItemInput, ReturnValues, UpdateItemInput,
 };

@@ -14,6 +14,7 @@ use crate::capacity::Consumed;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::indexes::{IndexDef, IndexKind, IndexStatus, ProjectionType};
+use crate::invalid::Invalid;
 use crate::keys;
 use crate::keys::{index_partition_prefix, index_prefix};
 use crate::schema::{KeyAttribute, KeySchema, TableDef};
@@ -131,26 +132,23 @@ impl<'a> Source<'a> {
             ));
         };
         let index = def.index(name).ok_or_else(|| {
-            EngineError::validation(format!(
-                "The table does not have the specified index: {name}"
-            ))
+            EngineError::from(Invalid::NoSuchIndex {
+                index: name.to_owned(),
+            })
         })?;
         let partial = index.projection.projection_type != ProjectionType::All;
         if index.status == IndexStatus::Creating {
-            return Err(EngineError::validation(
-                "Cannot read from backfilling global secondary index",
-            ));
+            return Err(Invalid::IndexBackfilling.into());
         }
         if index.kind == IndexKind::Global {
             if consistent {
-                return Err(EngineError::validation(
-                    "Consistent reads are not supported on global secondary indexes",
-                ));
+                return Err(Invalid::ConsistentReadOnGsi.into());
             }
             if all_attributes && partial {
-                return Err(EngineError::invalid_parameter(format!(
-                    "Select type ALL_ATTRIBUTES is not supported for global secondary index {name} because its projection type is not ALL"
-                )));
+                return Err(Invalid::AllAttributesOnPartialGsi {
+                    index: name.to_owned(),
+                }
+                .into());
             }
         }
         let fetch = (index.kind == IndexKind::Local && partial && all_attributes)
@@ -183,9 +181,7 @@ impl Engine {
         let schema = source.key_schema;
         let hash_value = &input.key_condition.hash_value;
         if hash_value.attr_type() != schema.hash.ty.attr_type() {
-            return Err(EngineError::validation(
-                "One or more parameter values were invalid: Condition parameter type does not match schema type",
-            ));
+            return Err(Invalid::KeyConditionType.into());
         }
         let prefix = match source.index {
             Some(index) => index_partition_prefix(def.id, index.id, hash_value),
@@ -195,9 +191,7 @@ impl Engine {
         if let (Some(r), Some(attr)) = (range, &schema.range) {
             for v in range_values(r) {
                 if v.attr_type() != attr.ty.attr_type() {
-                    return Err(EngineError::validation(
-                        "One or more parameter values were invalid: Condition parameter type does not match schema type",
-                    ));
+                    return Err(Invalid::KeyConditionType.into());
                 }
             }
         }
@@ -205,9 +199,7 @@ impl Engine {
         if let Some(esk) = &input.exclusive_start_key {
             let k = start_key(&def, &source, esk, false)?;
             if esk.get(&schema.hash.name) != Some(hash_value) {
-                return Err(EngineError::validation(
-                    "The provided starting key is outside query boundaries based on provided conditions",
-                ));
+                return Err(Invalid::StartKeyOutsideQuery.into());
             }
             if input.forward {
                 start = Bound::Excluded(k);
@@ -259,9 +251,7 @@ impl Engine {
             let k = start_key(&def, &source, esk, true)?;
             if input.segment.is_some() && keys::segment_of(&k, prefix.len(), total) != Some(segment)
             {
-                return Err(EngineError::validation(format!(
-                    "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {segment}"
-                )));
+                return Err(Invalid::StartKeyWrongSegment { total, segment }.into());
             }
             start = Bound::Excluded(k);
         }
@@ -392,19 +382,19 @@ fn range_bounds(prefix: &[u8], range: Option<&RangeCondition>) -> (Bound<Vec<u8>
 
 /// The storage key an ExclusiveStartKey points at, checked against the source's key.
 fn start_key(def: &TableDef, source: &Source<'_>, esk: &Item, scan: bool) -> Result<Vec<u8>> {
-    let invalid = |detail: Option<&str>| {
-        EngineError::validation(match detail {
-            Some(d) => format!("The provided starting key is invalid: {d}"),
-            None => "The provided starting key is invalid".to_owned(),
-        })
+    let invalid = |reason: Option<Invalid>| -> EngineError {
+        Invalid::StartKey {
+            reason: reason.map(Box::new),
+        }
+        .into()
     };
     match source.index {
         None => {
             def.key_schema.check_key(esk).map_err(|e| match e {
-                EngineError::KeyMismatch => {
-                    invalid(scan.then_some(&EngineError::KeyMismatch.to_string()))
+                EngineError::Invalid(Invalid::KeyMismatch) => {
+                    invalid(scan.then_some(Invalid::KeyMismatch))
                 }
-                EngineError::Validation(msg) => invalid(Some(&msg)),
+                EngineError::Invalid(reason) => invalid(Some(reason)),
                 other => other,
             })?;
             keys::item_key(def.id, &def.key_schema, esk)

@@ -5,6 +5,7 @@ use eddy_types::{AttrType, AttributeValue, Item};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::invalid::Invalid;
 
 /// A key attribute's type: only S, N and B may be keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,30 +119,22 @@ impl KeySchema {
                 .find(|d| d.attribute_name == name)
                 .map(|d| d.attribute_type)
         };
-        let first = elements.first().ok_or_else(|| {
-            EngineError::validation(
-                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-            )
-        })?;
+        let first = elements.first().ok_or(Invalid::FirstKeyNotHash)?;
         if first.key_type != KeyType::Hash {
-            return Err(EngineError::validation(
-                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-            ));
+            return Err(EngineError::from(Invalid::FirstKeyNotHash));
         }
         if let Some(second) = elements.get(1) {
             if second.attribute_name == first.attribute_name {
                 // DynamoDB resolves both elements to the one definition and then finds the
                 // second without a definition of its own.
-                return Err(EngineError::KeyAttributeUndefined);
+                return Err(Invalid::KeyAttributeUndefined.into());
             }
             if second.key_type != KeyType::Range {
-                return Err(EngineError::validation(
-                    "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-                ));
+                return Err(Invalid::SecondKeyNotRange.into());
             }
         }
         let attr = |e: &KeySchemaElement| -> Result<KeyAttribute> {
-            let ty = find(&e.attribute_name).ok_or(EngineError::KeyAttributeUndefined)?;
+            let ty = find(&e.attribute_name).ok_or(Invalid::KeyAttributeUndefined)?;
             Ok(KeyAttribute {
                 name: e.attribute_name.clone(),
                 ty,
@@ -182,10 +175,10 @@ impl KeySchema {
         let mut key = Item::new();
         for (attr, max, is_hash) in self.parts() {
             let Some(v) = item.get(&attr.name) else {
-                return Err(EngineError::invalid_parameter(format!(
-                    "Missing the key {} in the item",
-                    attr.name
-                )));
+                return Err(Invalid::MissingKey {
+                    attribute: attr.name.clone(),
+                }
+                .into());
             };
             check_key_value(attr, v, max, is_hash, true)?;
             key.insert(attr.name.clone(), v.clone());
@@ -217,7 +210,7 @@ impl KeySchema {
 }
 
 fn schema_mismatch() -> EngineError {
-    EngineError::KeyMismatch
+    Invalid::KeyMismatch.into()
 }
 
 fn check_key_value(
@@ -232,43 +225,31 @@ fn check_key_value(
         (ScalarType::B, AttributeValue::B(b)) => b.len(),
         (ScalarType::N, AttributeValue::N(_)) => return Ok(()),
         _ if in_item => {
-            return Err(EngineError::invalid_parameter(format!(
-                "Type mismatch for key {} expected: {} actual: {}",
-                attr.name,
-                attr.ty.as_str(),
-                v.attr_type().as_str()
-            )));
+            return Err(Invalid::KeyType {
+                attribute: attr.name.clone(),
+                expected: attr.ty,
+                actual: v.attr_type(),
+            }
+            .into());
         }
-        _ => return Err(schema_mismatch()),
+        _ => return Err(Invalid::KeyMismatch.into()),
     };
     if len == 0 {
-        let kind = if attr.ty == ScalarType::S {
-            "string"
-        } else {
-            "binary"
-        };
+        let (attribute, ty) = (attr.name.clone(), attr.ty);
         return Err(if in_item {
-            EngineError::validation(format!(
-                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {}",
-                attr.name
-            ))
+            Invalid::EmptyItemKey { attribute, ty }
         } else {
-            EngineError::invalid_parameter(format!(
-                "The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {}",
-                attr.name
-            ))
-        });
+            Invalid::EmptyKey { attribute, ty }
+        }
+        .into());
     }
     if len > max {
-        return Err(EngineError::invalid_parameter(if is_hash {
-            format!(
-                "Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_BYTES} bytes"
-            )
+        return Err(if is_hash {
+            Invalid::HashKeyTooLarge { max }
         } else {
-            format!(
-                "Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY_BYTES} bytes"
-            )
-        }));
+            Invalid::RangeKeyTooLarge { max }
+        }
+        .into());
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::index_admin::{build_index, build_indexes, check_definitions_used, merged_definitions};
 use crate::indexes::{IndexInput, IndexKind};
+use crate::invalid::Invalid;
 use crate::janitor::DropRange;
 use crate::keys::index_prefix;
 use crate::schema::{
@@ -179,16 +180,12 @@ impl Engine {
         names.sort_unstable();
         names.dedup();
         if names.len() != input.attribute_definitions.len() {
-            return Err(EngineError::invalid_parameter(
-                "Cannot have two attributes with the same name",
-            ));
+            return Err(Invalid::DuplicateAttributeDefinition.into());
         }
         check_definitions_used(&input.attribute_definitions, &key_schema, &indexes)?;
         let throughput = check_billing(billing_mode, input.throughput)?;
         if input.tags.len() > MAX_TAGS {
-            return Err(EngineError::validation(
-                "One or more parameter values were invalid: Too many tags",
-            ));
+            return Err(Invalid::TooManyTags.into());
         }
         let now = self.clock().now_ms();
         let def = TableDef {
@@ -286,9 +283,7 @@ impl Engine {
             }
         } else if let Some(t) = input.throughput {
             if def.billing_mode == BillingMode::PayPerRequest {
-                return Err(EngineError::validation(
-                    "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
-                ));
+                return Err(Invalid::ThroughputWithPayPerRequest.into());
             }
             let t = check_billing(BillingMode::Provisioned, Some(t))?;
             if t == def.throughput {
@@ -308,19 +303,19 @@ impl Engine {
         match input.stream {
             Some(StreamChange::Enable(_)) => {
                 if table.stream().is_some() {
-                    return Err(EngineError::validation(format!(
-                        "Table already has an enabled stream: TableName: {}",
-                        def.name
-                    )));
+                    return Err(Invalid::StreamAlreadyEnabled {
+                        table: def.name.clone(),
+                    }
+                    .into());
                 }
                 changed = true;
             }
             Some(StreamChange::Disable) => {
                 if table.stream().is_none() {
-                    return Err(EngineError::validation(format!(
-                        "Table has no stream to disable: TableName: {}",
-                        def.name
-                    )));
+                    return Err(Invalid::NoStreamToDisable {
+                        table: def.name.clone(),
+                    }
+                    .into());
                 }
                 changed = true;
             }
@@ -344,10 +339,10 @@ impl Engine {
                         def.billing_mode,
                     )?;
                     if def.index(&built.name).is_some() {
-                        return Err(EngineError::validation(format!(
-                            "One or more parameter values were invalid: Index {} already exists",
-                            built.name
-                        )));
+                        return Err(Invalid::IndexExists {
+                            index: built.name.clone(),
+                        }
+                        .into());
                     }
                     if def
                         .indexes
@@ -441,9 +436,7 @@ impl Engine {
             || input.deletion_protection.is_some()
             || !input.attribute_definitions.is_empty();
         if !changed && !asked {
-            return Err(EngineError::validation(
-                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
-            ));
+            return Err(Invalid::NothingToUpdate.into());
         }
         commit_def(def, stream_batch)?;
         Ok(self.describe(&table, TableStatus::Active))
@@ -456,10 +449,10 @@ impl Engine {
     pub fn delete_table(&self, name: &str) -> Result<TableDescription> {
         let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
         if table.def().deletion_protection {
-            return Err(EngineError::validation(format!(
-                "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. Table: {}",
-                self.table_arn(name)
-            )));
+            return Err(Invalid::DeletionProtected {
+                arn: self.table_arn(name),
+            }
+            .into());
         }
         let description = {
             let _guard = table.lock_writes();
@@ -504,9 +497,10 @@ impl Engine {
             if arn.starts_with("arn:") {
                 return Err(denied());
             }
-            return Err(EngineError::validation(format!(
-                "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
-            )));
+            return Err(Invalid::InvalidTableArn {
+                arn: arn.to_owned(),
+            }
+            .into());
         };
         self.catalog().get(name).ok_or_else(denied)
     }
@@ -570,23 +564,17 @@ pub(crate) fn check_billing(
 ) -> Result<Throughput> {
     match (mode, throughput) {
         (BillingMode::PayPerRequest, Some(t)) if t.read != 0 || t.write != 0 => {
-            Err(EngineError::validation(
-                "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
-            ))
+            Err(Invalid::ThroughputWithPayPerRequest.into())
         }
         (BillingMode::PayPerRequest, _) => Ok(Throughput::default()),
-        (BillingMode::Provisioned, None) => Err(EngineError::validation(
-            "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
-        )),
+        (BillingMode::Provisioned, None) => Err(Invalid::ThroughputMissing.into()),
         (BillingMode::Provisioned, Some(t)) => {
             for (name, v) in [
                 ("ReadCapacityUnits", t.read),
                 ("WriteCapacityUnits", t.write),
             ] {
                 if v < 1 {
-                    return Err(EngineError::validation(format!(
-                        "One or more parameter values were invalid: {name} must be greater than 0."
-                    )));
+                    return Err(Invalid::ThroughputNotPositive { unit: name }.into());
                 }
             }
             Ok(t)
@@ -595,10 +583,13 @@ pub(crate) fn check_billing(
 }
 
 fn unchanged_throughput(current: Throughput, requested: Throughput) -> EngineError {
-    EngineError::validation(format!(
-        "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
-        current.read, requested.read, current.write, requested.write
-    ))
+    Invalid::ThroughputUnchanged {
+        current_read: current.read,
+        read: requested.read,
+        current_write: current.write,
+        write: requested.write,
+    }
+    .into()
 }
 
 fn note_throughput_change(def: &mut TableDef, t: Throughput, now: u64) {

@@ -17,6 +17,7 @@ use crate::capacity::Consumed;
 use crate::catalog::{Table, TableWriteGuard};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
+use crate::invalid::Invalid;
 use crate::keys;
 use crate::write_path::{Cause, account};
 use eddy_types::MAX_ITEM_SIZE;
@@ -244,9 +245,7 @@ impl Engine {
             let key = match &item.action {
                 TransactWriteAction::Put { item: it, .. } => {
                     if item_size(it) > MAX_ITEM_SIZE {
-                        return Err(EngineError::validation(
-                            "Item size has exceeded the maximum allowed size",
-                        ));
+                        return Err(Invalid::ItemTooLarge.into());
                     }
                     def.key_schema.key_of_item(it).and_then(|k| {
                         def.indexes
@@ -268,9 +267,7 @@ impl Engine {
             match key.and_then(|k| keys::item_key(def.id, &def.key_schema, &k)) {
                 Ok(skey) => {
                     if !seen.insert((def.id, skey.clone())) {
-                        return Err(EngineError::validation(
-                            "Transaction request cannot include multiple operations on one item",
-                        ));
+                        return Err(Invalid::TransactionItemRepeated.into());
                     }
                     targets.push(Some(Target { table, skey }));
                 }
@@ -309,40 +306,39 @@ impl Engine {
                 changes.push(None);
                 continue;
             }
-            let new =
-                match &item.action {
-                    TransactWriteAction::Put { item, .. } => Some(item.clone()),
-                    TransactWriteAction::Delete { .. } => None,
-                    TransactWriteAction::ConditionCheck { .. } => {
+            let new = match &item.action {
+                TransactWriteAction::Put { item, .. } => Some(item.clone()),
+                TransactWriteAction::Delete { .. } => None,
+                TransactWriteAction::ConditionCheck { .. } => {
+                    changes.push(None);
+                    continue;
+                }
+                TransactWriteAction::Update { key, update, .. } => {
+                    let mut new = old.clone().unwrap_or_else(|| key.clone());
+                    let def = target.table.def();
+                    let applied =
+                        update
+                            .apply(&mut new)
+                            .map_err(EngineError::from)
+                            .and_then(|()| {
+                                if item_size(&new) > MAX_ITEM_SIZE {
+                                    return Err(Invalid::UpdatedItemTooLarge.into());
+                                }
+                                def.indexes.iter().try_for_each(|x| x.check_item(&new))
+                            });
+                    if let Err(e) = applied {
+                        reasons[i] = CancellationReason::validation(e.to_string());
                         changes.push(None);
                         continue;
                     }
-                    TransactWriteAction::Update { key, update, .. } => {
-                        let mut new = old.clone().unwrap_or_else(|| key.clone());
-                        let def = target.table.def();
-                        let applied = update.apply(&mut new).map_err(EngineError::from).and_then(
-                            |()| {
-                                if item_size(&new) > MAX_ITEM_SIZE {
-                                    return Err(EngineError::validation(
-                                        "Item size to update has exceeded the maximum allowed size",
-                                    ));
-                                }
-                                def.indexes.iter().try_for_each(|x| x.check_item(&new))
-                            },
-                        );
-                        if let Err(e) = applied {
-                            reasons[i] = CancellationReason::validation(e.to_string());
-                            changes.push(None);
-                            continue;
-                        }
-                        // An update that only removes from a missing item creates nothing.
-                        if old.is_none() && new == *key {
-                            None
-                        } else {
-                            Some(new)
-                        }
+                    // An update that only removes from a missing item creates nothing.
+                    if old.is_none() && new == *key {
+                        None
+                    } else {
+                        Some(new)
                     }
-                };
+                }
+            };
             changes.push(Some((old, new)));
         }
         if reasons.iter().any(|r| r.code != "None") {
@@ -420,9 +416,7 @@ impl Engine {
             {
                 Ok(k) => {
                     if !seen.insert(k.clone()) {
-                        return Err(EngineError::validation(
-                            "Transaction request cannot include multiple operations on one item",
-                        ));
+                        return Err(Invalid::TransactionItemRepeated.into());
                     }
                     skeys.push(k);
                 }

@@ -10,6 +10,7 @@ use eddy_types::{AttributeValue, Item, decode_item};
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
+use crate::invalid::Invalid;
 use crate::keys;
 use crate::write_path::{Cause, account};
 
@@ -61,15 +62,16 @@ impl Engine {
         let mut def = (*table.def()).clone();
         match (&def.ttl_attribute, enabled) {
             (Some(current), true) if current != attribute => {
-                return Err(EngineError::validation(format!(
-                    "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
-                )));
+                return Err(Invalid::TtlOnOtherAttribute {
+                    current: current.clone(),
+                }
+                .into());
             }
             (Some(_), true) => {
-                return Err(EngineError::validation("TimeToLive is already enabled"));
+                return Err(Invalid::TtlAlreadyEnabled.into());
             }
             (None, false) => {
-                return Err(EngineError::validation("TimeToLive is already disabled"));
+                return Err(Invalid::TtlAlreadyDisabled.into());
             }
             (_, true) => def.ttl_attribute = Some(attribute.to_owned()),
             (_, false) => def.ttl_attribute = None,

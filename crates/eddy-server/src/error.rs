@@ -226,10 +226,7 @@ impl ApiError {
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         let kind = match &e {
-            EngineError::Validation(_)
-            | EngineError::KeyMismatch
-            | EngineError::KeyAttributeUndefined
-            | EngineError::Expr(_) => ErrorKind::Validation,
+            EngineError::Invalid(_) | EngineError::Expr(_) => ErrorKind::Validation,
             EngineError::ResourceNotFound(_) => ErrorKind::ResourceNotFound,
             EngineError::ResourceInUse(_) => ErrorKind::ResourceInUse,
             EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
