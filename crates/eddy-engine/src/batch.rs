@@ -11,9 +11,8 @@ use crate::capacity::Consumed;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::invalid::Invalid;
-use crate::keys;
 use crate::write_path::{Cause, account};
-use eddy_types::MAX_ITEM_SIZE;
+use crate::write_rules::{self, PutOrder};
 
 /// The most data one BatchGetItem returns; the rest comes back as UnprocessedKeys.
 const MAX_BATCH_GET_BYTES: usize = 16 * 1024 * 1024;
@@ -74,8 +73,7 @@ impl Engine {
             let mut seen = HashSet::with_capacity(req.keys.len());
             let mut skeys = Vec::with_capacity(req.keys.len());
             for key in &req.keys {
-                def.key_schema.check_key(key)?;
-                let skey = keys::item_key(def.id, &def.key_schema, key)?;
+                let skey = write_rules::key_target(&def, key, None)?;
                 if !seen.insert(skey.clone()) {
                     return Err(Invalid::DuplicateBatchKeys.into());
                 }
@@ -137,19 +135,9 @@ impl Engine {
             for write in &req.requests {
                 let skey = match write {
                     WriteRequest::Put(item) => {
-                        let key = def.key_schema.key_of_item(item)?;
-                        for index in &def.indexes {
-                            index.check_item(item)?;
-                        }
-                        if item_size(item) > MAX_ITEM_SIZE {
-                            return Err(Invalid::ItemTooLarge.into());
-                        }
-                        keys::item_key(def.id, &def.key_schema, &key)?
+                        write_rules::put_target(&def, item, PutOrder::BatchWrite)?.skey
                     }
-                    WriteRequest::Delete(key) => {
-                        def.key_schema.check_key(key)?;
-                        keys::item_key(def.id, &def.key_schema, key)?
-                    }
+                    WriteRequest::Delete(key) => write_rules::key_target(&def, key, None)?,
                 };
                 if !seen.insert(skey.clone()) {
                     return Err(Invalid::DuplicateBatchKeys.into());
@@ -169,13 +157,15 @@ impl Engine {
             let guard = table.lock_writes();
             for (write, skey) in req.requests.into_iter().zip(skeys) {
                 let old = self.read_item(&skey)?;
+                let old_size = old.as_ref().map_or(0, item_size);
+                // A put is billed as PutItem bills it: the larger of the old and new item.
                 let new = match write {
                     WriteRequest::Put(item) => {
-                        units += Consumed::write(item_size(&item));
+                        units += Consumed::write(item_size(&item).max(old_size));
                         Some(item)
                     }
                     WriteRequest::Delete(_) => {
-                        units += Consumed::write(old.as_ref().map_or(0, item_size));
+                        units += Consumed::write(old_size);
                         None
                     }
                 };

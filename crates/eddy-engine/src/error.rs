@@ -39,7 +39,7 @@ pub enum EngineError {
     #[error("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", reasons.iter().map(|r| r.code).collect::<Vec<_>>().join(", "))]
     TransactionCanceled {
         /// The reasons.
-        reasons: Vec<crate::transactions::CancellationReason>,
+        reasons: Vec<CancellationReason>,
     },
     /// A ClientRequestToken reused for another request (IdempotentParameterMismatchException).
     #[error("{0}")]
@@ -68,3 +68,41 @@ impl EngineError {
 
 /// Result alias for engine operations.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Why one action of a cancelled transaction failed (or `None`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CancellationReason {
+    /// None, ConditionalCheckFailed, ValidationError, TransactionConflict.
+    pub code: &'static str,
+    /// The reason's message.
+    pub message: Option<String>,
+    /// The item, for ConditionalCheckFailed with ReturnValuesOnConditionCheckFailure.
+    pub item: Option<Item>,
+}
+
+impl CancellationReason {
+    pub(crate) fn none() -> Self {
+        Self {
+            code: "None",
+            message: None,
+            item: None,
+        }
+    }
+
+    /// The reason for an action the rules refused: its failed condition (with the item when
+    /// it was asked for), or a ValidationError with the refusal's message.
+    pub(crate) fn from_error(e: EngineError) -> Self {
+        match e {
+            EngineError::ConditionalCheckFailed { item } => Self {
+                code: "ConditionalCheckFailed",
+                message: Some(EngineError::ConditionalCheckFailed { item: None }.to_string()),
+                item,
+            },
+            other => Self {
+                code: "ValidationError",
+                message: Some(other.to_string()),
+                item: None,
+            },
+        }
+    }
+}

@@ -6,14 +6,12 @@
 
 use eddy_expr::{Condition, Path, Update, project};
 use eddy_storage::Ticket;
-use eddy_types::{Item, MAX_ITEM_SIZE, decode_item, item_size};
+use eddy_types::{Item, decode_item, item_size};
 
 use crate::capacity::Consumed;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::invalid::Invalid;
-use crate::keys;
-use crate::schema::KeySchema;
+use crate::write_rules::{self, PutOrder, PutTarget, Updated, check_condition};
 
 /// ReturnValues.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -123,15 +121,8 @@ impl Engine {
     pub fn put_item(&self, input: PutItemInput) -> Result<ItemOutput> {
         let table = self.table(&input.table_name)?;
         let def = table.def();
-        let key = def.key_schema.key_of_item(&input.item)?;
-        let new_size = item_size(&input.item);
-        if new_size > MAX_ITEM_SIZE {
-            return Err(Invalid::ItemTooLarge.into());
-        }
-        for index in &def.indexes {
-            index.check_item(&input.item)?;
-        }
-        let skey = keys::item_key(def.id, &def.key_schema, &key)?;
+        let PutTarget { key, skey, size } =
+            write_rules::put_target(&def, &input.item, PutOrder::PutItem)?;
         let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         check_condition(
@@ -139,7 +130,7 @@ impl Engine {
             old.as_ref(),
             input.return_old_on_failure,
         )?;
-        let consumed = Consumed::write(new_size.max(old.as_ref().map_or(0, item_size)));
+        let consumed = Consumed::write(size.max(old.as_ref().map_or(0, item_size)));
         let new = input.item;
         let ticket = self.commit_change(&guard, skey, old.as_ref(), Some(&new))?;
         drop(guard);
@@ -162,8 +153,7 @@ impl Engine {
     pub fn get_item(&self, input: GetItemInput) -> Result<ItemOutput> {
         let table = self.table(&input.table_name)?;
         let def = table.def();
-        def.key_schema.check_key(&input.key)?;
-        let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
+        let skey = write_rules::key_target(&def, &input.key, None)?;
         let item = self.read_item(&skey)?;
         let consumed = Consumed::read(item.as_ref().map_or(0, item_size), input.consistent);
         let item = match (item, &input.projection) {
@@ -185,11 +175,7 @@ impl Engine {
     pub fn update_item(&self, input: UpdateItemInput) -> Result<ItemOutput> {
         let table = self.table(&input.table_name)?;
         let def = table.def();
-        def.key_schema.check_key(&input.key)?;
-        if let Some(update) = &input.update {
-            check_key_untouched(&def.key_schema, update)?;
-        }
-        let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
+        let skey = write_rules::key_target(&def, &input.key, input.update.as_ref())?;
         let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         let old_size = old.as_ref().map_or(0, item_size);
@@ -198,19 +184,11 @@ impl Engine {
             old.as_ref(),
             input.return_old_on_failure,
         )?;
-        let mut new = old.clone().unwrap_or_else(|| input.key.clone());
-        if let Some(update) = &input.update {
-            update.apply(&mut new)?;
-        }
-        let new_size = item_size(&new);
-        if new_size > MAX_ITEM_SIZE {
-            return Err(Invalid::UpdatedItemTooLarge.into());
-        }
-        for index in &def.indexes {
-            index.check_item(&new)?;
-        }
-        // An update that only removes things from a missing item must not create it.
-        let creates_nothing = old.is_none() && input.update.is_some() && new == input.key;
+        let Updated {
+            new,
+            size: new_size,
+            creates_nothing,
+        } = write_rules::updated_item(&def, &input.key, old.as_ref(), input.update.as_ref())?;
         let ticket = if creates_nothing {
             Ticket::default()
         } else {
@@ -247,8 +225,7 @@ impl Engine {
     pub fn delete_item(&self, input: DeleteItemInput) -> Result<ItemOutput> {
         let table = self.table(&input.table_name)?;
         let def = table.def();
-        def.key_schema.check_key(&input.key)?;
-        let skey = keys::item_key(def.id, &def.key_schema, &input.key)?;
+        let skey = write_rules::key_target(&def, &input.key, None)?;
         let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         check_condition(
@@ -284,43 +261,4 @@ impl Engine {
             None => Ok(None),
         }
     }
-}
-
-/// Evaluates a write's condition against the current item (an absent item is an empty one).
-fn check_condition(
-    condition: Option<&Condition>,
-    old: Option<&Item>,
-    return_old: bool,
-) -> Result<()> {
-    let Some(condition) = condition else {
-        return Ok(());
-    };
-    let empty = Item::new();
-    if condition.evaluate(old.unwrap_or(&empty)) {
-        Ok(())
-    } else {
-        Err(EngineError::ConditionalCheckFailed {
-            item: if return_old { old.cloned() } else { None },
-        })
-    }
-}
-
-/// UpdateItem may not touch key attributes.
-pub(crate) fn check_key_untouched(schema: &KeySchema, update: &Update) -> Result<()> {
-    for path in update.target_paths() {
-        let top = path.top();
-        if schema.is_key(top) {
-            if path.0.len() > 1 {
-                return Err(Invalid::NestedKeyPath {
-                    attribute: top.to_string(),
-                }
-                .into());
-            }
-            return Err(Invalid::KeyAttributeUpdated {
-                attribute: top.to_string(),
-            }
-            .into());
-        }
-    }
-    Ok(())
 }

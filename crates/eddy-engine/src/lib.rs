@@ -35,12 +35,13 @@ mod tables;
 mod transactions;
 mod ttl;
 mod write_path;
+mod write_rules;
 
 pub use batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
 pub use capacity::Consumed;
 pub use clock::Clock;
 pub use engine::{Engine, EngineConfig};
-pub use error::{EngineError, Result};
+pub use error::{CancellationReason, EngineError, Result};
 pub use indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, Projection, ProjectionType};
 pub use invalid::Invalid;
 pub use items::{
@@ -59,6 +60,6 @@ pub use tables::{
     CreateTableInput, IndexUpdate, StreamChange, TableDescription, TableStatus, UpdateTableInput,
 };
 pub use transactions::{
-    CancellationReason, TransactGetItem, TransactWriteAction, TransactWriteInput, TransactWriteItem,
+    TransactGetItem, TransactWriteAction, TransactWriteInput, TransactWriteItem,
 };
 pub use ttl::TimeToLiveDescription;

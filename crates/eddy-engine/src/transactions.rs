@@ -16,11 +16,10 @@ use parking_lot::Mutex;
 use crate::capacity::Consumed;
 use crate::catalog::{Table, TableWriteGuard};
 use crate::engine::Engine;
-use crate::error::{EngineError, Result};
+use crate::error::{CancellationReason, EngineError, Result};
 use crate::invalid::Invalid;
-use crate::keys;
 use crate::write_path::{Cause, account};
-use eddy_types::MAX_ITEM_SIZE;
+use crate::write_rules::{self, PutOrder, Refusal};
 
 /// How long a ClientRequestToken is remembered.
 const TOKEN_LIFETIME_MS: u64 = 10 * 60 * 1000;
@@ -91,35 +90,6 @@ pub struct TransactWriteInput {
     pub client_request_token: Option<String>,
     /// A digest of the whole request, to tell a retry from another request with the token.
     pub request_digest: u64,
-}
-
-/// Why one action of a cancelled transaction failed (or `None`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct CancellationReason {
-    /// None, ConditionalCheckFailed, ValidationError, TransactionConflict.
-    pub code: &'static str,
-    /// The reason's message.
-    pub message: Option<String>,
-    /// The item, for ConditionalCheckFailed with ReturnValuesOnConditionCheckFailure.
-    pub item: Option<Item>,
-}
-
-impl CancellationReason {
-    fn none() -> Self {
-        Self {
-            code: "None",
-            message: None,
-            item: None,
-        }
-    }
-
-    fn validation(message: String) -> Self {
-        Self {
-            code: "ValidationError",
-            message: Some(message),
-            item: None,
-        }
-    }
 }
 
 /// One Get of TransactGetItems.
@@ -242,29 +212,23 @@ impl Engine {
         for (i, item) in input.items.iter().enumerate() {
             let table = tables[item.action.table_name()].clone();
             let def = table.def();
-            let key = match &item.action {
+            let skey = match &item.action {
                 TransactWriteAction::Put { item: it, .. } => {
-                    if item_size(it) > MAX_ITEM_SIZE {
-                        return Err(Invalid::ItemTooLarge.into());
+                    match write_rules::put_target(&def, it, PutOrder::Transact) {
+                        Ok(target) => Ok(target.skey),
+                        Err(Refusal::Request(e)) => return Err(e),
+                        Err(Refusal::Action(e)) => Err(e),
                     }
-                    def.key_schema.key_of_item(it).and_then(|k| {
-                        def.indexes
-                            .iter()
-                            .try_for_each(|x| x.check_item(it))
-                            .map(|()| k)
-                    })
                 }
-                TransactWriteAction::Update { key, update, .. } => def
-                    .key_schema
-                    .check_key(key)
-                    .and_then(|()| crate::items::check_key_untouched(&def.key_schema, update))
-                    .map(|()| key.clone()),
+                TransactWriteAction::Update { key, update, .. } => {
+                    write_rules::key_target(&def, key, Some(update))
+                }
                 TransactWriteAction::Delete { key, .. }
                 | TransactWriteAction::ConditionCheck { key, .. } => {
-                    def.key_schema.check_key(key).map(|()| key.clone())
+                    write_rules::key_target(&def, key, None)
                 }
             };
-            match key.and_then(|k| keys::item_key(def.id, &def.key_schema, &k)) {
+            match skey {
                 Ok(skey) => {
                     if !seen.insert((def.id, skey.clone())) {
                         return Err(Invalid::TransactionItemRepeated.into());
@@ -272,7 +236,7 @@ impl Engine {
                     targets.push(Some(Target { table, skey }));
                 }
                 Err(e) => {
-                    reasons[i] = CancellationReason::validation(e.to_string());
+                    reasons[i] = CancellationReason::from_error(e);
                     targets.push(None);
                 }
             }
@@ -290,19 +254,12 @@ impl Engine {
                 continue;
             };
             let old = self.read_item(&target.skey)?;
-            let empty = Item::new();
-            if let Some(cond) = &item.condition
-                && !cond.evaluate(old.as_ref().unwrap_or(&empty))
-            {
-                reasons[i] = CancellationReason {
-                    code: "ConditionalCheckFailed",
-                    message: Some("The conditional request failed".into()),
-                    item: if item.return_old_on_failure {
-                        old.clone()
-                    } else {
-                        None
-                    },
-                };
+            if let Err(e) = write_rules::check_condition(
+                item.condition.as_ref(),
+                old.as_ref(),
+                item.return_old_on_failure,
+            ) {
+                reasons[i] = CancellationReason::from_error(e);
                 changes.push(None);
                 continue;
             }
@@ -314,28 +271,15 @@ impl Engine {
                     continue;
                 }
                 TransactWriteAction::Update { key, update, .. } => {
-                    let mut new = old.clone().unwrap_or_else(|| key.clone());
                     let def = target.table.def();
-                    let applied =
-                        update
-                            .apply(&mut new)
-                            .map_err(EngineError::from)
-                            .and_then(|()| {
-                                if item_size(&new) > MAX_ITEM_SIZE {
-                                    return Err(Invalid::UpdatedItemTooLarge.into());
-                                }
-                                def.indexes.iter().try_for_each(|x| x.check_item(&new))
-                            });
-                    if let Err(e) = applied {
-                        reasons[i] = CancellationReason::validation(e.to_string());
-                        changes.push(None);
-                        continue;
-                    }
-                    // An update that only removes from a missing item creates nothing.
-                    if old.is_none() && new == *key {
-                        None
-                    } else {
-                        Some(new)
+                    match write_rules::updated_item(&def, key, old.as_ref(), Some(update)) {
+                        Ok(updated) if updated.creates_nothing => None,
+                        Ok(updated) => Some(updated.new),
+                        Err(e) => {
+                            reasons[i] = CancellationReason::from_error(e);
+                            changes.push(None);
+                            continue;
+                        }
                     }
                 }
             };
@@ -409,11 +353,7 @@ impl Engine {
         let mut seen = HashSet::new();
         for (i, get) in gets.iter().enumerate() {
             let def = self.table(&get.table_name)?.def();
-            match def
-                .key_schema
-                .check_key(&get.key)
-                .and_then(|()| keys::item_key(def.id, &def.key_schema, &get.key))
-            {
+            match write_rules::key_target(&def, &get.key, None) {
                 Ok(k) => {
                     if !seen.insert(k.clone()) {
                         return Err(Invalid::TransactionItemRepeated.into());
@@ -421,7 +361,7 @@ impl Engine {
                     skeys.push(k);
                 }
                 Err(e) => {
-                    reasons[i] = CancellationReason::validation(e.to_string());
+                    reasons[i] = CancellationReason::from_error(e);
                     skeys.push(Vec::new());
                 }
             }
