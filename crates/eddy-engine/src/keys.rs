@@ -7,13 +7,18 @@
 //! comes first so that a Scan walks items in hash order, as DynamoDB does, and a parallel
 //! Scan's segment is a contiguous hash range. The key encodings are order-preserving, so a
 //! Query over one partition is a range scan in sort-key order.
+//!
+//! An index entry lives under `X | table id | index id | partition hash | enc(index pk) |
+//! enc(index sk) | enc(table pk) | enc(table sk)`; the table key at the end keeps entries with
+//! equal index keys apart and orders them as DynamoDB does. The value is the projected item.
 
 use eddy_streams::SequenceNumber;
 use eddy_types::{AttributeValue, Item, encode_key_value};
 
-use crate::error::Result;
-use crate::invalid::Invalid;
-use crate::schema::KeySchema;
+use crate::model::error::Result;
+use crate::model::indexes::IndexDef;
+use crate::model::invalid::Invalid;
+use crate::model::schema::KeySchema;
 
 /// Tag of catalog records.
 pub const CATALOG: u8 = b'C';
@@ -172,6 +177,30 @@ pub fn index_partition_prefix(table_id: u64, index_id: u32, pk: &AttributeValue)
     k
 }
 
+/// The storage key of `item`'s entry in `index`, or None when the item lacks an index key (a
+/// sparse index leaves it out). A LastEvaluatedKey / ExclusiveStartKey carries the index and
+/// table key attributes, so it gives the entry key of the page's boundary too.
+pub fn index_entry_key(
+    index: &IndexDef,
+    table_id: u64,
+    table: &KeySchema,
+    item: &Item,
+) -> Option<Vec<u8>> {
+    let pk = IndexDef::key_value(&index.key_schema.hash, item)?;
+    let sk = match &index.key_schema.range {
+        Some(r) => Some(IndexDef::key_value(r, item)?),
+        None => None,
+    };
+    let mut k = index_partition_prefix(table_id, index.id, pk);
+    if let Some(sk) = sk {
+        encode_key_value(sk, &mut k);
+    }
+    for attr in std::iter::once(&table.hash).chain(table.range.as_ref()) {
+        encode_key_value(item.get(&attr.name)?, &mut k);
+    }
+    Some(k)
+}
+
 /// The key of a stream's description and shard map.
 pub(crate) fn stream_key(id: u64) -> Vec<u8> {
     let mut k = Vec::with_capacity(9);
@@ -271,13 +300,13 @@ mod tests {
     #[test]
     fn a_tables_ranges_hold_its_keys_and_no_other_tables() {
         let schema = KeySchema::resolve(
-            &[crate::schema::KeySchemaElement {
+            &[crate::model::schema::KeySchemaElement {
                 attribute_name: "pk".into(),
-                key_type: crate::schema::KeyType::Hash,
+                key_type: crate::model::schema::KeyType::Hash,
             }],
-            &[crate::schema::AttributeDefinition {
+            &[crate::model::schema::AttributeDefinition {
                 attribute_name: "pk".into(),
-                attribute_type: crate::schema::ScalarType::S,
+                attribute_type: crate::model::schema::ScalarType::S,
             }],
         )
         .expect("schema");

@@ -15,51 +15,46 @@
 #![deny(unsafe_code, missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-mod batch;
-mod capacity;
-mod catalog;
-mod clock;
-mod engine;
-mod error;
-mod index_admin;
-mod indexes;
-mod invalid;
-mod items;
-mod janitor;
+// Layers, lowest first: each uses only the layers before it (the test in `layers.rs` checks).
+// model: errors, schemas, index definitions, capacity, clock; uses only other model files.
+mod model;
+// keys: the storage key layout; uses model.
 mod keys;
-mod query;
-mod schema;
-mod stream_api;
-mod streams;
-mod tables;
-mod transactions;
-mod ttl;
-mod write_path;
-mod write_rules;
+// state: the Engine, catalog, streams, tokens, janitor and backfill threads; uses model, keys.
+mod state;
+// write: the write rules, index entries and staging; uses model, keys, state.
+mod write;
+// ops: the public operations; uses every layer before it.
+mod ops;
 
-pub use batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
-pub use capacity::Consumed;
-pub use clock::Clock;
-pub use engine::{Engine, EngineConfig};
-pub use error::{CancellationReason, EngineError, Result};
-pub use indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, Projection, ProjectionType};
-pub use invalid::Invalid;
-pub use items::{
-    DeleteItemInput, GetItemInput, ItemOutput, PutItemInput, ReturnValues, UpdateItemInput,
+#[cfg(test)]
+mod layers;
+
+pub use model::capacity::Consumed;
+pub use model::clock::Clock;
+pub use model::error::{CancellationReason, EngineError, Result};
+pub use model::indexes::{
+    IndexDef, IndexInput, IndexKind, IndexStatus, Projection, ProjectionType,
 };
-pub use query::{QueryInput, QueryOutput, ScanInput};
-pub use schema::{
+pub use model::invalid::Invalid;
+pub use model::schema::{
     AttributeDefinition, BillingMode, KeyAttribute, KeySchema, KeySchemaElement, KeyType,
     ScalarType, TableDef, Tag, Throughput,
 };
-pub use stream_api::{
+pub use ops::batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
+pub use ops::items::{
+    DeleteItemInput, GetItemInput, ItemOutput, PutItemInput, ReturnValues, UpdateItemInput,
+};
+pub use ops::query::{QueryInput, QueryOutput, ScanInput};
+pub use ops::stream_api::{
     IteratorType, RecordsPage, ShardDescription, StreamDescription, StreamSummary,
 };
-pub use streams::StreamsConfig;
-pub use tables::{
+pub use ops::tables::{
     CreateTableInput, IndexUpdate, StreamChange, TableDescription, TableStatus, UpdateTableInput,
 };
-pub use transactions::{
+pub use ops::transactions::{
     TransactGetItem, TransactWriteAction, TransactWriteInput, TransactWriteItem,
 };
-pub use ttl::TimeToLiveDescription;
+pub use ops::ttl::TimeToLiveDescription;
+pub use state::engine::{Engine, EngineConfig};
+pub use state::streams::StreamsConfig;

@@ -1,18 +1,13 @@
-//! Secondary indexes: their definitions, the storage entries that keep them, and their
-//! maintenance, which is part of the same atomic batch as the item write it follows.
-//!
-//! An index entry lives under `X | table id | index id | partition hash | enc(index pk) |
-//! enc(index sk) | enc(table pk) | enc(table sk)`; the table key at the end keeps entries with
-//! equal index keys apart and orders them as DynamoDB does. The value is the projected item.
+//! Secondary index definitions: what CreateTable and UpdateTable name, what the catalog keeps,
+//! and the checks and projections an item goes through for each index. Where an index entry
+//! is stored is the layout's (`keys::index_entry_key`); its maintenance is `write`'s.
 
-use eddy_storage::WriteBatch;
-use eddy_types::{AttributeValue, Item, encode_item, encode_key_value, item_size};
+use eddy_types::{AttributeValue, Item};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
-use crate::invalid::Invalid;
-use crate::keys;
-use crate::schema::{
+use crate::model::error::Result;
+use crate::model::invalid::Invalid;
+use crate::model::schema::{
     KeyAttribute, KeySchema, MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES, ScalarType, Throughput,
 };
 
@@ -100,7 +95,7 @@ pub struct IndexInput {
     /// IndexName.
     pub name: String,
     /// KeySchema.
-    pub key_schema: Vec<crate::schema::KeySchemaElement>,
+    pub key_schema: Vec<crate::model::schema::KeySchemaElement>,
     /// Projection.
     pub projection: Projection,
     /// ProvisionedThroughput.
@@ -108,28 +103,10 @@ pub struct IndexInput {
 }
 
 impl IndexDef {
-    fn key_value<'a>(attr: &KeyAttribute, item: &'a Item) -> Option<&'a AttributeValue> {
+    /// The value of an index or table key attribute in `item`, when it has the key's type.
+    pub(crate) fn key_value<'a>(attr: &KeyAttribute, item: &'a Item) -> Option<&'a AttributeValue> {
         item.get(&attr.name)
             .filter(|v| v.attr_type() == attr.ty.attr_type())
-    }
-
-    /// The storage key of `item`'s entry, or None when the item lacks an index key (a sparse
-    /// index leaves it out). A LastEvaluatedKey / ExclusiveStartKey carries the index and
-    /// table key attributes, so it gives the entry key of the page's boundary too.
-    pub fn entry_key(&self, table_id: u64, table: &KeySchema, item: &Item) -> Option<Vec<u8>> {
-        let pk = Self::key_value(&self.key_schema.hash, item)?;
-        let sk = match &self.key_schema.range {
-            Some(r) => Some(Self::key_value(r, item)?),
-            None => None,
-        };
-        let mut k = keys::index_partition_prefix(table_id, self.id, pk);
-        if let Some(sk) = sk {
-            encode_key_value(sk, &mut k);
-        }
-        for attr in std::iter::once(&table.hash).chain(table.range.as_ref()) {
-            encode_key_value(item.get(&attr.name)?, &mut k);
-        }
-        Some(k)
     }
 
     /// True when `name` is a key attribute of the index or the table.
@@ -222,52 +199,4 @@ impl IndexDef {
         }
         Ok(())
     }
-}
-
-/// The sizes of an item's index entry before and after a change (None = no entry), for the
-/// index counters.
-pub type EntrySizes = (Option<usize>, Option<usize>);
-
-/// Adds the index maintenance of one item change to `batch`. Returns, per index (in the order
-/// of `indexes`), the entry sizes before and after, or None where the entry did not change
-/// (and nothing was written).
-pub fn maintain(
-    batch: &mut WriteBatch,
-    table_id: u64,
-    table: &KeySchema,
-    indexes: &[IndexDef],
-    old: Option<&Item>,
-    new: Option<&Item>,
-) -> Vec<Option<EntrySizes>> {
-    indexes
-        .iter()
-        .map(|index| {
-            let entry = |item: Option<&Item>| {
-                item.and_then(|i| {
-                    index
-                        .entry_key(table_id, table, i)
-                        .map(|k| (k, index.project(table, i)))
-                })
-            };
-            let old_entry = entry(old);
-            let new_entry = entry(new);
-            if old_entry == new_entry {
-                return None;
-            }
-            if let Some((k, _)) = &old_entry
-                && new_entry.as_ref().is_none_or(|(nk, _)| nk != k)
-            {
-                batch.delete(k.clone());
-            }
-            if let Some((k, projected)) = &new_entry {
-                let mut bytes = Vec::with_capacity(128);
-                encode_item(projected, &mut bytes);
-                batch.put(k.clone(), bytes);
-            }
-            Some((
-                old_entry.map(|(_, p)| item_size(&p)),
-                new_entry.map(|(_, p)| item_size(&p)),
-            ))
-        })
-        .collect()
 }

@@ -6,12 +6,14 @@
 
 use eddy_expr::{Condition, Path, Update, project};
 use eddy_storage::Ticket;
-use eddy_types::{Item, decode_item, item_size};
+use eddy_types::{Item, item_size};
 
-use crate::capacity::Consumed;
-use crate::engine::Engine;
-use crate::error::{EngineError, Result};
-use crate::write_rules::{self, PutOrder, PutTarget, Updated, check_condition};
+use crate::model::capacity::Consumed;
+use crate::model::error::Result;
+use crate::model::indexes::IndexKind;
+use crate::model::schema::TableDef;
+use crate::state::engine::Engine;
+use crate::write::rules::{self, PutOrder, PutTarget, Updated, check_condition};
 
 /// ReturnValues.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -102,10 +104,10 @@ pub struct ItemOutput {
 }
 
 /// The ItemCollectionKey of a write on a table with local secondary indexes.
-fn collection_key(def: &crate::schema::TableDef, key: &Item) -> Option<Item> {
+fn collection_key(def: &TableDef, key: &Item) -> Option<Item> {
     def.indexes
         .iter()
-        .any(|i| i.kind == crate::indexes::IndexKind::Local)
+        .any(|i| i.kind == IndexKind::Local)
         .then(|| {
             key.get(&def.key_schema.hash.name)
                 .map(|v| Item::from([(def.key_schema.hash.name.clone(), v.clone())]))
@@ -122,7 +124,7 @@ impl Engine {
         let table = self.table(&input.table_name)?;
         let def = table.def();
         let PutTarget { key, skey, size } =
-            write_rules::put_target(&def, &input.item, PutOrder::PutItem)?;
+            rules::put_target(&def, &input.item, PutOrder::PutItem)?;
         let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         check_condition(
@@ -153,7 +155,7 @@ impl Engine {
     pub fn get_item(&self, input: GetItemInput) -> Result<ItemOutput> {
         let table = self.table(&input.table_name)?;
         let def = table.def();
-        let skey = write_rules::key_target(&def, &input.key, None)?;
+        let skey = rules::key_target(&def, &input.key, None)?;
         let item = self.read_item(&skey)?;
         let consumed = Consumed::read(item.as_ref().map_or(0, item_size), input.consistent);
         let item = match (item, &input.projection) {
@@ -175,7 +177,7 @@ impl Engine {
     pub fn update_item(&self, input: UpdateItemInput) -> Result<ItemOutput> {
         let table = self.table(&input.table_name)?;
         let def = table.def();
-        let skey = write_rules::key_target(&def, &input.key, input.update.as_ref())?;
+        let skey = rules::key_target(&def, &input.key, input.update.as_ref())?;
         let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         let old_size = old.as_ref().map_or(0, item_size);
@@ -188,7 +190,7 @@ impl Engine {
             new,
             size: new_size,
             creates_nothing,
-        } = write_rules::updated_item(&def, &input.key, old.as_ref(), input.update.as_ref())?;
+        } = rules::updated_item(&def, &input.key, old.as_ref(), input.update.as_ref())?;
         let ticket = if creates_nothing {
             Ticket::default()
         } else {
@@ -225,7 +227,7 @@ impl Engine {
     pub fn delete_item(&self, input: DeleteItemInput) -> Result<ItemOutput> {
         let table = self.table(&input.table_name)?;
         let def = table.def();
-        let skey = write_rules::key_target(&def, &input.key, None)?;
+        let skey = rules::key_target(&def, &input.key, None)?;
         let guard = table.lock_writes();
         let old = self.read_item(&skey)?;
         check_condition(
@@ -250,15 +252,5 @@ impl Engine {
             consumed,
             item_collection_key: collection_key(&def, &input.key),
         })
-    }
-
-    /// The latest committed version of the item under `skey`.
-    pub(crate) fn read_item(&self, skey: &[u8]) -> Result<Option<Item>> {
-        match self.storage().get(skey)? {
-            Some(bytes) => Ok(Some(
-                decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?,
-            )),
-            None => Ok(None),
-        }
     }
 }

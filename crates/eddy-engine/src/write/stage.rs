@@ -6,9 +6,10 @@
 use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, encode_item, item_size};
 
-use crate::catalog::{Table, TableWriteGuard};
-use crate::engine::Engine;
-use crate::error::Result;
+use crate::model::error::Result;
+use crate::state::catalog::{Table, TableWriteGuard};
+use crate::state::engine::Engine;
+use crate::write::index_entries;
 
 /// Why an item changes: stream records of TTL deletions carry a service identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +49,7 @@ impl Engine {
         let index = if def.indexes.is_empty() {
             Vec::new()
         } else {
-            crate::indexes::maintain(batch, def.id, &def.key_schema, &def.indexes, old, new)
+            index_entries::maintain(batch, def.id, &def.key_schema, &def.indexes, old, new)
                 .into_iter()
                 .zip(&def.indexes)
                 .filter_map(|(change, index)| change.map(|(o, n)| (index.id, o, n)))

@@ -1,14 +1,22 @@
-//! The `Engine`: one database over one storage engine.
+//! The `Engine`: one database over one storage engine, and what it holds. The operations are
+//! `impl Engine` blocks of the ops layer; [`Engine::open`] is among them, since opening
+//! restarts unfinished index backfills.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use eddy_storage::Storage;
+use eddy_types::{Item, decode_item};
 
-use crate::catalog::{Catalog, Table};
-use crate::clock::Clock;
-use crate::error::{EngineError, Result};
-use crate::invalid::Invalid;
-use crate::streams::{StreamRegistry, StreamsConfig};
+use crate::model::clock::Clock;
+use crate::model::error::{EngineError, Result};
+use crate::model::invalid::Invalid;
+use crate::model::schema::KeySchema;
+use crate::state::backfills::Backfills;
+use crate::state::catalog::{Catalog, Table};
+use crate::state::janitor::Janitor;
+use crate::state::streams::{StreamRegistry, StreamsConfig};
+use crate::state::tokens::Tokens;
 
 /// Server-wide settings the engine reports in ARNs and records.
 #[derive(Clone, Debug)]
@@ -34,17 +42,33 @@ impl Default for EngineConfig {
     }
 }
 
+/// When the last TTL sweep ran, epoch ms.
+#[derive(Debug, Default)]
+pub(crate) struct SweepClock(AtomicU64);
+
+impl SweepClock {
+    /// When the last sweep ran (0 before the first).
+    pub(crate) fn last_ms(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Records a sweep starting at `now_ms`.
+    pub(crate) fn set(&self, now_ms: u64) {
+        self.0.store(now_ms, Ordering::Relaxed);
+    }
+}
+
 /// A DynamoDB database over a [`Storage`].
 pub struct Engine {
     storage: Arc<dyn Storage>,
     catalog: Catalog,
     streams: StreamRegistry,
-    tokens: crate::transactions::Tokens,
-    sweep_clock: crate::ttl::SweepClock,
+    tokens: Tokens,
+    sweep_clock: SweepClock,
     clock: Clock,
     config: EngineConfig,
-    janitor: crate::janitor::Janitor,
-    backfills: crate::index_admin::Backfills,
+    janitor: Janitor,
+    backfills: Backfills,
 }
 
 impl std::fmt::Debug for Engine {
@@ -57,33 +81,20 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Opens the database kept in `storage`, loading its catalog.
+    /// Loads the database kept in `storage`: its streams and catalog, with the janitor
+    /// started on what a previous run left to delete. Index backfills a stopped run left
+    /// unfinished are not restarted here; [`Engine::open`] does that once the engine exists.
     ///
     /// # Errors
     /// A storage error, or a corrupt catalog record.
-    pub fn open(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
+    pub(crate) fn load(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
         let streams = StreamRegistry::load(storage.as_ref(), config.streams.clone())?;
         let catalog = Catalog::load(storage.as_ref(), &streams)?;
-        crate::catalog::count_items(storage.clone(), catalog.all());
-        let janitor = crate::janitor::Janitor::start(storage.clone())?;
-        let backfills = crate::index_admin::Backfills::default();
-        // Indexes a stopped run left CREATING are built again from the start; the entries it
-        // made are found and kept.
-        for table in catalog.all() {
-            let creating: Vec<String> = table
-                .def()
-                .indexes
-                .iter()
-                .filter(|i| i.status == crate::indexes::IndexStatus::Creating)
-                .map(|i| i.name.clone())
-                .collect();
-            if !creating.is_empty() {
-                backfills.start(storage.clone(), table, creating);
-            }
-        }
+        crate::state::catalog::count_items(storage.clone(), catalog.all());
+        let janitor = Janitor::start(storage.clone())?;
         Ok(Self {
             janitor,
-            backfills,
+            backfills: Backfills::default(),
             storage,
             catalog,
             streams,
@@ -122,11 +133,11 @@ impl Engine {
         Ok(self.storage.close()?)
     }
 
-    pub(crate) fn janitor(&self) -> &crate::janitor::Janitor {
+    pub(crate) fn janitor(&self) -> &Janitor {
         &self.janitor
     }
 
-    pub(crate) fn backfills(&self) -> &crate::index_admin::Backfills {
+    pub(crate) fn backfills(&self) -> &Backfills {
         &self.backfills
     }
 
@@ -145,16 +156,26 @@ impl Engine {
         &self.catalog
     }
 
-    pub(crate) fn sweep_clock(&self) -> &crate::ttl::SweepClock {
+    pub(crate) fn sweep_clock(&self) -> &SweepClock {
         &self.sweep_clock
     }
 
-    pub(crate) fn tokens(&self) -> &crate::transactions::Tokens {
+    pub(crate) fn tokens(&self) -> &Tokens {
         &self.tokens
     }
 
     pub(crate) fn streams(&self) -> &StreamRegistry {
         &self.streams
+    }
+
+    /// The latest committed version of the item under `skey`.
+    pub(crate) fn read_item(&self, skey: &[u8]) -> Result<Option<Item>> {
+        match self.storage().get(skey)? {
+            Some(bytes) => Ok(Some(
+                decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
     }
 
     /// The table for a data-plane request ("Requested resource not found" when missing).
@@ -169,11 +190,7 @@ impl Engine {
     ///
     /// # Errors
     /// ResourceNotFoundException; ValidationException for an unknown index.
-    pub fn key_schema(
-        &self,
-        table: &str,
-        index: Option<&str>,
-    ) -> Result<(crate::schema::KeySchema, crate::schema::KeySchema)> {
+    pub fn key_schema(&self, table: &str, index: Option<&str>) -> Result<(KeySchema, KeySchema)> {
         let def = self.table(table)?.def();
         let source = match index {
             None => def.key_schema.clone(),

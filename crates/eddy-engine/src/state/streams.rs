@@ -23,12 +23,12 @@ use eddy_types::{Item, encode_key_value};
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{EngineError, Result};
 use crate::keys::{
     ITERATOR_KEY, NEXT_STREAM_ID, STREAM, prefix_end, record_key, record_seq, shard_prefix,
     stream_key,
 };
-use crate::schema::KeySchema;
+use crate::model::error::{EngineError, Result};
+use crate::model::schema::KeySchema;
 
 /// Durations and shape of streams, all settings of the server.
 #[derive(Clone, Debug)]
@@ -117,9 +117,9 @@ impl Stream {
     }
 
     /// Adds the record of an item change to `batch` (none when the stream is disabled). The
-    /// caller has established that the item changed (`write_path::stage_change` returns early
-    /// on equal versions, so the items are not compared again here) and holds the table's
-    /// write lock through the commit, so records commit in sequence-number order.
+    /// caller has established that the item changed (`stage_change` returns early on equal
+    /// versions, so the items are not compared again here) and holds the table's write lock
+    /// through the commit, so records commit in sequence-number order.
     pub(crate) fn append(
         &self,
         batch: &mut WriteBatch,
@@ -444,7 +444,7 @@ impl StreamRegistry {
         let mut batch = WriteBatch::new();
         for shard in &removed {
             let prefix = shard_prefix(stream.id, shard.shard_id().as_str());
-            crate::janitor::delete_range(storage, &prefix, &prefix_end(&prefix))?;
+            crate::state::janitor::delete_range(storage, &prefix, &prefix_end(&prefix))?;
         }
         if !state.enabled && state.map.is_empty() {
             batch.delete(stream_key(stream.id));

@@ -4,8 +4,8 @@
 use eddy_types::{AttrType, AttributeValue, Item};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{EngineError, Result};
-use crate::invalid::Invalid;
+use crate::model::error::{EngineError, Result};
+use crate::model::invalid::Invalid;
 
 /// A key attribute's type: only S, N and B may be keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,6 +282,35 @@ pub struct Throughput {
     pub write: i64,
 }
 
+/// The throughput a table or global index keeps under `mode`: zero on demand, the units asked
+/// for (each at least 1) when provisioned.
+///
+/// # Errors
+/// ValidationException for throughput on demand, or missing or not positive when provisioned.
+pub(crate) fn check_billing(
+    mode: BillingMode,
+    throughput: Option<Throughput>,
+) -> Result<Throughput> {
+    match (mode, throughput) {
+        (BillingMode::PayPerRequest, Some(t)) if t.read != 0 || t.write != 0 => {
+            Err(Invalid::ThroughputWithPayPerRequest.into())
+        }
+        (BillingMode::PayPerRequest, _) => Ok(Throughput::default()),
+        (BillingMode::Provisioned, None) => Err(Invalid::ThroughputMissing.into()),
+        (BillingMode::Provisioned, Some(t)) => {
+            for (name, v) in [
+                ("ReadCapacityUnits", t.read),
+                ("WriteCapacityUnits", t.write),
+            ] {
+                if v < 1 {
+                    return Err(Invalid::ThroughputNotPositive { unit: name }.into());
+                }
+            }
+            Ok(t)
+        }
+    }
+}
+
 /// A resource tag.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {
@@ -326,7 +355,7 @@ pub struct TableDef {
     pub table_class: Option<String>,
     /// Secondary indexes, global and local.
     #[serde(default)]
-    pub indexes: Vec<crate::indexes::IndexDef>,
+    pub indexes: Vec<crate::model::indexes::IndexDef>,
     /// The id the next index gets.
     #[serde(default)]
     pub next_index_id: u32,
@@ -349,7 +378,7 @@ pub struct TableDef {
 
 impl TableDef {
     /// The index called `name`.
-    pub fn index(&self, name: &str) -> Option<&crate::indexes::IndexDef> {
+    pub fn index(&self, name: &str) -> Option<&crate::model::indexes::IndexDef> {
         self.indexes.iter().find(|i| i.name == name)
     }
 }

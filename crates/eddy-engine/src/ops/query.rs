@@ -10,14 +10,14 @@ use eddy_expr::{Condition, KeyCondition, Path, RangeCondition, project};
 use eddy_storage::Direction;
 use eddy_types::{Item, decode_item, encode_key_value, item_size};
 
-use crate::capacity::Consumed;
-use crate::engine::Engine;
-use crate::error::{EngineError, Result};
-use crate::indexes::{IndexDef, IndexKind, IndexStatus, ProjectionType};
-use crate::invalid::Invalid;
 use crate::keys;
 use crate::keys::{index_partition_prefix, index_prefix};
-use crate::schema::{KeyAttribute, KeySchema, TableDef};
+use crate::model::capacity::Consumed;
+use crate::model::error::{EngineError, Result};
+use crate::model::indexes::{IndexDef, IndexKind, IndexStatus, ProjectionType};
+use crate::model::invalid::Invalid;
+use crate::model::schema::{KeyAttribute, KeySchema, TableDef};
+use crate::state::engine::Engine;
 
 /// The most item data one page reads.
 const PAGE_BYTES: usize = 1024 * 1024;
@@ -409,9 +409,7 @@ fn start_key(def: &TableDef, source: &Source<'_>, esk: &Item, scan: bool) -> Res
                     _ => return Err(invalid(None)),
                 }
             }
-            index
-                .entry_key(def.id, &def.key_schema, esk)
-                .ok_or_else(|| invalid(None))
+            keys::index_entry_key(index, def.id, &def.key_schema, esk).ok_or_else(|| invalid(None))
         }
     }
 }

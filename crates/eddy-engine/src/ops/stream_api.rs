@@ -11,13 +11,13 @@ use eddy_streams::{
     parse_stream_arn, stream_arn, stream_creation_ms, stream_label,
 };
 
-use crate::catalog::Table;
-use crate::engine::Engine;
-use crate::error::{EngineError, Result};
 use crate::keys::prefix_end;
 use crate::keys::{record_key, shard_prefix};
-use crate::schema::{KeySchema, TableDef};
-use crate::streams::Stream;
+use crate::model::error::{EngineError, Result};
+use crate::model::schema::{KeySchema, TableDef};
+use crate::state::catalog::Table;
+use crate::state::engine::Engine;
+use crate::state::streams::Stream;
 
 /// The most record data one GetRecords returns.
 const MAX_RECORDS_BYTES: usize = 1024 * 1024;

@@ -4,7 +4,7 @@
 
 use eddy_types::AttrType;
 
-use crate::schema::ScalarType;
+use crate::model::schema::ScalarType;
 
 /// DynamoDB's prefix for most parameter checks.
 const PARAM: &str = "One or more parameter values were invalid:";

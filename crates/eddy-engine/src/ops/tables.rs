@@ -5,21 +5,20 @@ use std::sync::Arc;
 use eddy_storage::WriteBatch;
 use eddy_streams::StreamViewType;
 
-use crate::engine::Engine;
-use crate::error::{EngineError, Result};
-use crate::index_admin::{build_index, build_indexes, check_definitions_used, merged_definitions};
-use crate::indexes::{IndexInput, IndexKind};
-use crate::invalid::Invalid;
-use crate::janitor::DropRange;
 use crate::keys::index_prefix;
-use crate::schema::{
+use crate::model::error::{EngineError, Result};
+use crate::model::indexes::{IndexInput, IndexKind};
+use crate::model::invalid::Invalid;
+use crate::model::schema::{
     AttributeDefinition, BillingMode, KeySchema, KeySchemaElement, TableDef, Tag, Throughput,
+    check_billing,
 };
-
-/// Most global secondary indexes per table.
-pub(crate) const MAX_GSIS: usize = 20;
-/// Most local secondary indexes per table.
-pub(crate) const MAX_LSIS: usize = 5;
+use crate::ops::index_admin::{
+    MAX_GSIS, build_index, build_indexes, check_definitions_used, merged_definitions,
+};
+use crate::state::catalog::Table;
+use crate::state::engine::Engine;
+use crate::state::janitor::DropRange;
 
 /// The most tags a resource can carry.
 const MAX_TAGS: usize = 50;
@@ -147,7 +146,7 @@ impl Engine {
         )
     }
 
-    fn describe(&self, table: &crate::catalog::Table, status: TableStatus) -> TableDescription {
+    fn describe(&self, table: &Table, status: TableStatus) -> TableDescription {
         let def = table.def();
         TableDescription {
             arn: self.table_arn(&def.name),
@@ -171,7 +170,13 @@ impl Engine {
     pub fn create_table(&self, input: CreateTableInput) -> Result<TableDescription> {
         let key_schema = KeySchema::resolve(&input.key_schema, &input.attribute_definitions)?;
         let billing_mode = input.billing_mode.unwrap_or(BillingMode::Provisioned);
-        let indexes = build_indexes(&input, &key_schema, billing_mode)?;
+        let indexes = build_indexes(
+            &input.local_indexes,
+            &input.global_indexes,
+            &input.attribute_definitions,
+            &key_schema,
+            billing_mode,
+        )?;
         let mut names: Vec<&str> = input
             .attribute_definitions
             .iter()
@@ -427,8 +432,7 @@ impl Engine {
             // now on maintains them; the backfill builds the rest behind the answer, once
             // this request lets go of the table's write lock.
             commit_def(def, stream_batch)?;
-            self.backfills()
-                .start(self.shared_storage(), Arc::clone(&table), created);
+            self.start_backfill(Arc::clone(&table), created);
             return Ok(self.describe(&table, TableStatus::Active));
         }
         let asked = input.billing_mode.is_some()
@@ -478,7 +482,7 @@ impl Engine {
         Ok(description)
     }
 
-    fn table_by_arn(&self, arn: &str, action: &str) -> Result<Arc<crate::catalog::Table>> {
+    fn table_by_arn(&self, arn: &str, action: &str) -> Result<Arc<Table>> {
         let prefix = format!(
             "arn:aws:dynamodb:{}:{}:table/",
             self.config().region,
@@ -556,30 +560,6 @@ fn not_found(name: &str) -> EngineError {
     EngineError::ResourceNotFound(format!(
         "Requested resource not found: Table: {name} not found"
     ))
-}
-
-pub(crate) fn check_billing(
-    mode: BillingMode,
-    throughput: Option<Throughput>,
-) -> Result<Throughput> {
-    match (mode, throughput) {
-        (BillingMode::PayPerRequest, Some(t)) if t.read != 0 || t.write != 0 => {
-            Err(Invalid::ThroughputWithPayPerRequest.into())
-        }
-        (BillingMode::PayPerRequest, _) => Ok(Throughput::default()),
-        (BillingMode::Provisioned, None) => Err(Invalid::ThroughputMissing.into()),
-        (BillingMode::Provisioned, Some(t)) => {
-            for (name, v) in [
-                ("ReadCapacityUnits", t.read),
-                ("WriteCapacityUnits", t.write),
-            ] {
-                if v < 1 {
-                    return Err(Invalid::ThroughputNotPositive { unit: name }.into());
-                }
-            }
-            Ok(t)
-        }
-    }
 }
 
 fn unchanged_throughput(current: Throughput, requested: Throughput) -> EngineError {

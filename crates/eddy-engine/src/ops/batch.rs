@@ -7,12 +7,12 @@ use eddy_expr::{Path, project};
 use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, item_size};
 
-use crate::capacity::Consumed;
-use crate::engine::Engine;
-use crate::error::Result;
-use crate::invalid::Invalid;
-use crate::write_path::{Cause, account};
-use crate::write_rules::{self, PutOrder};
+use crate::model::capacity::Consumed;
+use crate::model::error::Result;
+use crate::model::invalid::Invalid;
+use crate::state::engine::Engine;
+use crate::write::rules::{self, PutOrder};
+use crate::write::stage::{Cause, account};
 
 /// The most data one BatchGetItem returns; the rest comes back as UnprocessedKeys.
 const MAX_BATCH_GET_BYTES: usize = 16 * 1024 * 1024;
@@ -73,7 +73,7 @@ impl Engine {
             let mut seen = HashSet::with_capacity(req.keys.len());
             let mut skeys = Vec::with_capacity(req.keys.len());
             for key in &req.keys {
-                let skey = write_rules::key_target(&def, key, None)?;
+                let skey = rules::key_target(&def, key, None)?;
                 if !seen.insert(skey.clone()) {
                     return Err(Invalid::DuplicateBatchKeys.into());
                 }
@@ -135,9 +135,9 @@ impl Engine {
             for write in &req.requests {
                 let skey = match write {
                     WriteRequest::Put(item) => {
-                        write_rules::put_target(&def, item, PutOrder::BatchWrite)?.skey
+                        rules::put_target(&def, item, PutOrder::BatchWrite)?.skey
                     }
-                    WriteRequest::Delete(key) => write_rules::key_target(&def, key, None)?,
+                    WriteRequest::Delete(key) => rules::key_target(&def, key, None)?,
                 };
                 if !seen.insert(skey.clone()) {
                     return Err(Invalid::DuplicateBatchKeys.into());

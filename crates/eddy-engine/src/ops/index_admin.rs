@@ -1,43 +1,50 @@
 //! Secondary index administration: resolving and checking index definitions (CreateTable,
-//! UpdateTable) and building a new global index from the table's existing items, in the
-//! background.
+//! UpdateTable) and building a new global index from the table's existing items, on a
+//! backfill thread (`state::backfills`).
 
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 
 use eddy_storage::{Direction, Storage, WriteBatch};
-use parking_lot::Mutex;
 
-use crate::catalog::Table;
-use crate::error::{EngineError, Result};
-use crate::indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, ProjectionType};
-use crate::invalid::Invalid;
-use crate::schema::{AttributeDefinition, BillingMode, KeySchema};
-use crate::tables::{CreateTableInput, MAX_GSIS, MAX_LSIS, check_billing};
+use crate::keys;
+use crate::model::error::{EngineError, Result};
+use crate::model::indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, ProjectionType};
+use crate::model::invalid::Invalid;
+use crate::model::schema::{AttributeDefinition, BillingMode, KeySchema, check_billing};
+use crate::state::catalog::{Table, persist_def};
+use crate::state::engine::Engine;
+use crate::write::index_entries;
 
-/// Resolves and checks CreateTable's indexes; ids are assigned in order.
+/// Most global secondary indexes per table.
+pub(crate) const MAX_GSIS: usize = 20;
+/// Most local secondary indexes per table.
+const MAX_LSIS: usize = 5;
+
+/// Resolves and checks CreateTable's local and global indexes over its attribute
+/// definitions `defs`; ids are assigned in order.
 pub(crate) fn build_indexes(
-    input: &CreateTableInput,
+    local: &[IndexInput],
+    global: &[IndexInput],
+    defs: &[AttributeDefinition],
     table: &KeySchema,
     billing: BillingMode,
 ) -> Result<Vec<IndexDef>> {
-    if !input.local_indexes.is_empty() && table.range.is_none() {
+    if !local.is_empty() && table.range.is_none() {
         return Err(Invalid::LsiWithoutTableRange.into());
     }
-    if input.local_indexes.len() > MAX_LSIS {
+    if local.len() > MAX_LSIS {
         return Err(Invalid::TooManyLsis { max: MAX_LSIS }.into());
     }
-    if input.global_indexes.len() > MAX_GSIS {
+    if global.len() > MAX_GSIS {
         return Err(Invalid::TooManyGsis { max: MAX_GSIS }.into());
     }
     let mut out: Vec<IndexDef> = Vec::new();
-    let all = input
-        .local_indexes
+    let all = local
         .iter()
         .map(|i| (i, IndexKind::Local))
-        .chain(input.global_indexes.iter().map(|i| (i, IndexKind::Global)));
+        .chain(global.iter().map(|i| (i, IndexKind::Global)));
     for (index, kind) in all {
         if out.iter().any(|i| i.name == index.name) {
             return Err(Invalid::DuplicateIndexName {
@@ -45,7 +52,7 @@ pub(crate) fn build_indexes(
             }
             .into());
         }
-        let mut built = build_index(index, kind, &input.attribute_definitions, table, billing)?;
+        let mut built = build_index(index, kind, defs, table, billing)?;
         built.id = out.len() as u32;
         built.status = IndexStatus::Active;
         out.push(built);
@@ -175,47 +182,16 @@ pub(crate) fn merged_definitions(
     out
 }
 
-/// Backfill threads: each builds new global indexes of one table from its existing items
-/// while the table keeps serving writes, then turns them ACTIVE.
-#[derive(Default)]
-pub(crate) struct Backfills {
-    stop: Arc<AtomicBool>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
-}
-
-impl Backfills {
-    /// Starts building `names` of `table` on a thread of its own.
-    pub(crate) fn start(&self, storage: Arc<dyn Storage>, table: Arc<Table>, names: Vec<String>) {
-        let stop = Arc::clone(&self.stop);
-        let spawned = std::thread::Builder::new()
-            .name("eddy-backfill".into())
-            .spawn(move || {
-                if let Err(e) = backfill(storage.as_ref(), &table, &names, &stop) {
-                    tracing::error!(error = %e, indexes = ?names, "backfilling failed; the indexes stay CREATING until a restart");
-                }
-            });
-        match spawned {
-            Ok(thread) => {
-                let mut threads = self.threads.lock();
-                threads.retain(|t| !t.is_finished());
-                threads.push(thread);
+impl Engine {
+    /// Starts building the new global indexes `names` of `table` from its existing items on a
+    /// backfill thread of its own; they turn ACTIVE once built.
+    pub(crate) fn start_backfill(&self, table: Arc<Table>, names: Vec<String>) {
+        let storage = self.shared_storage();
+        self.backfills().spawn(move |stop| {
+            if let Err(e) = backfill(storage.as_ref(), &table, &names, stop) {
+                tracing::error!(error = %e, indexes = ?names, "backfilling failed; the indexes stay CREATING until a restart");
             }
-            Err(e) => tracing::error!(error = %e, "could not start a backfill thread"),
-        }
-    }
-
-    /// Stops every backfill between two chunks; a restart starts them again.
-    pub(crate) fn stop(&self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for thread in self.threads.lock().drain(..) {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Backfills {
-    fn drop(&mut self) {
-        self.stop();
+        });
     }
 }
 
@@ -249,8 +225,8 @@ fn backfill(
             return Ok(true);
         }
         let snap = storage.snapshot();
-        let end = crate::keys::table_end(def.id);
-        let start = crate::keys::table_prefix(def.id);
+        let end = keys::table_end(def.id);
+        let start = keys::table_prefix(def.id);
         let from = match &after {
             Some(last) => Bound::Excluded(&last[..]),
             None => Bound::Included(&start[..]),
@@ -265,12 +241,13 @@ fn backfill(
             let item =
                 eddy_types::decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
             for index in &targets {
-                if let Some(entry_key) = index.entry_key(def.id, &def.key_schema, &item)
+                if let Some(entry_key) =
+                    keys::index_entry_key(index, def.id, &def.key_schema, &item)
                     && snap.get(&entry_key)?.is_some()
                 {
                     continue;
                 }
-                crate::indexes::maintain(
+                index_entries::maintain(
                     &mut batch,
                     def.id,
                     &def.key_schema,
@@ -295,7 +272,7 @@ fn backfill(
                 for index in def.indexes.iter_mut().filter(|i| names.contains(&i.name)) {
                     index.status = IndexStatus::Active;
                 }
-                crate::catalog::persist_def(storage, table, def, WriteBatch::new())?;
+                persist_def(storage, table, def, WriteBatch::new())?;
                 return Ok(true);
             }
         }
@@ -308,8 +285,8 @@ fn count_entries(
     table_id: u64,
     index_id: u32,
 ) -> Result<(i64, i64)> {
-    let prefix = crate::keys::index_prefix(table_id, index_id);
-    let end = crate::keys::prefix_end(&prefix);
+    let prefix = keys::index_prefix(table_id, index_id);
+    let end = keys::prefix_end(&prefix);
     let (mut count, mut bytes) = (0i64, 0i64);
     for entry in snap.range(
         Bound::Included(&prefix[..]),

@@ -9,10 +9,10 @@ use eddy_storage::{Direction, Storage, WriteBatch};
 use eddy_types::{decode_item, item_size};
 use parking_lot::{Mutex, RwLock};
 
-use crate::error::{EngineError, Result};
 use crate::keys;
-use crate::schema::TableDef;
-use crate::streams::{Stream, StreamRegistry};
+use crate::model::error::{EngineError, Result};
+use crate::model::schema::TableDef;
+use crate::state::streams::{Stream, StreamRegistry};
 
 /// A live table.
 #[derive(Debug)]

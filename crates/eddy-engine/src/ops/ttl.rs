@@ -3,24 +3,19 @@
 //! record carries DynamoDB's service identity.
 
 use std::ops::Bound;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use eddy_storage::{Direction, WriteBatch};
 use eddy_types::{AttributeValue, Item, decode_item};
 
-use crate::engine::Engine;
-use crate::error::{EngineError, Result};
-use crate::invalid::Invalid;
 use crate::keys;
-use crate::write_path::{Cause, account};
+use crate::model::error::{EngineError, Result};
+use crate::model::invalid::Invalid;
+use crate::state::engine::Engine;
+use crate::write::stage::{Cause, account};
 
 /// Items whose TTL lies more than five years in the past are left alone, as DynamoDB does
 /// (such a value is more likely a mistake than an expiry).
 const MAX_PAST_SECONDS: i64 = 5 * 365 * 24 * 3600;
-
-/// When the last sweep ran, epoch ms.
-#[derive(Debug, Default)]
-pub(crate) struct SweepClock(AtomicU64);
 
 /// TimeToLiveDescription.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,11 +98,11 @@ impl Engine {
     /// Runs the TTL sweep when `force` or when the sweep interval has passed since the last.
     pub(crate) fn sweep_ttl_if_due(&self, force: bool) -> Result<()> {
         let now = self.clock().now_ms();
-        let last = self.sweep_clock().0.load(Ordering::Relaxed);
+        let last = self.sweep_clock().last_ms();
         if !force && now.saturating_sub(last) < self.config().ttl_sweep_interval_ms {
             return Ok(());
         }
-        self.sweep_clock().0.store(now, Ordering::Relaxed);
+        self.sweep_clock().set(now);
         let now_secs = i64::try_from(now / 1000).unwrap_or(i64::MAX);
         for name in self.catalog().names_after(None, usize::MAX).0 {
             let Some(table) = self.catalog().get(&name) else {

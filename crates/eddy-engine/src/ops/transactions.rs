@@ -11,18 +11,15 @@ use std::sync::Arc;
 use eddy_expr::{Condition, Path, Update, project};
 use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, decode_item, item_size};
-use parking_lot::Mutex;
 
-use crate::capacity::Consumed;
-use crate::catalog::{Table, TableWriteGuard};
-use crate::engine::Engine;
-use crate::error::{CancellationReason, EngineError, Result};
-use crate::invalid::Invalid;
-use crate::write_path::{Cause, account};
-use crate::write_rules::{self, PutOrder, Refusal};
-
-/// How long a ClientRequestToken is remembered.
-const TOKEN_LIFETIME_MS: u64 = 10 * 60 * 1000;
+use crate::model::capacity::Consumed;
+use crate::model::error::{CancellationReason, EngineError, Result};
+use crate::model::invalid::Invalid;
+use crate::state::catalog::{Table, TableWriteGuard};
+use crate::state::engine::Engine;
+use crate::state::tokens::Claimed;
+use crate::write::rules::{self, PutOrder, Refusal};
+use crate::write::stage::{Cause, account};
 
 /// One action of TransactWriteItems.
 #[derive(Clone, Debug)]
@@ -103,75 +100,6 @@ pub struct TransactGetItem {
     pub projection: Option<Vec<Path>>,
 }
 
-/// Remembered ClientRequestTokens: digest of the request and when it ran.
-#[derive(Debug, Default)]
-pub(crate) struct Tokens(Mutex<HashMap<String, TokenEntry>>);
-
-/// A remembered transaction: its request digest, when it started or completed (ms), and what
-/// it consumed (None while it runs).
-type TokenEntry = (u64, u64, Option<Vec<(String, Consumed)>>);
-
-impl Tokens {
-    /// Claims `token` for a transaction about to run, or answers from the one that used it.
-    fn claim(&self, token: &str, digest: u64, now_ms: u64) -> Result<Claimed<'_>> {
-        let mut tokens = self.0.lock();
-        tokens.retain(|_, (_, at, _)| at.saturating_add(TOKEN_LIFETIME_MS) > now_ms);
-        match tokens.get(token) {
-            Some((known, _, _)) if *known != digest => {
-                Err(EngineError::IdempotentParameterMismatch(
-                    "The request uses the same client token as a previous, but non-identical request.".into(),
-                ))
-            }
-            Some((_, _, Some(consumed))) => Ok(Claimed::Before(consumed.clone())),
-            Some((_, _, None)) => Err(EngineError::TransactionInProgress),
-            None => {
-                tokens.insert(token.to_owned(), (digest, now_ms, None));
-                Ok(Claimed::Now(TokenClaim {
-                    tokens: self,
-                    token: Some(token.to_owned()),
-                }))
-            }
-        }
-    }
-}
-
-/// What [`Tokens::claim`] found.
-enum Claimed<'a> {
-    /// An identical request with the token completed: what it consumed.
-    Before(Vec<(String, Consumed)>),
-    /// The token is this transaction's now.
-    Now(TokenClaim<'a>),
-}
-
-/// A ClientRequestToken claimed by a running transaction: a second request with it meanwhile
-/// gets TransactionInProgressException rather than running the transaction again. Dropped
-/// without [`TokenClaim::complete`] (the transaction failed), it releases the token.
-struct TokenClaim<'a> {
-    tokens: &'a Tokens,
-    /// None once completed.
-    token: Option<String>,
-}
-
-impl TokenClaim<'_> {
-    /// Remembers the outcome for retries; the token is valid for its lifetime from `now_ms`.
-    fn complete(mut self, now_ms: u64, consumed: Vec<(String, Consumed)>) {
-        if let Some(token) = self.token.take()
-            && let Some(entry) = self.tokens.0.lock().get_mut(&token)
-        {
-            entry.1 = now_ms;
-            entry.2 = Some(consumed);
-        }
-    }
-}
-
-impl Drop for TokenClaim<'_> {
-    fn drop(&mut self) {
-        if let Some(token) = &self.token {
-            self.tokens.0.lock().remove(token);
-        }
-    }
-}
-
 /// What a transaction touches of one action once its key is known.
 struct Target {
     table: Arc<Table>,
@@ -214,18 +142,18 @@ impl Engine {
             let def = table.def();
             let skey = match &item.action {
                 TransactWriteAction::Put { item: it, .. } => {
-                    match write_rules::put_target(&def, it, PutOrder::Transact) {
+                    match rules::put_target(&def, it, PutOrder::Transact) {
                         Ok(target) => Ok(target.skey),
                         Err(Refusal::Request(e)) => return Err(e),
                         Err(Refusal::Action(e)) => Err(e),
                     }
                 }
                 TransactWriteAction::Update { key, update, .. } => {
-                    write_rules::key_target(&def, key, Some(update))
+                    rules::key_target(&def, key, Some(update))
                 }
                 TransactWriteAction::Delete { key, .. }
                 | TransactWriteAction::ConditionCheck { key, .. } => {
-                    write_rules::key_target(&def, key, None)
+                    rules::key_target(&def, key, None)
                 }
             };
             match skey {
@@ -254,7 +182,7 @@ impl Engine {
                 continue;
             };
             let old = self.read_item(&target.skey)?;
-            if let Err(e) = write_rules::check_condition(
+            if let Err(e) = rules::check_condition(
                 item.condition.as_ref(),
                 old.as_ref(),
                 item.return_old_on_failure,
@@ -272,7 +200,7 @@ impl Engine {
                 }
                 TransactWriteAction::Update { key, update, .. } => {
                     let def = target.table.def();
-                    match write_rules::updated_item(&def, key, old.as_ref(), Some(update)) {
+                    match rules::updated_item(&def, key, old.as_ref(), Some(update)) {
                         Ok(updated) if updated.creates_nothing => None,
                         Ok(updated) => Some(updated.new),
                         Err(e) => {
@@ -353,7 +281,7 @@ impl Engine {
         let mut seen = HashSet::new();
         for (i, get) in gets.iter().enumerate() {
             let def = self.table(&get.table_name)?.def();
-            match write_rules::key_target(&def, &get.key, None) {
+            match rules::key_target(&def, &get.key, None) {
                 Ok(k) => {
                     if !seen.insert(k.clone()) {
                         return Err(Invalid::TransactionItemRepeated.into());
@@ -392,42 +320,5 @@ impl Engine {
             }));
         }
         Ok((items, consumed))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_claimed_token_is_in_progress_until_completed_or_released() {
-        let tokens = Tokens::default();
-        let Ok(Claimed::Now(claim)) = tokens.claim("t", 1, 0) else {
-            panic!("a fresh token is claimed");
-        };
-        assert!(matches!(
-            tokens.claim("t", 1, 1),
-            Err(EngineError::TransactionInProgress)
-        ));
-        assert!(matches!(
-            tokens.claim("t", 2, 1),
-            Err(EngineError::IdempotentParameterMismatch(_))
-        ));
-        claim.complete(5, vec![("table".to_owned(), Consumed::default())]);
-        assert!(matches!(tokens.claim("t", 1, 6), Ok(Claimed::Before(c)) if c.len() == 1));
-        // Valid for its lifetime from completion, then a new request.
-        assert!(matches!(
-            tokens.claim("t", 1, 5 + TOKEN_LIFETIME_MS),
-            Ok(Claimed::Now(_))
-        ));
-
-        let Ok(Claimed::Now(failed)) = tokens.claim("u", 1, 0) else {
-            panic!("a fresh token is claimed");
-        };
-        drop(failed);
-        assert!(
-            matches!(tokens.claim("u", 1, 1), Ok(Claimed::Now(_))),
-            "a failed transaction releases its token"
-        );
     }
 }

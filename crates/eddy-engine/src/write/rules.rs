@@ -2,7 +2,7 @@
 //! names, the key and item size limits, the secondary index key checks, the condition, and what
 //! an update of a missing item creates. PutItem, UpdateItem, DeleteItem, BatchWriteItem,
 //! TransactWriteItems (and the PartiQL statements, which run as those) all call these
-//! functions; staging itself is `write_path`'s.
+//! functions; staging itself is `write::stage`'s.
 //!
 //! DynamoDB checks a put in a different order per operation, and the order decides which
 //! message a client reads when an item breaks two rules. [`PutOrder`] names the three orders:
@@ -20,10 +20,10 @@
 use eddy_expr::{Condition, Update};
 use eddy_types::{Item, MAX_ITEM_SIZE, item_size};
 
-use crate::error::{EngineError, Result};
-use crate::invalid::Invalid;
 use crate::keys;
-use crate::schema::{KeySchema, TableDef};
+use crate::model::error::{EngineError, Result};
+use crate::model::invalid::Invalid;
+use crate::model::schema::{KeySchema, TableDef};
 
 /// Which operation's order a put is checked in (see the module's table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,8 +200,8 @@ mod tests {
     use eddy_types::AttributeValue;
 
     use super::*;
-    use crate::indexes::{IndexDef, IndexKind, IndexStatus, Projection, ProjectionType};
-    use crate::schema::{BillingMode, KeyAttribute, ScalarType, Throughput};
+    use crate::model::indexes::{IndexDef, IndexKind, IndexStatus, Projection, ProjectionType};
+    use crate::model::schema::{BillingMode, KeyAttribute, ScalarType, Throughput};
 
     fn attr(name: &str, ty: ScalarType) -> KeyAttribute {
         KeyAttribute {

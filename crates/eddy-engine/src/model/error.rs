@@ -5,7 +5,7 @@ use eddy_expr::ExprError;
 use eddy_storage::StorageError;
 use eddy_types::Item;
 
-use crate::invalid::Invalid;
+use crate::model::invalid::Invalid;
 
 /// Everything an engine operation can fail with.
 #[derive(Debug, thiserror::Error)]

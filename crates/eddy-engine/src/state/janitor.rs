@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use eddy_storage::{Direction, Storage, WriteBatch};
 
-use crate::error::Result;
 use crate::keys;
+use crate::model::error::{EngineError, Result};
 
 /// A key range `[start, end)` to delete.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl Janitor {
         let thread = std::thread::Builder::new()
             .name("eddy-janitor".into())
             .spawn(move || run(&worker, storage.as_ref()))
-            .map_err(|e| crate::error::EngineError::Corrupt(format!("janitor thread: {e}")))?;
+            .map_err(|e| EngineError::Corrupt(format!("janitor thread: {e}")))?;
         Ok(Self {
             shared,
             thread: Mutex::new(Some(thread)),
