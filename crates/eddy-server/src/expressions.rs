@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use eddy_expr::legacy::{AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition};
-use eddy_types::{AttributeValue, value_from_json_with};
+use eddy_types::AttributeValue;
 
 use crate::error::ApiError;
-use crate::input::Input;
+use crate::input::{Input, Raw};
 
 /// ExpressionAttributeNames and ExpressionAttributeValues of one request, checked.
 #[derive(Debug, Default)]
@@ -107,8 +107,17 @@ pub fn no_mixing(input: &Input<'_>, legacy: &[&str], expressions: &[&str]) -> Re
     )))
 }
 
-fn attribute_value(v: &serde_json::Value) -> Result<AttributeValue, ApiError> {
-    value_from_json_with(v, crate::input::READ_OPTIONS).map_err(ApiError::from)
+fn attribute_value(v: &Raw<'_>) -> Result<AttributeValue, ApiError> {
+    v.value()?.map_err(ApiError::from)
+}
+
+/// An entry of a legacy parameter map: a structure ("Expected null" for anything else).
+fn entry<'a>(v: &Raw<'a>) -> Result<Input<'a>, ApiError> {
+    if v.is_object() {
+        v.object()
+    } else {
+        Err(ApiError::serialization("Expected null"))
+    }
 }
 
 fn value_list(input: &Input<'_>) -> Result<Option<Vec<AttributeValue>>, ApiError> {
@@ -126,15 +135,12 @@ pub fn expected(
         return Ok(None);
     };
     let mut out = Vec::with_capacity(map.len());
-    for (name, v) in map {
-        let Some(obj) = v.as_object() else {
-            return Err(ApiError::serialization("Expected null"));
-        };
-        let e = Input::from_map(obj);
+    for (name, v) in map.entries() {
+        let e = entry(&v)?;
         out.push((
-            name.clone(),
+            name.to_owned(),
             ExpectedAttributeValue {
-                value: e.raw("Value").map(attribute_value).transpose()?,
+                value: e.raw("Value").as_ref().map(attribute_value).transpose()?,
                 exists: e.bool("Exists")?,
                 comparison_operator: e.string("ComparisonOperator")?.map(str::to_owned),
                 attribute_value_list: value_list(&e)?,
@@ -153,11 +159,8 @@ pub fn conditions(
         return Ok(None);
     };
     let mut out = Vec::with_capacity(map.len());
-    for (name, v) in map {
-        let Some(obj) = v.as_object() else {
-            return Err(ApiError::serialization("Expected null"));
-        };
-        let c = Input::from_map(obj);
+    for (name, v) in map.entries() {
+        let c = entry(&v)?;
         let Some(op) = c.string("ComparisonOperator")? else {
             return Err(ApiError::constraint(format!(
                 "Value null at '{}.{name}.member.comparisonOperator' failed to satisfy constraint: Member must not be null",
@@ -165,7 +168,7 @@ pub fn conditions(
             )));
         };
         out.push((
-            name.clone(),
+            name.to_owned(),
             LegacyCondition {
                 comparison_operator: op.to_owned(),
                 attribute_value_list: value_list(&c)?.unwrap_or_default(),
@@ -183,15 +186,12 @@ pub fn attribute_updates(
         return Ok(None);
     };
     let mut out = Vec::with_capacity(map.len());
-    for (name, v) in map {
-        let Some(obj) = v.as_object() else {
-            return Err(ApiError::serialization("Expected null"));
-        };
-        let u = Input::from_map(obj);
+    for (name, v) in map.entries() {
+        let u = entry(&v)?;
         out.push((
-            name.clone(),
+            name.to_owned(),
             AttributeValueUpdate {
-                value: u.raw("Value").map(attribute_value).transpose()?,
+                value: u.raw("Value").as_ref().map(attribute_value).transpose()?,
                 action: u.string("Action")?.map(str::to_owned),
             },
         ));

@@ -16,8 +16,9 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers;
+use crate::input::{Arena, Input};
 use crate::protocol::Operation;
-use crate::reply::Reply;
+use crate::reply::{Out, Reply};
 use crate::sigv4::{self, Auth, SignedParts};
 use crate::state::AppState;
 
@@ -105,27 +106,26 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
         item: None,
         reasons: None,
     })?;
-    let json: serde_json::Value = serde_json::from_slice(&body).map_err(|_| ApiError {
-        kind: ErrorKind::Serialization,
-        message: None,
-        item: None,
-        reasons: None,
-    })?;
-    if let Some(limits) = &state.streams_limits {
-        limits.check(&state.engine, op, &json)?;
-    }
+    // Decoding, the rate limits and the handler run together, wherever the handler runs: the
+    // parsed input borrows from the body and from its request's arena.
+    let run = move |state: &AppState| -> Result<Vec<u8>, ApiError> {
+        let arena = Arena::new();
+        let input = Input::parse(&body, &arena)?;
+        if let Some(limits) = &state.streams_limits {
+            limits.check(&state.engine, op, &input)?;
+        }
+        handlers::dispatch(state, op, &input).map(Reply::into_bytes)
+    };
     if op.may_take_long() || (state.engine.writes_wait_for_sync() && !op.is_read_only()) {
         // Long engine work, or a write waiting milliseconds for a disk sync that concurrent
         // writes share, would hold up every connection of a runtime worker; and with as many
         // workers as cores, only that many writes could ever share a sync.
         let state = Arc::clone(state);
-        return tokio::task::spawn_blocking(move || {
-            handlers::dispatch(&state, op, &json).map(Reply::into_bytes)
-        })
-        .await
-        .map_err(|_| ApiError::new(ErrorKind::InternalServerError, "Internal server error"))?;
+        return tokio::task::spawn_blocking(move || run(&state))
+            .await
+            .map_err(|_| ApiError::new(ErrorKind::InternalServerError, "Internal server error"))?;
     }
-    Ok(handlers::dispatch(state, op, &json)?.into_bytes())
+    run(state)
 }
 
 fn too_large() -> ApiError {
@@ -241,9 +241,13 @@ async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
         Ok(b) => b.to_bytes(),
         Err(_) => return plain(StatusCode::BAD_REQUEST, "bad body\n"),
     };
-    let seconds = serde_json::from_slice::<serde_json::Value>(&body)
+    #[derive(serde::Deserialize)]
+    struct Advance {
+        seconds: f64,
+    }
+    let seconds = serde_json::from_slice::<Advance>(&body)
         .ok()
-        .and_then(|v| v.get("seconds").and_then(serde_json::Value::as_f64))
+        .map(|a| a.seconds)
         .filter(|s| *s >= 0.0 && s.is_finite());
     let Some(seconds) = seconds else {
         return plain(
@@ -256,7 +260,7 @@ async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
     if let Err(e) = run_due_work(state, true).await {
         return control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
     }
-    let body = serde_json::to_vec(&serde_json::json!({ "now": now })).unwrap_or_default();
+    let body = Out::only("now", now).into_bytes();
     json_response(StatusCode::OK, body)
 }
 
@@ -272,7 +276,7 @@ pub(crate) async fn run_due_work(
 }
 
 fn control_error(status: StatusCode, message: &str) -> Resp {
-    let body = serde_json::to_vec(&serde_json::json!({ "message": message })).unwrap_or_default();
+    let body = Out::only("message", message).into_bytes();
     json_response(status, body)
 }
 
@@ -281,17 +285,23 @@ async fn streams_split(state: &AppState, req: Request<Incoming>) -> Resp {
         Ok(b) => b.to_bytes(),
         Err(_) => return control_error(StatusCode::BAD_REQUEST, "body too large"),
     };
-    let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let (Some(arn), Some(shard)) = (
-        json.get("StreamArn").and_then(serde_json::Value::as_str),
-        json.get("ShardId").and_then(serde_json::Value::as_str),
-    ) else {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Split {
+        stream_arn: String,
+        shard_id: String,
+    }
+    let Ok(Split {
+        stream_arn: arn,
+        shard_id: shard,
+    }) = serde_json::from_slice::<Split>(&body)
+    else {
         return control_error(
             StatusCode::BAD_REQUEST,
             "expected {\"StreamArn\": ..., \"ShardId\": ...}",
         );
     };
-    match state.engine.split_shard(arn, shard) {
+    match state.engine.split_shard(&arn, &shard) {
         Ok(()) => json_response(StatusCode::OK, b"{}".to_vec()),
         Err(e) => {
             let e = ApiError::from(e);

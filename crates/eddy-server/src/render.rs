@@ -1,7 +1,10 @@
-//! Engine results as DynamoDB's JSON shapes.
+//! Engine results as DynamoDB's JSON shapes: typed structures that serialize straight into the
+//! response (through [`crate::reply::Out`]), members in DynamoDB's order, absent ones skipped.
 
-use eddy_engine::{BillingMode, Consumed, IndexKind, TableDescription};
-use serde_json::{Map, Value, json};
+use eddy_engine::{
+    BillingMode, Consumed, IndexKind, IndexStatus, KeySchema, StreamDescription, TableDescription,
+};
+use serde::{Serialize, Serializer};
 
 /// ReturnConsumedCapacity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -15,171 +18,331 @@ pub enum ReturnConsumed {
     Indexes,
 }
 
-/// A ConsumedCapacity entry, or None when not asked for.
-pub fn consumed(mode: ReturnConsumed, table: &str, c: Consumed) -> Option<Value> {
-    if mode == ReturnConsumed::None {
-        return None;
-    }
-    let mut out = Map::new();
-    out.insert("TableName".into(), table.into());
-    out.insert("CapacityUnits".into(), units(c.total()));
-    if c.read > 0.0 {
-        out.insert("ReadCapacityUnits".into(), units(c.read));
-    }
-    if c.write > 0.0 {
-        out.insert("WriteCapacityUnits".into(), units(c.write));
-    }
-    if mode == ReturnConsumed::Indexes {
-        let mut t = Map::new();
-        t.insert("CapacityUnits".into(), units(c.total()));
-        if c.read > 0.0 {
-            t.insert("ReadCapacityUnits".into(), units(c.read));
-        }
-        if c.write > 0.0 {
-            t.insert("WriteCapacityUnits".into(), units(c.write));
-        }
-        out.insert("Table".into(), Value::Object(t));
-    }
-    Some(Value::Object(out))
-}
-
 /// Capacity units as a JSON number: integral values print without a fraction.
-fn units(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        Value::from(v as i64)
-    } else {
-        Value::from(v)
+#[derive(Clone, Copy, Debug)]
+struct Units(f64);
+
+impl Serialize for Units {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 1e15 {
+            s.serialize_i64(self.0 as i64)
+        } else {
+            s.serialize_f64(self.0)
+        }
     }
 }
 
 /// Epoch milliseconds as DynamoDB's fractional epoch seconds.
-pub fn epoch_seconds(ms: u64) -> Value {
-    if ms.is_multiple_of(1000) {
-        Value::from(ms / 1000)
-    } else {
-        Value::from(ms as f64 / 1000.0)
+#[derive(Clone, Copy, Debug)]
+pub struct EpochSeconds(pub u64);
+
+impl Serialize for EpochSeconds {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_multiple_of(1000) {
+            s.serialize_u64(self.0 / 1000)
+        } else {
+            s.serialize_f64(self.0 as f64 / 1000.0)
+        }
     }
 }
 
+/// Capacity: total, then read and write when used.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Capacity {
+    capacity_units: Units,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_capacity_units: Option<Units>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    write_capacity_units: Option<Units>,
+}
+
+impl From<Consumed> for Capacity {
+    fn from(c: Consumed) -> Self {
+        Self {
+            capacity_units: Units(c.total()),
+            read_capacity_units: (c.read > 0.0).then_some(Units(c.read)),
+            write_capacity_units: (c.write > 0.0).then_some(Units(c.write)),
+        }
+    }
+}
+
+/// A ConsumedCapacity entry.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConsumedCapacity<'a> {
+    table_name: &'a str,
+    #[serde(flatten)]
+    total: Capacity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table: Option<Capacity>,
+}
+
+/// A ConsumedCapacity entry, or None when not asked for.
+pub fn consumed(mode: ReturnConsumed, table: &str, c: Consumed) -> Option<ConsumedCapacity<'_>> {
+    (mode != ReturnConsumed::None).then(|| ConsumedCapacity {
+        table_name: table,
+        total: c.into(),
+        table: (mode == ReturnConsumed::Indexes).then(|| c.into()),
+    })
+}
+
+/// A KeySchemaElement.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyElement<'a> {
+    attribute_name: &'a str,
+    key_type: &'static str,
+}
+
+/// A key schema as its elements, HASH first.
+fn key_elements(schema: &KeySchema) -> Vec<KeyElement<'_>> {
+    std::iter::once((&schema.hash.name, "HASH"))
+        .chain(schema.range.as_ref().map(|r| (&r.name, "RANGE")))
+        .map(|(name, key_type)| KeyElement {
+            attribute_name: name,
+            key_type,
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AttributeDefinition<'a> {
+    attribute_name: &'a str,
+    attribute_type: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProvisionedThroughput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_increase_date_time: Option<EpochSeconds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_decrease_date_time: Option<EpochSeconds>,
+    number_of_decreases_today: u32,
+    read_capacity_units: i64,
+    write_capacity_units: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct BillingModeSummary {
+    billing_mode: &'static str,
+    last_update_to_pay_per_request_date_time: EpochSeconds,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TableClassSummary<'a> {
+    table_class: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StreamSpecification {
+    stream_enabled: bool,
+    stream_view_type: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Projection<'a> {
+    projection_type: &'static str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    non_key_attributes: &'a [String],
+}
+
+/// A secondary index's description; the last three members are a GSI's only.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct IndexDescription<'a> {
+    index_name: &'a str,
+    key_schema: Vec<KeyElement<'a>>,
+    projection: Projection<'a>,
+    index_size_bytes: i64,
+    item_count: i64,
+    index_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index_status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backfilling: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provisioned_throughput: Option<ProvisionedThroughput>,
+}
+
 /// A TableDescription.
-pub fn table_description(d: &TableDescription) -> Value {
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableShape<'a> {
+    attribute_definitions: Vec<AttributeDefinition<'a>>,
+    table_name: &'a str,
+    key_schema: Vec<KeyElement<'a>>,
+    table_status: &'static str,
+    creation_date_time: EpochSeconds,
+    provisioned_throughput: ProvisionedThroughput,
+    table_size_bytes: i64,
+    item_count: i64,
+    table_arn: &'a str,
+    table_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    billing_mode_summary: Option<BillingModeSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table_class_summary: Option<TableClassSummary<'a>>,
+    deletion_protection_enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_specification: Option<StreamSpecification>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latest_stream_arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latest_stream_label: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    global_secondary_indexes: Vec<IndexDescription<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    local_secondary_indexes: Vec<IndexDescription<'a>>,
+}
+
+/// A TableDescription.
+pub fn table_description(d: &TableDescription) -> TableShape<'_> {
     let def = &d.def;
-    let mut t = Map::new();
-    t.insert(
-        "AttributeDefinitions".into(),
-        def.attribute_definitions
-            .iter()
-            .map(|a| json!({"AttributeName": a.attribute_name, "AttributeType": a.attribute_type.as_str()}))
-            .collect(),
-    );
-    t.insert("TableName".into(), def.name.clone().into());
-    t.insert(
-        "KeySchema".into(),
-        def.key_schema
-            .elements()
-            .iter()
-            .map(|e| json!({"AttributeName": e.attribute_name, "KeyType": e.key_type.as_str()}))
-            .collect(),
-    );
-    t.insert("TableStatus".into(), d.status.as_str().into());
-    t.insert("CreationDateTime".into(), epoch_seconds(def.created_ms));
-    let mut pt = Map::new();
-    if let Some(ms) = def.last_increase_ms {
-        pt.insert("LastIncreaseDateTime".into(), epoch_seconds(ms));
-    }
-    if let Some(ms) = def.last_decrease_ms {
-        pt.insert("LastDecreaseDateTime".into(), epoch_seconds(ms));
-    }
-    pt.insert("NumberOfDecreasesToday".into(), 0.into());
-    pt.insert("ReadCapacityUnits".into(), def.throughput.read.into());
-    pt.insert("WriteCapacityUnits".into(), def.throughput.write.into());
-    t.insert("ProvisionedThroughput".into(), Value::Object(pt));
-    t.insert("TableSizeBytes".into(), d.size_bytes.into());
-    t.insert("ItemCount".into(), d.item_count.into());
-    t.insert("TableArn".into(), d.arn.clone().into());
-    t.insert("TableId".into(), def.table_uuid.clone().into());
-    if let Some(ms) = def
-        .pay_per_request_since_ms
-        .filter(|_| def.billing_mode == BillingMode::PayPerRequest)
-    {
-        t.insert(
-            "BillingModeSummary".into(),
-            json!({"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": epoch_seconds(ms)}),
-        );
-    } else if def.pay_per_request_since_ms.is_some() {
-        t.insert(
-            "BillingModeSummary".into(),
-            json!({"BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": epoch_seconds(def.pay_per_request_since_ms.unwrap_or(0))}),
-        );
-    }
-    if let Some(class) = &def.table_class {
-        t.insert("TableClassSummary".into(), json!({"TableClass": class}));
-    }
-    t.insert(
-        "DeletionProtectionEnabled".into(),
-        def.deletion_protection.into(),
-    );
-    if let Some(view) = def.stream_view_type {
-        t.insert(
-            "StreamSpecification".into(),
-            json!({"StreamEnabled": true, "StreamViewType": view.as_str()}),
-        );
-    }
-    if let (Some(arn), Some(label)) = (&def.latest_stream_arn, &def.latest_stream_label) {
-        t.insert("LatestStreamArn".into(), arn.clone().into());
-        t.insert("LatestStreamLabel".into(), label.clone().into());
-    }
     let (mut globals, mut locals) = (Vec::new(), Vec::new());
     for (index, (count, size)) in def.indexes.iter().zip(&d.index_counts) {
-        let mut i = Map::new();
-        i.insert("IndexName".into(), index.name.clone().into());
-        i.insert(
-            "KeySchema".into(),
-            index
-                .key_schema
-                .elements()
-                .iter()
-                .map(|e| json!({"AttributeName": e.attribute_name, "KeyType": e.key_type.as_str()}))
-                .collect(),
-        );
-        let mut p = Map::new();
-        p.insert(
-            "ProjectionType".into(),
-            index.projection.projection_type.as_str().into(),
-        );
-        if !index.projection.non_key_attributes.is_empty() {
-            p.insert(
-                "NonKeyAttributes".into(),
-                index.projection.non_key_attributes.clone().into(),
-            );
-        }
-        i.insert("Projection".into(), Value::Object(p));
-        i.insert("IndexSizeBytes".into(), (*size).into());
-        i.insert("ItemCount".into(), (*count).into());
-        i.insert(
-            "IndexArn".into(),
-            format!("{}/index/{}", d.arn, index.name).into(),
-        );
-        if index.kind == IndexKind::Global {
-            i.insert("IndexStatus".into(), index.status.as_str().into());
-            if index.status == eddy_engine::IndexStatus::Creating {
-                i.insert("Backfilling".into(), true.into());
-            }
-            let t = index.throughput.unwrap_or_default();
-            i.insert(
-                "ProvisionedThroughput".into(),
-                json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": t.read, "WriteCapacityUnits": t.write}),
-            );
-            globals.push(Value::Object(i));
+        let global = index.kind == IndexKind::Global;
+        let throughput = index.throughput.unwrap_or_default();
+        let described = IndexDescription {
+            index_name: &index.name,
+            key_schema: key_elements(&index.key_schema),
+            projection: Projection {
+                projection_type: index.projection.projection_type.as_str(),
+                non_key_attributes: &index.projection.non_key_attributes,
+            },
+            index_size_bytes: *size,
+            item_count: *count,
+            index_arn: format!("{}/index/{}", d.arn, index.name),
+            index_status: global.then(|| index.status.as_str()),
+            backfilling: (global && index.status == IndexStatus::Creating).then_some(true),
+            provisioned_throughput: global.then_some(ProvisionedThroughput {
+                last_increase_date_time: None,
+                last_decrease_date_time: None,
+                number_of_decreases_today: 0,
+                read_capacity_units: throughput.read,
+                write_capacity_units: throughput.write,
+            }),
+        };
+        if global {
+            globals.push(described);
         } else {
-            locals.push(Value::Object(i));
+            locals.push(described);
         }
     }
-    if !globals.is_empty() {
-        t.insert("GlobalSecondaryIndexes".into(), Value::Array(globals));
+    let billing_mode_summary = def.pay_per_request_since_ms.map(|ms| BillingModeSummary {
+        billing_mode: if def.billing_mode == BillingMode::PayPerRequest {
+            "PAY_PER_REQUEST"
+        } else {
+            "PROVISIONED"
+        },
+        last_update_to_pay_per_request_date_time: EpochSeconds(ms),
+    });
+    let latest_stream = def
+        .latest_stream_arn
+        .as_deref()
+        .zip(def.latest_stream_label.as_deref());
+    TableShape {
+        attribute_definitions: def
+            .attribute_definitions
+            .iter()
+            .map(|a| AttributeDefinition {
+                attribute_name: &a.attribute_name,
+                attribute_type: a.attribute_type.as_str(),
+            })
+            .collect(),
+        table_name: &def.name,
+        key_schema: key_elements(&def.key_schema),
+        table_status: d.status.as_str(),
+        creation_date_time: EpochSeconds(def.created_ms),
+        provisioned_throughput: ProvisionedThroughput {
+            last_increase_date_time: def.last_increase_ms.map(EpochSeconds),
+            last_decrease_date_time: def.last_decrease_ms.map(EpochSeconds),
+            number_of_decreases_today: 0,
+            read_capacity_units: def.throughput.read,
+            write_capacity_units: def.throughput.write,
+        },
+        table_size_bytes: d.size_bytes,
+        item_count: d.item_count,
+        table_arn: &d.arn,
+        table_id: &def.table_uuid,
+        billing_mode_summary,
+        table_class_summary: def
+            .table_class
+            .as_deref()
+            .map(|table_class| TableClassSummary { table_class }),
+        deletion_protection_enabled: def.deletion_protection,
+        stream_specification: def.stream_view_type.map(|view| StreamSpecification {
+            stream_enabled: true,
+            stream_view_type: view.as_str(),
+        }),
+        latest_stream_arn: latest_stream.map(|(arn, _)| arn),
+        latest_stream_label: latest_stream.map(|(_, label)| label),
+        global_secondary_indexes: globals,
+        local_secondary_indexes: locals,
     }
-    if !locals.is_empty() {
-        t.insert("LocalSecondaryIndexes".into(), Value::Array(locals));
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SequenceNumberRange<'a> {
+    starting_sequence_number: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ending_sequence_number: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Shard<'a> {
+    shard_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_shard_id: Option<&'a str>,
+    sequence_number_range: SequenceNumberRange<'a>,
+}
+
+/// A StreamDescription.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamShape<'a> {
+    stream_arn: &'a str,
+    stream_label: &'a str,
+    stream_status: &'static str,
+    stream_view_type: &'static str,
+    creation_request_date_time: EpochSeconds,
+    table_name: &'a str,
+    key_schema: Vec<KeyElement<'a>>,
+    shards: Vec<Shard<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_evaluated_shard_id: Option<&'a str>,
+}
+
+/// A StreamDescription.
+pub fn stream_description(d: &StreamDescription) -> StreamShape<'_> {
+    StreamShape {
+        stream_arn: &d.stream_arn,
+        stream_label: &d.stream_label,
+        stream_status: d.stream_status,
+        stream_view_type: d.view_type.as_str(),
+        creation_request_date_time: EpochSeconds(d.created_ms),
+        table_name: &d.table_name,
+        key_schema: key_elements(&d.key_schema),
+        shards: d
+            .shards
+            .iter()
+            .map(|s| Shard {
+                shard_id: &s.shard_id,
+                parent_shard_id: s.parent_shard_id.as_deref(),
+                sequence_number_range: SequenceNumberRange {
+                    starting_sequence_number: &s.starting_sequence_number,
+                    ending_sequence_number: s.ending_sequence_number.as_deref(),
+                },
+            })
+            .collect(),
+        last_evaluated_shard_id: d.last_evaluated_shard_id.as_deref(),
     }
-    Value::Object(t)
 }

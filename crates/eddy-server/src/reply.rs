@@ -96,6 +96,12 @@ impl Out {
         }
     }
 
+    /// Sets a member to JSON text as it came (a request's member echoed back).
+    pub fn set_raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.buf.extend_from_slice(json.as_bytes());
+    }
+
     /// Sets a member to an item's DynamoDB JSON.
     pub fn set_item(&mut self, key: &str, item: &Item) {
         self.key(key);

@@ -10,8 +10,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
+use crate::input::Input;
 use eddy_engine::Engine;
-use serde_json::Value;
 
 use crate::error::{ApiError, ErrorKind};
 use crate::protocol::Operation;
@@ -68,7 +68,7 @@ impl StreamsLimits {
         &self,
         engine: &Engine,
         op: Operation,
-        body: &Value,
+        input: &Input<'_>,
     ) -> Result<(), ApiError> {
         let now = engine.clock().now_ms();
         let admitted = match op {
@@ -78,9 +78,10 @@ impl StreamsLimits {
             Operation::ListStreams => admit(&self.list_streams, now, LIST_STREAMS_PER_SECOND),
             Operation::GetRecords => {
                 // An iterator eddy did not issue is the engine's to refuse, not the limiter's.
-                let Some(shard) = body
-                    .get("ShardIterator")
-                    .and_then(Value::as_str)
+                let Some(shard) = input
+                    .string("ShardIterator")
+                    .ok()
+                    .flatten()
                     .and_then(|it| engine.iterator_shard(it))
                 else {
                     return Ok(());

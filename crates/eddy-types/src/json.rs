@@ -1,13 +1,20 @@
 //! Reading DynamoDB JSON (`{"S":"x"}`, `{"N":"1"}`, `{"B":"<base64>"}`, …) into values, with
-//! DynamoDB's checks and messages.
+//! DynamoDB's checks and messages, straight from any serde deserializer: the request's bytes
+//! (no intermediate JSON tree) or a `serde_json::Value`.
 //!
 //! DynamoDB deserialises the whole request before it validates anything, so a wrong JSON
 //! shape anywhere (a `SerializationException`) wins over an invalid value anywhere (a
 //! `ValidationException`). The reader therefore returns shape errors at once but only
 //! records the first validation error and keeps reading.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::de::{
+    self, DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::Value;
 
 use crate::error::ValueError;
@@ -24,8 +31,8 @@ const VALUE_COLLECTION: &str =
 const MAP_COLLECTION: &str = "Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>";
 const INVALID: &str = "One or more parameter values were invalid: ";
 
-/// Beyond this depth the reader stops descending (the value is already refused as too
-/// deep), so a hostile document cannot exhaust the stack.
+/// Beyond this depth the reader stops building values (the value is already refused as too
+/// deep); the JSON parser's own recursion limit bounds what is skipped.
 const HARD_DEPTH_LIMIT: usize = 128;
 
 /// How strictly and in which wording values are checked. DynamoDB runs two checking layers
@@ -65,9 +72,7 @@ pub fn value_from_json(v: &Value) -> Result<AttributeValue, ValueError> {
 /// # Errors
 /// As [`value_from_json`].
 pub fn value_from_json_with(v: &Value, opts: ReadOptions) -> Result<AttributeValue, ValueError> {
-    let mut r = Reader::new(opts);
-    let value = r.value(v, 1)?;
-    r.finish(value)
+    read_value(v, opts).map_err(|e| ValueError::Serialization(e.to_string()))?
 }
 
 /// Reads an item: a JSON object of attribute name → attribute value. JSON `null` reads as an
@@ -84,23 +89,43 @@ pub fn item_from_json(v: &Value) -> Result<Item, ValueError> {
 /// # Errors
 /// As [`item_from_json`].
 pub fn item_from_json_with(v: &Value, opts: ReadOptions) -> Result<Item, ValueError> {
-    let obj = match v {
-        Value::Object(o) => o,
-        Value::Null => return Ok(Item::new()),
-        Value::Array(_) => return Err(ser(MAP_COLLECTION)),
-        _ => return Err(ser(UNEXPECTED_FIELD)),
-    };
-    let mut r = Reader::new(opts);
-    let mut item = Item::new();
-    for (name, value) in obj {
-        let value = r.value(value, 1)?;
-        item.insert(name.clone(), value);
-    }
-    r.finish(item)
+    read_item(v, opts).map_err(|e| ValueError::Serialization(e.to_string()))?
 }
 
-fn ser(msg: impl Into<String>) -> ValueError {
-    ValueError::Serialization(msg.into())
+/// Reads one attribute value from a deserializer. A wrong shape is the deserializer's error
+/// (its message is the SerializationException's); a value DynamoDB refuses is the inner
+/// error, reported only when the whole value has the right shape.
+///
+/// # Errors
+/// The deserializer's error for a wrong shape.
+pub fn read_value<'de, D: Deserializer<'de>>(
+    d: D,
+    opts: ReadOptions,
+) -> Result<Result<AttributeValue, ValueError>, D::Error> {
+    let mut r = Reader::new(opts);
+    let value = ValueSeed {
+        r: &mut r,
+        level: 1,
+    }
+    .deserialize(d)?;
+    Ok(r.finish(value))
+}
+
+/// Reads an item (attribute name → value; `null` is an empty item) from a deserializer, with
+/// errors as [`read_value`] gives them.
+///
+/// # Errors
+/// The deserializer's error for a wrong shape.
+pub fn read_item<'de, D: Deserializer<'de>>(
+    d: D,
+    opts: ReadOptions,
+) -> Result<Result<Item, ValueError>, D::Error> {
+    let mut r = Reader::new(opts);
+    let item = d.deserialize_any(ItemVisitor {
+        r: &mut r,
+        level: 1,
+    })?;
+    Ok(r.finish(item))
 }
 
 struct Reader {
@@ -133,202 +158,568 @@ impl Reader {
     }
 
     /// Passes shape errors up and records validation errors.
-    fn check(
+    fn check<E: de::Error>(
         &mut self,
         r: Result<AttributeValue, ValueError>,
-    ) -> Result<AttributeValue, ValueError> {
+    ) -> Result<AttributeValue, E> {
         match r {
             Ok(v) => Ok(v),
-            Err(e) if e.is_serialization() => Err(e),
+            Err(ValueError::Serialization(m)) => Err(E::custom(m)),
             Err(e) => Ok(self.refuse(e)),
-        }
-    }
-
-    fn value(&mut self, v: &Value, level: usize) -> Result<AttributeValue, ValueError> {
-        let obj = match v {
-            Value::Object(o) => o,
-            // A null where a value belongs deserialises to a value with no type set.
-            Value::Null => return Ok(self.refuse(ValueError::Empty)),
-            Value::Array(_) => return Err(ser(VALUE_COLLECTION)),
-            _ => return Err(ser(UNEXPECTED_VALUE)),
-        };
-        if level > MAX_NESTING_DEPTH && self.opts.check_nesting {
-            self.refuse(ValueError::NestingTooDeep);
-        }
-        if level > HARD_DEPTH_LIMIT {
-            return Ok(self.refuse(ValueError::NestingTooDeep));
-        }
-        let mut result = None;
-        let mut types = 0;
-        let before = self.invalid.is_some();
-        for (key, field) in obj {
-            // Unknown members are ignored and a null member counts as absent, as the
-            // service's deserialiser does; `{"X":"1"}` is therefore an empty value.
-            let Some(ty) = AttrType::parse(key) else {
-                continue;
-            };
-            if field.is_null() {
-                continue;
-            }
-            types += 1;
-            let parsed = self.typed(ty, field, level)?;
-            result.get_or_insert(parsed);
-        }
-        if self.invalid.is_some() && !before {
-            // A member was refused (the first error stands, as in DynamoDB, where member
-            // checks come before the one-type check).
-            return Ok(AttributeValue::Null);
-        }
-        match (types, result) {
-            (1, Some(v)) => Ok(v),
-            (0, _) | (_, None) => Ok(self.refuse(ValueError::Empty)),
-            _ => Ok(self.refuse(ValueError::MultipleTypes)),
-        }
-    }
-
-    fn typed(
-        &mut self,
-        ty: AttrType,
-        v: &Value,
-        level: usize,
-    ) -> Result<AttributeValue, ValueError> {
-        match ty {
-            AttrType::S => Ok(AttributeValue::S(as_string(v)?.to_owned())),
-            AttrType::N => {
-                let r = Number::parse(as_string(v)?)
-                    .map(AttributeValue::N)
-                    .map_err(ValueError::Number);
-                self.check(r)
-            }
-            AttrType::B => Ok(AttributeValue::B(as_blob(v)?)),
-            AttrType::Bool => Ok(AttributeValue::Bool(as_bool(v)?)),
-            AttrType::Null => {
-                if as_bool(v)? {
-                    Ok(AttributeValue::Null)
-                } else {
-                    Ok(self.refuse(ValueError::NullNotTrue))
-                }
-            }
-            AttrType::Ss => {
-                let members = as_list(v)?
-                    .iter()
-                    .map(|m| member(m).and_then(as_string).map(str::to_owned))
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.check(string_set(members, self.opts.older_wording))
-            }
-            AttrType::Ns => {
-                let members = as_list(v)?
-                    .iter()
-                    .map(|m| member(m).and_then(as_string))
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.check(number_set(&members, self.opts.older_wording))
-            }
-            AttrType::Bs => {
-                let members = as_list(v)?
-                    .iter()
-                    .map(|m| member(m).and_then(as_blob))
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.check(binary_set(members, self.opts.older_wording))
-            }
-            AttrType::L => {
-                let list = as_list(v)?;
-                let mut out = Vec::with_capacity(list.len());
-                for e in list {
-                    out.push(self.value(e, level + 1)?);
-                }
-                Ok(AttributeValue::L(out))
-            }
-            AttrType::M => {
-                let map = as_map(v)?;
-                let mut out = Item::new();
-                for (k, e) in map {
-                    let e = self.value(e, level + 1)?;
-                    out.insert(k.clone(), e);
-                }
-                Ok(AttributeValue::M(out))
-            }
         }
     }
 }
 
 /// The Java token name DynamoDB's deserialiser reports for a JSON scalar.
-fn token_name(v: &Value) -> &'static str {
-    match v {
-        Value::Bool(true) => "TRUE_VALUE",
-        Value::Bool(false) => "FALSE_VALUE",
-        Value::Number(n) if n.is_f64() => "DECIMAL_VALUE",
-        Value::Number(_) => "NUMBER_VALUE",
-        Value::String(_) => "STRING_VALUE",
-        Value::Null => "NULL_VALUE",
-        Value::Array(_) => "START_ARRAY",
-        Value::Object(_) => "START_OBJECT",
+#[derive(Clone, Copy)]
+enum Token {
+    True,
+    False,
+    Decimal,
+    Number,
+}
+
+impl Token {
+    fn name(self) -> &'static str {
+        match self {
+            Token::True => "TRUE_VALUE",
+            Token::False => "FALSE_VALUE",
+            Token::Decimal => "DECIMAL_VALUE",
+            Token::Number => "NUMBER_VALUE",
+        }
     }
 }
 
-/// A set member must be present; DynamoDB has no null members.
-fn member(v: &Value) -> Result<&Value, ValueError> {
-    if v.is_null() {
-        Err(ser(UNEXPECTED_VALUE))
-    } else {
-        Ok(v)
+/// Visits the scalars of one JSON value as the token DynamoDB's messages name; the
+/// implementor says what each token means for the expected type.
+macro_rules! scalar_tokens {
+    () => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            self.token(if v { Token::True } else { Token::False })
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            self.token(Token::Number)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            self.token(Token::Number)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            self.token(Token::Decimal)
+        }
+    };
+}
+
+/// An attribute value at `level` (1 = a top-level attribute).
+struct ValueSeed<'r> {
+    r: &'r mut Reader,
+    level: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = AttributeValue;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<AttributeValue, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-fn as_string(v: &Value) -> Result<&str, ValueError> {
-    match v {
-        Value::String(s) => Ok(s),
-        Value::Array(_) => Err(ser("Unrecognized collection type class java.lang.String")),
-        Value::Object(_) => Err(ser(START_OF_MAP)),
-        other => Err(ser(format!(
-            "{} cannot be converted to String",
-            token_name(other)
-        ))),
+impl ValueSeed<'_> {
+    fn token<E: de::Error>(self, _: Token) -> Result<AttributeValue, E> {
+        Err(E::custom(UNEXPECTED_VALUE))
     }
 }
 
-fn as_bool(v: &Value) -> Result<bool, ValueError> {
-    match v {
-        Value::Bool(b) => Ok(*b),
-        // The service's parser converts the spellings it knows and refuses other text.
-        Value::String(s) => match s.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Ok(true),
-            "false" | "no" | "0" => Ok(false),
-            _ => Err(ser("Unexpected token received from parser")),
-        },
-        Value::Array(_) => Err(ser("Unrecognized collection type class java.lang.Boolean")),
-        Value::Object(_) => Err(ser(START_OF_MAP)),
-        other => Err(ser(format!(
-            "{} cannot be converted to Boolean",
-            token_name(other)
-        ))),
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = AttributeValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an attribute value")
+    }
+
+    scalar_tokens!();
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<AttributeValue, E> {
+        Err(E::custom(UNEXPECTED_VALUE))
+    }
+
+    // A null where a value belongs deserialises to a value with no type set.
+    fn visit_unit<E: de::Error>(self) -> Result<AttributeValue, E> {
+        Ok(self.r.refuse(ValueError::Empty))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<AttributeValue, E> {
+        self.visit_unit()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<AttributeValue, A::Error> {
+        Err(A::Error::custom(VALUE_COLLECTION))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AttributeValue, A::Error> {
+        let (r, level) = (self.r, self.level);
+        if level > MAX_NESTING_DEPTH && r.opts.check_nesting {
+            r.refuse(ValueError::NestingTooDeep);
+        }
+        if level > HARD_DEPTH_LIMIT {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(r.refuse(ValueError::NestingTooDeep));
+        }
+        // One entry per type key; a repeated key keeps its last value, as a JSON object
+        // read into a map does.
+        let mut found: Vec<(AttrType, AttributeValue)> = Vec::with_capacity(1);
+        let before = r.invalid.is_some();
+        while let Some(key) = map.next_key::<Cow<'_, str>>()? {
+            // Unknown members are ignored and a null member counts as absent, as the
+            // service's deserialiser does; `{"X":"1"}` is therefore an empty value.
+            let Some(ty) = AttrType::parse(&key) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let Some(parsed) = map.next_value_seed(TypedSeed {
+                r: &mut *r,
+                ty,
+                level,
+            })?
+            else {
+                continue;
+            };
+            match found.iter_mut().find(|(t, _)| *t == ty) {
+                Some(slot) => slot.1 = parsed,
+                None => found.push((ty, parsed)),
+            }
+        }
+        if r.invalid.is_some() && !before {
+            // A member was refused (the first error stands, as in DynamoDB, where member
+            // checks come before the one-type check).
+            return Ok(AttributeValue::Null);
+        }
+        match found.len() {
+            0 => Ok(r.refuse(ValueError::Empty)),
+            1 => Ok(found.swap_remove(0).1),
+            _ => Ok(r.refuse(ValueError::MultipleTypes)),
+        }
     }
 }
 
-fn as_blob(v: &Value) -> Result<Vec<u8>, ValueError> {
-    match v {
-        Value::String(s) => decode_base64(s),
-        Value::Array(_) => Err(ser(
-            "Unrecognized collection type class java.nio.ByteBuffer",
-        )),
-        Value::Object(_) => Err(ser(START_OF_MAP)),
-        _ => Err(ser(NOT_BASE64)),
+/// The members of an item or of an `M` value at `level`.
+struct ItemVisitor<'r> {
+    r: &'r mut Reader,
+    level: usize,
+}
+
+impl ItemVisitor<'_> {
+    fn token<E: de::Error>(self, _: Token) -> Result<Item, E> {
+        Err(E::custom(UNEXPECTED_FIELD))
     }
 }
 
-fn as_list(v: &Value) -> Result<&Vec<Value>, ValueError> {
-    match v {
-        Value::Array(a) => Ok(a),
-        Value::Object(_) => Err(ser(START_OF_MAP)),
-        _ => Err(ser(UNEXPECTED_FIELD)),
+impl<'de> Visitor<'de> for ItemVisitor<'_> {
+    type Value = Item;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of attribute values")
+    }
+
+    scalar_tokens!();
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Item, E> {
+        Err(E::custom(UNEXPECTED_FIELD))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
+        Ok(Item::new())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Item, A::Error> {
+        Err(A::Error::custom(MAP_COLLECTION))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+        let mut item = Item::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let value = map.next_value_seed(ValueSeed {
+                r: &mut *self.r,
+                level: self.level,
+            })?;
+            item.insert(name, value);
+        }
+        Ok(item)
     }
 }
 
-fn as_map(v: &Value) -> Result<&serde_json::Map<String, Value>, ValueError> {
-    match v {
-        Value::Object(o) => Ok(o),
-        Value::Array(_) => Err(ser(MAP_COLLECTION)),
-        _ => Err(ser(UNEXPECTED_FIELD)),
+/// The member of an attribute value for type `ty`; None for a null member (absent).
+struct TypedSeed<'r> {
+    r: &'r mut Reader,
+    ty: AttrType,
+    level: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for TypedSeed<'_> {
+    type Value = Option<AttributeValue>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let TypedSeed { r, ty, level } = self;
+        match ty {
+            AttrType::S => Ok(
+                Scalar::deserialize(d, Scalar::Str)?.map(|s| AttributeValue::S(s.into_string()))
+            ),
+            AttrType::N => match Scalar::deserialize(d, Scalar::Str)? {
+                None => Ok(None),
+                Some(s) => {
+                    let n = Number::parse(s.as_str())
+                        .map(AttributeValue::N)
+                        .map_err(ValueError::Number);
+                    r.check(n).map(Some)
+                }
+            },
+            AttrType::B => Ok(
+                Scalar::deserialize(d, Scalar::Blob)?.map(|b| AttributeValue::B(b.into_bytes()))
+            ),
+            AttrType::Bool => {
+                Ok(Scalar::deserialize(d, Scalar::Bool)?.map(|s| AttributeValue::Bool(s.truth())))
+            }
+            AttrType::Null => match Scalar::deserialize(d, Scalar::Bool)? {
+                None => Ok(None),
+                Some(s) if s.truth() => Ok(Some(AttributeValue::Null)),
+                Some(_) => Ok(Some(r.refuse(ValueError::NullNotTrue))),
+            },
+            AttrType::Ss | AttrType::Ns | AttrType::Bs => {
+                let kind = match ty {
+                    AttrType::Ss => Scalar::Str,
+                    AttrType::Ns => Scalar::Str,
+                    _ => Scalar::Blob,
+                };
+                let Some(members) = d.deserialize_any(Members { kind })? else {
+                    return Ok(None);
+                };
+                let older = r.opts.older_wording;
+                let set = match ty {
+                    AttrType::Ss => {
+                        string_set(members.into_iter().map(Read::into_string).collect(), older)
+                    }
+                    AttrType::Ns => {
+                        let texts: Vec<&str> = members.iter().map(Read::as_str).collect();
+                        number_set(&texts, older)
+                    }
+                    _ => binary_set(members.into_iter().map(Read::into_bytes).collect(), older),
+                };
+                r.check(set).map(Some)
+            }
+            AttrType::L => d.deserialize_any(ListVisitor { r, level }),
+            AttrType::M => d.deserialize_any(MapMember { r, level }),
+        }
     }
+}
+
+/// A scalar member as read: text, decoded base64, or a truth value.
+enum Read<'de> {
+    Text(Cow<'de, str>),
+    Bytes(Vec<u8>),
+    Truth(bool),
+}
+
+impl Read<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Read::Text(s) => s,
+            Read::Bytes(_) | Read::Truth(_) => "",
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Read::Text(s) => s.into_owned(),
+            Read::Bytes(_) | Read::Truth(_) => String::new(),
+        }
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Read::Bytes(b) => b,
+            Read::Text(_) | Read::Truth(_) => Vec::new(),
+        }
+    }
+
+    fn truth(&self) -> bool {
+        matches!(self, Read::Truth(true))
+    }
+}
+
+/// What a scalar member must be.
+#[derive(Clone, Copy)]
+enum Scalar {
+    /// A string (S, N, and set members).
+    Str,
+    /// A base64 string (B, BS members).
+    Blob,
+    /// A boolean, or text the service's parser converts (BOOL, NULL).
+    Bool,
+}
+
+impl Scalar {
+    fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+        kind: Scalar,
+    ) -> Result<Option<Read<'de>>, D::Error> {
+        d.deserialize_any(ScalarVisitor {
+            kind,
+            member: false,
+        })
+    }
+
+    fn java_class(self) -> &'static str {
+        match self {
+            Scalar::Str => "java.lang.String",
+            Scalar::Blob => "java.nio.ByteBuffer",
+            Scalar::Bool => "java.lang.Boolean",
+        }
+    }
+}
+
+/// One scalar; `member` when it is a set member, which may not be null.
+struct ScalarVisitor {
+    kind: Scalar,
+    member: bool,
+}
+
+impl ScalarVisitor {
+    fn token<'de, E: de::Error>(self, t: Token) -> Result<Option<Read<'de>>, E> {
+        match (self.kind, t) {
+            (Scalar::Bool, Token::True) => Ok(Some(Read::Truth(true))),
+            (Scalar::Bool, Token::False) => Ok(Some(Read::Truth(false))),
+            (Scalar::Blob, _) => Err(E::custom(NOT_BASE64)),
+            (Scalar::Str, t) => Err(E::custom(format!(
+                "{} cannot be converted to String",
+                t.name()
+            ))),
+            (Scalar::Bool, t) => Err(E::custom(format!(
+                "{} cannot be converted to Boolean",
+                t.name()
+            ))),
+        }
+    }
+
+    fn text<'de, E: de::Error>(self, s: Cow<'de, str>) -> Result<Option<Read<'de>>, E> {
+        match self.kind {
+            Scalar::Str => Ok(Some(Read::Text(s))),
+            Scalar::Blob => decode_base64(&s)
+                .map(|b| Some(Read::Bytes(b)))
+                .map_err(|e| E::custom(e.to_string())),
+            // The service's parser converts the spellings it knows and refuses other text.
+            Scalar::Bool => match s.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" => Ok(Some(Read::Truth(true))),
+                "false" | "no" | "0" => Ok(Some(Read::Truth(false))),
+                _ => Err(E::custom("Unexpected token received from parser")),
+            },
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Option<Read<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scalar")
+    }
+
+    scalar_tokens!();
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        self.text(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        self.text(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        self.text(Cow::Owned(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        if self.member {
+            // DynamoDB has no null set members.
+            Err(E::custom(UNEXPECTED_VALUE))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(A::Error::custom(format!(
+            "Unrecognized collection type class {}",
+            self.kind.java_class()
+        )))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(A::Error::custom(START_OF_MAP))
+    }
+}
+
+/// The members of a set (a list of scalars); None for a null member.
+struct Members {
+    kind: Scalar,
+}
+
+impl Members {
+    fn token<'de, E: de::Error>(self, _: Token) -> Result<Option<Vec<Read<'de>>>, E> {
+        Err(E::custom(UNEXPECTED_FIELD))
+    }
+}
+
+impl<'de> Visitor<'de> for Members {
+    type Value = Option<Vec<Read<'de>>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of set members")
+    }
+
+    scalar_tokens!();
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(UNEXPECTED_FIELD))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(A::Error::custom(START_OF_MAP))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        while let Some(m) = seq.next_element_seed(MemberSeed { kind: self.kind })? {
+            out.push(m);
+        }
+        Ok(Some(out))
+    }
+}
+
+struct MemberSeed {
+    kind: Scalar,
+}
+
+impl<'de> DeserializeSeed<'de> for MemberSeed {
+    type Value = Read<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Read<'de>, D::Error> {
+        d.deserialize_any(ScalarVisitor {
+            kind: self.kind,
+            member: true,
+        })?
+        .ok_or_else(|| D::Error::custom(UNEXPECTED_VALUE))
+    }
+}
+
+/// The elements of an `L` value; None for a null member.
+struct ListVisitor<'r> {
+    r: &'r mut Reader,
+    level: usize,
+}
+
+impl ListVisitor<'_> {
+    fn token<E: de::Error>(self, _: Token) -> Result<Option<AttributeValue>, E> {
+        Err(E::custom(UNEXPECTED_FIELD))
+    }
+}
+
+impl<'de> Visitor<'de> for ListVisitor<'_> {
+    type Value = Option<AttributeValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of attribute values")
+    }
+
+    scalar_tokens!();
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(UNEXPECTED_FIELD))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(A::Error::custom(START_OF_MAP))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        while let Some(v) = seq.next_element_seed(ValueSeed {
+            r: &mut *self.r,
+            level: self.level + 1,
+        })? {
+            out.push(v);
+        }
+        Ok(Some(AttributeValue::L(out)))
+    }
+}
+
+/// The members of an `M` value; None for a null member.
+struct MapMember<'r> {
+    r: &'r mut Reader,
+    level: usize,
+}
+
+impl MapMember<'_> {
+    fn token<E: de::Error>(self, _: Token) -> Result<Option<AttributeValue>, E> {
+        Err(E::custom(UNEXPECTED_FIELD))
+    }
+}
+
+impl<'de> Visitor<'de> for MapMember<'_> {
+    type Value = Option<AttributeValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of attribute values")
+    }
+
+    scalar_tokens!();
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(UNEXPECTED_FIELD))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(A::Error::custom(MAP_COLLECTION))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        ItemVisitor {
+            r: self.r,
+            level: self.level + 1,
+        }
+        .visit_map(map)
+        .map(|m| Some(AttributeValue::M(m)))
+    }
+}
+
+fn ser(msg: impl Into<String>) -> ValueError {
+    ValueError::Serialization(msg.into())
 }
 
 /// Strict standard base64 with padding, with the Java decoder's messages.

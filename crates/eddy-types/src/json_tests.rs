@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 
 use crate::error::{NumberError, ValueError};
-use crate::json::{ReadOptions, item_from_json, value_from_json, value_from_json_with};
+use crate::json::{ReadOptions, item_from_json, read_value, value_from_json, value_from_json_with};
 use crate::json_write::{write_item_json, write_str_json, write_value_json};
 use crate::number::Number;
 use crate::value::{AttrType, AttributeValue, Item};
@@ -46,8 +46,29 @@ fn item_to_json(item: &Item) -> Value {
     )
 }
 
+/// Reads a value both ways, from the tree and straight from its text, and checks that the two
+/// agree (the text reader's shape errors carry the parser's position, which is dropped). Text
+/// nested deeper than the JSON parser's recursion limit is not JSON to the reader at all.
 fn read(v: serde_json::Value) -> Result<AttributeValue, ValueError> {
-    value_from_json(&v)
+    let from_tree = value_from_json(&v);
+    let text = v.to_string();
+    let mut d = serde_json::Deserializer::from_str(&text);
+    let from_text = match read_value(&mut d, ReadOptions::default()) {
+        Err(e) if !e.is_data() => return from_tree,
+        read => read,
+    };
+    let from_text = from_text.unwrap_or_else(|e| {
+        let position = format!(" at line {} column {}", e.line(), e.column());
+        let message = e.to_string();
+        Err(ValueError::Serialization(
+            message
+                .strip_suffix(&position)
+                .unwrap_or(&message)
+                .to_owned(),
+        ))
+    });
+    assert_eq!(from_tree, from_text, "{text}");
+    from_tree
 }
 
 fn message(v: serde_json::Value) -> String {

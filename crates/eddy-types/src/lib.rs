@@ -37,7 +37,8 @@ pub use crate::{
     error::{CodecError, NumberError, ValueError},
     item_codec::{decode_item, encode_item},
     json::{
-        ReadOptions, item_from_json, item_from_json_with, value_from_json, value_from_json_with,
+        ReadOptions, item_from_json, item_from_json_with, read_item, read_value, value_from_json,
+        value_from_json_with,
     },
     json_write::{write_item_json, write_str_json, write_value_json},
     key_codec::{decode_key_value, encode_key_value},

@@ -1,8 +1,6 @@
 //! BatchGetItem and BatchWriteItem.
 
 use eddy_engine::{BatchGetRequest, BatchWriteRequest, Engine, WriteRequest};
-use eddy_types::item_from_json_with;
-use serde_json::{Map, Value};
 
 use super::items::projection;
 use super::{Out, return_consumed};
@@ -16,7 +14,7 @@ const MAX_GET_KEYS: usize = 100;
 /// Most writes in one BatchWriteItem.
 const MAX_WRITES: usize = 25;
 
-fn request_items<'a>(input: &Input<'a>, op: &str) -> Result<&'a Map<String, Value>, ApiError> {
+fn request_items<'a>(input: &Input<'a>, op: &str) -> Result<Input<'a>, ApiError> {
     match input.map("RequestItems")? {
         Some(m) if !m.is_empty() => Ok(m),
         _ => Err(ApiError::validation(format!(
@@ -32,14 +30,14 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
     let items = request_items(input, "BatchGetItem")?;
     let mut requests = Vec::with_capacity(items.len());
     let mut total = 0usize;
-    for (table, spec) in items {
+    for (table, spec) in items.entries() {
         let mut c = Constraints::new();
         c.table_name(Some(table), "requestItems.key", 1);
         c.finish()?;
-        let Some(obj) = spec.as_object() else {
+        if !spec.is_object() {
             return Err(ApiError::serialization("Expected null"));
-        };
-        let spec = Input::from_map(obj);
+        }
+        let spec = spec.object()?;
         let keys = spec.list("Keys")?;
         let Some(keys) = keys else {
             return Err(ApiError::constraint(format!(
@@ -59,7 +57,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
         total += keys.len();
         let keys = keys
             .iter()
-            .map(|k| item_from_json_with(k, crate::input::READ_OPTIONS).map_err(ApiError::from))
+            .map(|k| k.item())
             .collect::<Result<Vec<_>, _>>()?;
         expressions::no_mixing(&spec, &["AttributesToGet"], &["ProjectionExpression"])?;
         let ph = expressions::placeholders(
@@ -71,7 +69,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
         let projection = projection(&spec, &mut resolver)?;
         resolver.check_all_used()?;
         requests.push(BatchGetRequest {
-            table_name: table.clone(),
+            table_name: table.to_owned(),
             keys,
             projection,
             consistent: spec.bool("ConsistentRead")?.unwrap_or(false),
@@ -93,13 +91,13 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
         for req in &out.unprocessed {
             // The table's request as sent (projection included), its Keys (which a request
             // always has, or it was refused above) those left unread.
-            let spec = items.get(&req.table_name).and_then(Value::as_object);
+            let spec = items.raw(&req.table_name).and_then(|s| s.object().ok());
             u.set_object(&req.table_name, |t| {
-                for (member, v) in spec.into_iter().flatten() {
+                for (member, v) in spec.iter().flat_map(Input::entries) {
                     if member == "Keys" {
                         t.set_items(member, &req.keys);
                     } else {
-                        t.set(member, v);
+                        t.set_raw(member, v.text());
                     }
                 }
             });
@@ -120,13 +118,11 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, Api
     c.finish()?;
     let items = request_items(input, "BatchWriteItem")?;
     let mut requests = Vec::with_capacity(items.len());
-    for (table, writes) in items {
+    for (table, writes) in items.entries() {
         let mut c = Constraints::new();
         c.table_name(Some(table), "requestItems.key", 1);
         c.finish()?;
-        let Some(writes) = writes.as_array() else {
-            return Err(ApiError::serialization("Expected list or null"));
-        };
+        let writes = writes.list()?;
         if writes.is_empty() || writes.len() > MAX_WRITES {
             return Err(ApiError::constraint(format!(
                 "Value '{{{table}=[...]}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {MAX_WRITES}, Member must have length greater than or equal to 1]"
@@ -134,10 +130,10 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, Api
         }
         let mut parsed = Vec::with_capacity(writes.len());
         for w in writes {
-            let Some(obj) = w.as_object() else {
+            if !w.is_object() {
                 return Err(ApiError::serialization("Expected null"));
-            };
-            let w = Input::from_map(obj);
+            }
+            let w = w.object()?;
             let put = w.object("PutRequest")?;
             let delete = w.object("DeleteRequest")?;
             match (put, delete) {
@@ -165,7 +161,7 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, Api
             }
         }
         requests.push(BatchWriteRequest {
-            table_name: table.clone(),
+            table_name: table.to_owned(),
             requests: parsed,
         });
     }

@@ -9,8 +9,6 @@ mod tables;
 mod transactions;
 mod ttl;
 
-use serde_json::Value;
-
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
 use crate::protocol::Operation;
@@ -19,40 +17,39 @@ use crate::reply::{Out, Reply};
 use crate::state::AppState;
 use eddy_engine::Consumed;
 
-/// Runs one operation on a parsed body.
-pub fn dispatch(state: &AppState, op: Operation, body: &Value) -> Result<Reply, ApiError> {
-    let input = Input::new(body)?;
+/// Runs one operation on its decoded body.
+pub fn dispatch(state: &AppState, op: Operation, input: &Input<'_>) -> Result<Reply, ApiError> {
     let engine = &state.engine;
     match op {
-        Operation::CreateTable => tables::create_table(engine, &input),
-        Operation::DescribeTable => tables::describe_table(engine, &input),
-        Operation::ListTables => tables::list_tables(engine, &input),
-        Operation::UpdateTable => tables::update_table(engine, &input),
-        Operation::DeleteTable => tables::delete_table(engine, &input),
-        Operation::TagResource => tables::tag_resource(engine, &input),
-        Operation::UntagResource => tables::untag_resource(engine, &input),
-        Operation::ListTagsOfResource => tables::list_tags_of_resource(engine, &input),
+        Operation::CreateTable => tables::create_table(engine, input),
+        Operation::DescribeTable => tables::describe_table(engine, input),
+        Operation::ListTables => tables::list_tables(engine, input),
+        Operation::UpdateTable => tables::update_table(engine, input),
+        Operation::DeleteTable => tables::delete_table(engine, input),
+        Operation::TagResource => tables::tag_resource(engine, input),
+        Operation::UntagResource => tables::untag_resource(engine, input),
+        Operation::ListTagsOfResource => tables::list_tags_of_resource(engine, input),
         Operation::DescribeEndpoints => Ok(tables::describe_endpoints(engine)),
         Operation::DescribeLimits => Ok(tables::describe_limits()),
-        Operation::PutItem => items::put_item(engine, &input),
-        Operation::GetItem => items::get_item(engine, &input),
-        Operation::UpdateItem => items::update_item(engine, &input),
-        Operation::DeleteItem => items::delete_item(engine, &input),
-        Operation::Query => query::query(engine, &input),
-        Operation::Scan => query::scan(engine, &input),
-        Operation::BatchGetItem => batch::batch_get_item(engine, &input),
-        Operation::BatchWriteItem => batch::batch_write_item(engine, &input),
-        Operation::UpdateTimeToLive => ttl::update_time_to_live(engine, &input),
-        Operation::DescribeTimeToLive => ttl::describe_time_to_live(engine, &input),
-        Operation::TransactWriteItems => transactions::transact_write_items(engine, &input, body),
-        Operation::TransactGetItems => transactions::transact_get_items(engine, &input),
-        Operation::ExecuteStatement => partiql::execute_statement(engine, &input),
-        Operation::BatchExecuteStatement => partiql::batch_execute_statement(engine, &input),
-        Operation::ExecuteTransaction => partiql::execute_transaction(engine, &input, body),
-        Operation::ListStreams => streams::list_streams(engine, &input),
-        Operation::DescribeStream => streams::describe_stream(engine, &input),
-        Operation::GetShardIterator => streams::get_shard_iterator(engine, &input),
-        Operation::GetRecords => streams::get_records(engine, &input),
+        Operation::PutItem => items::put_item(engine, input),
+        Operation::GetItem => items::get_item(engine, input),
+        Operation::UpdateItem => items::update_item(engine, input),
+        Operation::DeleteItem => items::delete_item(engine, input),
+        Operation::Query => query::query(engine, input),
+        Operation::Scan => query::scan(engine, input),
+        Operation::BatchGetItem => batch::batch_get_item(engine, input),
+        Operation::BatchWriteItem => batch::batch_write_item(engine, input),
+        Operation::UpdateTimeToLive => ttl::update_time_to_live(engine, input),
+        Operation::DescribeTimeToLive => ttl::describe_time_to_live(engine, input),
+        Operation::TransactWriteItems => transactions::transact_write_items(engine, input),
+        Operation::TransactGetItems => transactions::transact_get_items(engine, input),
+        Operation::ExecuteStatement => partiql::execute_statement(engine, input),
+        Operation::BatchExecuteStatement => partiql::batch_execute_statement(engine, input),
+        Operation::ExecuteTransaction => partiql::execute_transaction(engine, input),
+        Operation::ListStreams => streams::list_streams(engine, input),
+        Operation::DescribeStream => streams::describe_stream(engine, input),
+        Operation::GetShardIterator => streams::get_shard_iterator(engine, input),
+        Operation::GetRecords => streams::get_records(engine, input),
     }
 }
 
@@ -70,7 +67,7 @@ fn return_consumed(input: &Input<'_>, c: &mut Constraints) -> Result<ReturnConsu
 impl Out {
     /// ConsumedCapacity as a list, one entry per table (batches and transactions), when asked.
     fn set_consumed_list(&mut self, rc: ReturnConsumed, per_table: &[(String, Consumed)]) {
-        let list: Vec<Value> = per_table
+        let list: Vec<_> = per_table
             .iter()
             .filter_map(|(t, units)| crate::render::consumed(rc, t, *units))
             .collect();

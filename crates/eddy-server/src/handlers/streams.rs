@@ -2,12 +2,11 @@
 
 use eddy_engine::{Engine, IteratorType, RecordsPage};
 use eddy_streams::{SequenceNumber, StreamRecord};
-use serde_json::{Map, Value, json};
 
 use super::Out;
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
-use crate::render::epoch_seconds;
+use crate::render::stream_description;
 use crate::reply::Reply;
 
 const ITERATOR_TYPES: &[&str] = &[
@@ -50,13 +49,11 @@ pub fn list_streams(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
     c.finish()?;
     let (streams, last) = engine.list_streams(table, limit.unwrap_or(100) as usize, start)?;
     let mut o = Out::default();
-    o.set(
-        "Streams",
-        streams
-            .iter()
-            .map(|s| json!({"StreamArn": s.stream_arn, "TableName": s.table_name, "StreamLabel": s.stream_label}))
-            .collect::<Vec<_>>(),
-    );
+    o.set_objects("Streams", &streams, |e, s| {
+        e.set("StreamArn", &s.stream_arn);
+        e.set("TableName", &s.table_name);
+        e.set("StreamLabel", &s.stream_label);
+    });
     o.set_opt("LastEvaluatedStreamArn", last);
     Ok(o.done())
 }
@@ -95,50 +92,7 @@ pub fn describe_stream(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiE
         start,
         children_of,
     )?;
-    let shards: Vec<Value> = d
-        .shards
-        .iter()
-        .map(|s| {
-            let mut range = Map::new();
-            range.insert(
-                "StartingSequenceNumber".into(),
-                s.starting_sequence_number.clone().into(),
-            );
-            if let Some(end) = &s.ending_sequence_number {
-                range.insert("EndingSequenceNumber".into(), end.clone().into());
-            }
-            let mut shard = Map::new();
-            shard.insert("ShardId".into(), s.shard_id.clone().into());
-            if let Some(parent) = &s.parent_shard_id {
-                shard.insert("ParentShardId".into(), parent.clone().into());
-            }
-            shard.insert("SequenceNumberRange".into(), Value::Object(range));
-            Value::Object(shard)
-        })
-        .collect();
-    let mut desc = Map::new();
-    desc.insert("StreamArn".into(), d.stream_arn.into());
-    desc.insert("StreamLabel".into(), d.stream_label.into());
-    desc.insert("StreamStatus".into(), d.stream_status.into());
-    desc.insert("StreamViewType".into(), d.view_type.as_str().into());
-    desc.insert(
-        "CreationRequestDateTime".into(),
-        epoch_seconds(d.created_ms),
-    );
-    desc.insert("TableName".into(), d.table_name.into());
-    desc.insert(
-        "KeySchema".into(),
-        d.key_schema
-            .elements()
-            .iter()
-            .map(|e| json!({"AttributeName": e.attribute_name, "KeyType": e.key_type.as_str()}))
-            .collect(),
-    );
-    desc.insert("Shards".into(), Value::Array(shards));
-    if let Some(last) = d.last_evaluated_shard_id {
-        desc.insert("LastEvaluatedShardId".into(), last.into());
-    }
-    Ok(Out::only("StreamDescription", desc))
+    Ok(Out::only("StreamDescription", stream_description(&d)))
 }
 
 pub fn get_shard_iterator(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
@@ -221,9 +175,9 @@ fn record(r: &StreamRecord, stream_arn: &str, region: &str, rec: &mut Out) {
         d.set("StreamViewType", r.view_type().as_str());
     });
     if r.is_ttl_delete() {
-        rec.set(
-            "userIdentity",
-            json!({"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}),
-        );
+        rec.set_object("userIdentity", |u| {
+            u.set("Type", "Service");
+            u.set("PrincipalId", "dynamodb.amazonaws.com");
+        });
     }
 }

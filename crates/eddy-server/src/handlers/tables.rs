@@ -6,7 +6,6 @@ use eddy_engine::{
     Throughput, UpdateTableInput,
 };
 use eddy_streams::StreamViewType;
-use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
@@ -259,7 +258,7 @@ fn index_input(i: &Input<'_>, path: &str, with_throughput: bool) -> Result<Index
     let key_schema = key_schema(i, &mut c, &format!("{path}.keySchema"))?;
     c.required(key_schema.as_ref(), &format!("{path}.keySchema"));
     let projection = i.object("Projection")?;
-    c.required(projection, &format!("{path}.projection"));
+    c.required(projection.as_ref(), &format!("{path}.projection"));
     let (ptype, non_key) = match projection {
         Some(p) => {
             let t = p.string("ProjectionType")?;
@@ -468,21 +467,24 @@ pub fn untag_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
 pub fn list_tags_of_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let arn = resource_arn(input)?;
     let tags = engine.list_tags(arn)?;
-    let tags: Vec<Value> = tags
-        .iter()
-        .map(|t| json!({"Key": t.key, "Value": t.value}))
-        .collect();
-    Ok(Out::only("Tags", tags))
+    let mut o = Out::default();
+    o.set_objects("Tags", &tags, |e, t| {
+        e.set("Key", &t.key);
+        e.set("Value", &t.value);
+    });
+    Ok(o.done())
 }
 
 pub fn describe_endpoints(engine: &Engine) -> Reply {
-    Out::only(
-        "Endpoints",
-        json!([{
-            "Address": format!("dynamodb.{}.amazonaws.com", engine.config().region),
-            "CachePeriodInMinutes": 1440
-        }]),
-    )
+    let mut o = Out::default();
+    o.set_objects("Endpoints", [()], |e, ()| {
+        e.set(
+            "Address",
+            format!("dynamodb.{}.amazonaws.com", engine.config().region),
+        );
+        e.set("CachePeriodInMinutes", 1440);
+    });
+    o.done()
 }
 
 pub fn describe_limits() -> Reply {

@@ -7,7 +7,6 @@ use eddy_engine::{
 };
 use eddy_expr::{ExprParam, parse_condition, parse_projection, parse_update};
 use eddy_types::item_size;
-use serde_json::Value;
 
 use super::{Out, return_consumed};
 use crate::error::ApiError;
@@ -35,7 +34,7 @@ fn transact_items<'a>(input: &Input<'a>) -> Result<Vec<Input<'a>>, ApiError> {
     if items.len() > MAX_ACTIONS {
         let shown = input
             .raw("TransactItems")
-            .map(|v| v.to_string())
+            .map(|v| v.text())
             .unwrap_or_default();
         let inner = shown.trim_start_matches('[').trim_end_matches(']');
         return Err(ApiError::constraint(format!(
@@ -69,11 +68,7 @@ fn write_action<'a>(item: &Input<'a>) -> Result<(&'static str, Input<'a>), ApiEr
     Ok(found.remove(0))
 }
 
-pub fn transact_write_items(
-    engine: &Engine,
-    input: &Input<'_>,
-    body: &Value,
-) -> Result<Reply, ApiError> {
+pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     c.one_of(
@@ -177,7 +172,7 @@ pub fn transact_write_items(
         ));
     }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    body.to_string().hash(&mut hasher);
+    input.text().hash(&mut hasher);
     let out = engine.transact_write_items(TransactWriteInput {
         items: actions,
         client_request_token: token.map(str::to_owned),

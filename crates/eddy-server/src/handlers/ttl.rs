@@ -1,7 +1,6 @@
 //! UpdateTimeToLive and DescribeTimeToLive.
 
 use eddy_engine::Engine;
-use serde_json::json;
 
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
@@ -40,10 +39,12 @@ pub fn update_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Reply, 
     c.finish()?;
     let (enabled, attribute) = (enabled.unwrap_or(false), attribute.unwrap_or_default());
     engine.update_time_to_live(table.unwrap_or_default(), enabled, attribute)?;
-    Ok(Out::only(
-        "TimeToLiveSpecification",
-        json!({ "Enabled": enabled, "AttributeName": attribute }),
-    ))
+    let mut o = Out::default();
+    o.set_object("TimeToLiveSpecification", |t| {
+        t.set("Enabled", enabled);
+        t.set("AttributeName", attribute);
+    });
+    Ok(o.done())
 }
 
 pub fn describe_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {

@@ -25,14 +25,14 @@ use std::collections::HashMap;
 use eddy_engine::{Consumed, Engine, KeySchema};
 use eddy_expr::{Condition, ExprParam, Placeholders, parse_condition};
 use eddy_partiql::{BoundStatement, MAX_STATEMENT_LENGTH, PartiqlError, Select, check_key};
-use eddy_types::{AttrType, AttributeValue, Item, value_from_json_with};
+use eddy_types::{AttrType, AttributeValue, Item};
 
 pub use self::batch::batch_execute_statement;
 pub use self::transaction::execute_transaction;
 use self::write::Write;
 use super::{Out, return_consumed};
 use crate::error::ApiError;
-use crate::input::{Constraints, Input, READ_OPTIONS};
+use crate::input::{Constraints, Input};
 use crate::render::{ReturnConsumed, consumed};
 use crate::reply::Reply;
 
@@ -169,7 +169,7 @@ fn statement_members<'a>(
             if !v.is_object() {
                 return Err(ApiError::serialization("Unexpected value type in payload"));
             }
-            params.push(value_from_json_with(v, READ_OPTIONS)?);
+            params.push(v.value()??);
         }
     }
     c.one_of(

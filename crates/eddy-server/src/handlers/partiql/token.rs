@@ -7,12 +7,22 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use eddy_types::{AttributeValue, Item, item_from_json, write_value_json};
-use serde_json::Value;
+use eddy_types::{AttributeValue, Item, ReadOptions, read_item, write_value_json};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::error::ApiError;
 use crate::input::Constraints;
 use crate::reply::Out;
+
+/// A token's body as this module writes it.
+#[derive(Deserialize)]
+struct Body<'a> {
+    version: u64,
+    request: u64,
+    #[serde(borrow)]
+    key: &'a RawValue,
+}
 
 /// The format this module writes.
 const VERSION: u64 = 1;
@@ -69,14 +79,18 @@ pub(super) fn next_token(digest: u32, last_evaluated_key: &Item) -> String {
 pub(super) fn start_key(token: &str, digest: u32) -> Result<Item, ApiError> {
     let invalid = || ApiError::validation("Invalid NextToken");
     let bytes = BASE64.decode(token).map_err(|_| invalid())?;
-    let body: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if body["version"].as_u64() != Some(VERSION) {
+    let body: Body<'_> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if body.version != VERSION {
         return Err(invalid());
     }
-    if body["request"].as_u64() != Some(u64::from(digest)) {
+    if body.request != u64::from(digest) {
         return Err(ApiError::validation("NextToken does not match request"));
     }
-    item_from_json(&body["key"]).map_err(|_| invalid())
+    let mut d = serde_json::Deserializer::from_str(body.key.get());
+    match read_item(&mut d, ReadOptions::default()) {
+        Ok(Ok(key)) => Ok(key),
+        _ => Err(invalid()),
+    }
 }
 
 #[cfg(test)]

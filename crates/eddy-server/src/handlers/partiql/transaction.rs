@@ -7,7 +7,6 @@ use std::hash::{Hash, Hasher};
 use eddy_engine::{CancellationReason, Engine, EngineError, TransactGetItem, TransactWriteInput};
 use eddy_partiql::{PartiqlError, Select, SingleRead};
 use eddy_types::item_size;
-use serde_json::Value;
 
 use super::write::{Action, DUPLICATE_ITEM, Plan, Write, plan};
 use super::{Capacity, Keys, Kind, Out, return_consumed, return_old_on_failure, statement_members};
@@ -26,11 +25,7 @@ const MIXED: &str =
 /// An UPDATE or DELETE with RETURNING in a transaction.
 const RETURNING: &str = "RETURNING clause is not supported in ExecuteTransaction.";
 
-pub fn execute_transaction(
-    engine: &Engine,
-    input: &Input<'_>,
-    body: &Value,
-) -> Result<Reply, ApiError> {
+pub fn execute_transaction(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let mut c = Constraints::new();
     let rc = return_consumed(input, &mut c)?;
     let token = input.string("ClientRequestToken")?;
@@ -91,7 +86,7 @@ pub fn execute_transaction(
         read(engine, kinds, rc)
     } else {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        body.to_string().hash(&mut hasher);
+        input.text().hash(&mut hasher);
         let writes = TransactWrites {
             token: token.map(str::to_owned),
             digest: hasher.finish(),
@@ -203,7 +198,7 @@ impl TransactWrites {
                 other => other,
             })?;
         let mut o = Out::default();
-        o.set("Responses", Vec::<Value>::new());
+        o.set("Responses", [(); 0]);
         Capacity(consumed).render(rc, &mut o);
         Ok(o.done())
     }
