@@ -30,7 +30,7 @@ mod ops;
 #[cfg(test)]
 mod layers;
 
-pub use model::capacity::Consumed;
+pub use model::capacity::{Consumed, PerTable};
 pub use model::clock::Clock;
 pub use model::error::{CancellationReason, EngineError, Result};
 pub use model::indexes::{
@@ -58,3 +58,11 @@ pub use ops::transactions::{
 pub use ops::ttl::TimeToLiveDescription;
 pub use state::engine::{Engine, EngineConfig};
 pub use state::streams::StreamsConfig;
+
+/// PartiQL statements run as engine operations: which read answers a SELECT, what a write
+/// statement does to its item, and ExecuteTransaction's reads and writes.
+pub mod partiql {
+    pub use crate::ops::partiql::Statement;
+    pub use crate::ops::partiql::read::{Page, Paging};
+    pub use crate::ops::partiql::write::{Plan, Planned, Write, Written};
+}

@@ -49,6 +49,21 @@ impl Condition {
         self.root.eval(item)
     }
 
+    /// `attribute_exists(path)`, built without text (a condition the caller writes itself,
+    /// such as PartiQL's "the item exists").
+    pub fn attribute_exists(path: Path) -> Condition {
+        Condition {
+            root: Cond::Exists(path),
+        }
+    }
+
+    /// `attribute_not_exists(path)`, built without text.
+    pub fn attribute_not_exists(path: Path) -> Condition {
+        Condition {
+            root: Cond::NotExists(path),
+        }
+    }
+
     /// The condition that holds when both `self` and `other` do: how a caller adds a check of
     /// its own (PartiQL's "the item must exist") to a condition the client wrote.
     pub fn and(self, other: Condition) -> Condition {

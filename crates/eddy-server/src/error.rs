@@ -235,6 +235,8 @@ impl From<EngineError> for ApiError {
             EngineError::TransactionCanceled { .. } => ErrorKind::TransactionCanceled,
             EngineError::IdempotentParameterMismatch(_) => ErrorKind::IdempotentParameterMismatch,
             EngineError::TransactionInProgress => ErrorKind::TransactionInProgress,
+            EngineError::DuplicateItem => ErrorKind::DuplicateItem,
+            EngineError::Partiql(p) => return p.clone().into(),
             EngineError::Streams(s) => match s {
                 StreamsError::ExpiredIterator => ErrorKind::ExpiredIterator,
                 StreamsError::TrimmedDataAccess => ErrorKind::TrimmedDataAccess,

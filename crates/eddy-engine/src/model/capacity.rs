@@ -15,6 +15,9 @@ pub struct Consumed {
     pub write: f64,
 }
 
+/// Capacity per table, in the order the tables were first used (batches and transactions).
+pub type PerTable = Vec<(String, Consumed)>;
+
 impl Consumed {
     /// Read units for `bytes` read in one go (rounded up to 4 KB, minimum one unit).
     pub fn read(bytes: usize, consistent: bool) -> Self {

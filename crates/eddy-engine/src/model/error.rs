@@ -26,6 +26,14 @@ pub enum EngineError {
         /// The item as it was, when requested.
         item: Option<Item>,
     },
+    /// A PartiQL INSERT of a key that exists (DuplicateItemException).
+    #[error("Duplicate primary key exists in table")]
+    DuplicateItem,
+    /// A PartiQL statement that does not parse, bind or fit its table; its text is already
+    /// DynamoDB's message (ValidationException, or the request's constraint failure for the
+    /// statement's length).
+    #[error(transparent)]
+    Partiql(#[from] eddy_partiql::PartiqlError),
     /// The caller may not act on the resource (AccessDeniedException).
     #[error("{0}")]
     AccessDenied(String),
@@ -97,6 +105,11 @@ impl CancellationReason {
                 code: "ConditionalCheckFailed",
                 message: Some(EngineError::ConditionalCheckFailed { item: None }.to_string()),
                 item,
+            },
+            EngineError::DuplicateItem => Self {
+                code: "DuplicateItem",
+                message: Some(EngineError::DuplicateItem.to_string()),
+                item: None,
             },
             other => Self {
                 code: "ValidationError",

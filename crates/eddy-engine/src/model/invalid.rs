@@ -95,6 +95,12 @@ pub enum Invalid {
     /// A batch names one key twice.
     #[error("Provided list of item keys contains duplicates")]
     DuplicateBatchKeys,
+    /// The items a transaction puts are over 4 MB together.
+    #[error("Transaction request size exceeded the maximum allowed size of 4 MB")]
+    TransactionTooLarge,
+    /// A PartiQL EXISTS outside ExecuteTransaction.
+    #[error("EXISTS can only be used in ExecuteTransaction write requests.")]
+    ExistsOutsideTransaction,
     /// A transaction acts on one item twice.
     #[error("Transaction request cannot include multiple operations on one item")]
     TransactionItemRepeated,

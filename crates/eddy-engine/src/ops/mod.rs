@@ -5,6 +5,7 @@ pub(crate) mod batch;
 pub(crate) mod index_admin;
 pub(crate) mod items;
 pub(crate) mod open;
+pub(crate) mod partiql;
 pub(crate) mod query;
 pub(crate) mod stream_api;
 pub(crate) mod tables;

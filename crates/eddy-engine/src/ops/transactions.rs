@@ -12,7 +12,7 @@ use eddy_expr::{Condition, Path, Update, project};
 use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, decode_item, item_size};
 
-use crate::model::capacity::Consumed;
+use crate::model::capacity::{Consumed, PerTable};
 use crate::model::error::{CancellationReason, EngineError, Result};
 use crate::model::invalid::Invalid;
 use crate::state::catalog::{Table, TableWriteGuard};
@@ -117,6 +117,10 @@ impl Engine {
         &self,
         input: TransactWriteInput,
     ) -> Result<Vec<(String, Consumed)>> {
+        rules::transaction_size(input.items.iter().filter_map(|i| match &i.action {
+            TransactWriteAction::Put { item, .. } => Some(item),
+            _ => None,
+        }))?;
         let now = self.clock().now_ms();
         let claim = match &input.client_request_token {
             Some(token) => match self.tokens().claim(token, input.request_digest, now)? {
@@ -271,11 +275,10 @@ impl Engine {
     /// # Errors
     /// ResourceNotFoundException; ValidationException for the same item twice;
     /// TransactionCanceledException for a malformed key.
-    #[allow(clippy::type_complexity)]
     pub fn transact_get_items(
         &self,
         gets: Vec<TransactGetItem>,
-    ) -> Result<(Vec<Option<Item>>, Vec<(String, Consumed)>)> {
+    ) -> Result<(Vec<Option<Item>>, PerTable)> {
         let mut skeys = Vec::with_capacity(gets.len());
         let mut reasons = vec![CancellationReason::none(); gets.len()];
         let mut seen = HashSet::new();

@@ -98,6 +98,18 @@ pub(crate) fn put_target(
     rest().map_err(Refusal::Action)
 }
 
+/// The most item data one transaction puts.
+const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
+
+/// The items a transaction puts may not exceed 4 MB together; checked before anything else
+/// of the transaction.
+pub(crate) fn transaction_size<'a>(puts: impl Iterator<Item = &'a Item>) -> Result<()> {
+    if puts.map(item_size).sum::<usize>() > MAX_TRANSACTION_BYTES {
+        return Err(Invalid::TransactionTooLarge.into());
+    }
+    Ok(())
+}
+
 /// Checks a `Key` parameter (and, for an update, that the update leaves the key alone), and
 /// names its storage key.
 pub(crate) fn key_target(def: &TableDef, key: &Item, update: Option<&Update>) -> Result<Vec<u8>> {

@@ -6,7 +6,6 @@ use eddy_engine::{
     Engine, TransactGetItem, TransactWriteAction, TransactWriteInput, TransactWriteItem,
 };
 use eddy_expr::{ExprParam, parse_condition, parse_projection, parse_update};
-use eddy_types::item_size;
 
 use super::{Out, return_consumed};
 use crate::error::ApiError;
@@ -16,8 +15,6 @@ use crate::reply::Reply;
 
 /// Most actions in one transaction.
 const MAX_ACTIONS: usize = 100;
-/// Most item data one transaction writes.
-const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
 /// TransactItems, checked for count.
 fn transact_items<'a>(input: &Input<'a>) -> Result<Vec<Input<'a>>, ApiError> {
@@ -93,7 +90,6 @@ pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply,
     c.finish()?;
     let items = transact_items(input)?;
     let mut actions = Vec::with_capacity(items.len());
-    let mut total = 0usize;
     for (n, item) in items.iter().enumerate() {
         let (kind, body) = write_action(item)?;
         let path = format!(
@@ -138,7 +134,6 @@ pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply,
         let action = match kind {
             "Put" => {
                 let item = required("Item")?;
-                total += item_size(&item);
                 TransactWriteAction::Put {
                     table_name: table,
                     item,
@@ -165,11 +160,6 @@ pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply,
             return_old_on_failure: body.string("ReturnValuesOnConditionCheckFailure")?
                 == Some("ALL_OLD"),
         });
-    }
-    if total > MAX_TRANSACTION_BYTES {
-        return Err(ApiError::validation(
-            "Transaction request size exceeded the maximum allowed size of 4 MB",
-        ));
     }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     input.text().hash(&mut hasher);

@@ -2,12 +2,11 @@
 //! its own (an item, or an error with a code and message) as BatchGetItem and BatchWriteItem
 //! do. The writes are not one transaction: each is an ordinary single-item write.
 
+use eddy_engine::partiql::{Planned, Statement};
 use eddy_engine::{Engine, GetItemInput};
-use eddy_partiql::SingleRead;
 use eddy_types::Item;
 
-use super::write::{Planned, plan};
-use super::{Capacity, EXISTS_OUTSIDE_TRANSACTION, Keys, Kind, Out, return_consumed};
+use super::{Capacity, Out, exists_outside_transaction, return_consumed};
 use super::{return_old_on_failure, statement_members};
 use crate::error::{ApiError, ErrorKind};
 use crate::input::{Constraints, Input};
@@ -75,23 +74,24 @@ pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Rep
 
     // Statements that do not parse or bind, and EXISTS (a transaction's condition check),
     // answer with their error; the rest must all read or all write.
-    let bound: Vec<Result<Kind, (Option<String>, ApiError)>> = members
+    let bound: Vec<Result<Statement, (Option<String>, ApiError)>> = members
         .iter()
         .map(|(text, params)| {
             let statement = eddy_partiql::parse(text).map_err(|e| (None, e.into()))?;
             let table = || Some(statement.table().to_owned());
             match statement.bind(params) {
-                Ok(b) => match Kind::from(b) {
-                    Kind::Exists(_) => {
-                        Err((table(), ApiError::validation(EXISTS_OUTSIDE_TRANSACTION)))
-                    }
+                Ok(b) => match Statement::from(b) {
+                    Statement::Exists(_) => Err((table(), exists_outside_transaction())),
                     kind => Ok(kind),
                 },
                 Err(e) => Err((table(), e.into())),
             }
         })
         .collect();
-    let mut reads = bound.iter().flatten().map(|k| matches!(k, Kind::Read(_)));
+    let mut reads = bound
+        .iter()
+        .flatten()
+        .map(|k| matches!(k, Statement::Read(_)));
     if let Some(first) = reads.next()
         && reads.any(|r| r != first)
     {
@@ -102,7 +102,7 @@ pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Rep
         entries.push(match kind {
             Err((table, e)) => Entry::Failed(table, e),
             Ok(kind) => {
-                let table = kind_table(&kind);
+                let table = kind.table().to_owned();
                 prepare(engine, request, kind).unwrap_or_else(|e| Entry::Failed(Some(table), e))
             }
         });
@@ -125,33 +125,22 @@ pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Rep
     Ok(o.done())
 }
 
-/// The table a statement names.
-fn kind_table(kind: &Kind) -> String {
-    match kind {
-        Kind::Read(s) | Kind::Exists(s) => s.table.clone(),
-        Kind::Write(w) => w.table().to_owned(),
-    }
-}
-
 /// Resolves the item a bound statement addresses.
-fn prepare(engine: &Engine, request: &Input<'_>, kind: Kind) -> Result<Entry, ApiError> {
+fn prepare(engine: &Engine, request: &Input<'_>, kind: Statement) -> Result<Entry, ApiError> {
     Ok(match kind {
-        Kind::Read(select) => {
-            // A batch reads items by the table's key (an index named in FROM changes nothing).
-            let keys = Keys::of_table(engine, &select.table)?;
-            let key = select.single_item_key(SingleRead::Batch, &keys.hash, keys.range())?;
-            keys.check(&key)?;
+        Statement::Read(select) => {
+            let key = engine.partiql_batch_read_key(&select)?;
             Entry::Read {
                 select,
                 key,
                 consistent: request.bool("ConsistentRead")?.unwrap_or(false),
             }
         }
-        Kind::Write(write) => Entry::Write {
-            planned: plan(engine, write)?.ready()?,
+        Statement::Write(write) => Entry::Write {
+            planned: engine.partiql_plan(write)?.ready()?,
             return_old_on_failure: return_old_on_failure(request)?,
         },
-        Kind::Exists(_) => return Err(ApiError::validation(EXISTS_OUTSIDE_TRANSACTION)),
+        Statement::Exists(_) => return Err(exists_outside_transaction()),
     })
 }
 
@@ -186,10 +175,13 @@ fn respond(engine: &Engine, entry: Entry, capacity: &mut Capacity, o: &mut Out) 
             return_old_on_failure,
         } => {
             o.set("TableName", planned.table.as_str());
-            planned.execute(engine, return_old_on_failure).map(|done| {
-                capacity.add(&done.table, done.consumed);
-                done.item
-            })
+            planned
+                .execute(engine, return_old_on_failure)
+                .map(|done| {
+                    capacity.add(&done.table, done.consumed);
+                    done.item
+                })
+                .map_err(ApiError::from)
         }
     };
     match result {
@@ -205,7 +197,9 @@ fn respond(engine: &Engine, entry: Entry, capacity: &mut Capacity, o: &mut Out) 
     }
 }
 
-/// The BatchStatementError code of an error (the error's name without `Exception`).
+/// The BatchStatementError code of an error. Only the first group can come from one
+/// statement; the rest are the request's (signing, throttling, size) or internal failures,
+/// which BatchStatementError has no code for but InternalServerError.
 fn error_code(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Validation | ErrorKind::Serialization => "ValidationError",
@@ -213,7 +207,20 @@ fn error_code(kind: ErrorKind) -> &'static str {
         ErrorKind::ResourceNotFound => "ResourceNotFound",
         ErrorKind::DuplicateItem => "DuplicateItem",
         ErrorKind::AccessDenied => "AccessDenied",
-        // Nothing else comes from a single-item statement but internal errors.
-        _ => "InternalServerError",
+        ErrorKind::LimitExceeded => "RequestLimitExceeded",
+        ErrorKind::Throttling => "ThrottlingError",
+        ErrorKind::UnknownOperation
+        | ErrorKind::MissingAuthenticationToken
+        | ErrorKind::IncompleteSignature
+        | ErrorKind::InvalidSignature
+        | ErrorKind::UnrecognizedClient
+        | ErrorKind::ResourceInUse
+        | ErrorKind::ExpiredIterator
+        | ErrorKind::TransactionCanceled
+        | ErrorKind::IdempotentParameterMismatch
+        | ErrorKind::TransactionInProgress
+        | ErrorKind::TrimmedDataAccess
+        | ErrorKind::RequestEntityTooLarge
+        | ErrorKind::InternalServerError => "InternalServerError",
     }
 }

@@ -1,35 +1,22 @@
 //! PartiQL: ExecuteStatement, BatchExecuteStatement and ExecuteTransaction.
 //!
-//! `eddy-partiql` parses, validates and binds a statement and answers what it means for a key
-//! schema; this module asks the engine for the key schemas and runs the statement with the
-//! engine's item operations, so a PartiQL write is an ordinary engine write (conditions,
-//! indexes and stream records included):
-//!
-//! - SELECT by the whole table key is a GetItem, with the rest of the WHERE clause as a filter;
-//!   with the partition key pinned it is a Query ([`read`]); otherwise a filtered Scan. Pages
-//!   continue through an opaque `NextToken` ([`token`]).
-//! - INSERT is a PutItem that fails on an existing key (DuplicateItemException); UPDATE an
-//!   UpdateItem of an item that must exist; DELETE a DeleteItem ([`write`]).
-//! - BatchExecuteStatement runs up to 25 reads or 25 writes, each answering on its own
-//!   ([`batch`]); ExecuteTransaction runs up to 100 writes through TransactWriteItems or reads
-//!   through TransactGetItems ([`transaction`]).
+//! The server decodes the requests, parses and binds each statement with `eddy-partiql`, hands
+//! it to the engine (`eddy_engine::partiql`), which chooses the item operation that runs it,
+//! and writes the answers. A SELECT's pages continue through an opaque `NextToken`
+//! ([`token`]); BatchExecuteStatement answers each statement on its own ([`batch`]);
+//! ExecuteTransaction runs all reads or all writes together ([`transaction`]).
 
 mod batch;
-mod read;
 mod token;
 mod transaction;
-mod write;
 
-use std::collections::HashMap;
-
-use eddy_engine::{Consumed, Engine, KeySchema};
-use eddy_expr::{Condition, ExprParam, Placeholders, parse_condition};
-use eddy_partiql::{BoundStatement, MAX_STATEMENT_LENGTH, PartiqlError, Select, check_key};
-use eddy_types::{AttrType, AttributeValue, Item};
+use eddy_engine::partiql::{Paging, Statement};
+use eddy_engine::{Consumed, Engine, EngineError, Invalid};
+use eddy_partiql::MAX_STATEMENT_LENGTH;
+use eddy_types::AttributeValue;
 
 pub use self::batch::batch_execute_statement;
 pub use self::transaction::execute_transaction;
-use self::write::Write;
 use super::{Out, return_consumed};
 use crate::error::ApiError;
 use crate::input::{Constraints, Input};
@@ -37,95 +24,8 @@ use crate::render::{ReturnConsumed, consumed};
 use crate::reply::Reply;
 
 /// DynamoDB's answer to an EXISTS outside ExecuteTransaction.
-const EXISTS_OUTSIDE_TRANSACTION: &str =
-    "EXISTS can only be used in ExecuteTransaction write requests.";
-
-/// A bound statement by what it does.
-enum Kind {
-    /// A SELECT.
-    Read(Select),
-    /// An INSERT, UPDATE or DELETE.
-    Write(Write),
-    /// An `EXISTS(SELECT ...)` condition check.
-    Exists(Select),
-}
-
-impl From<BoundStatement> for Kind {
-    fn from(b: BoundStatement) -> Self {
-        match b {
-            BoundStatement::Select(s) => Kind::Read(s),
-            BoundStatement::Exists(s) => Kind::Exists(s),
-            BoundStatement::Insert(i) => Kind::Write(Write::Insert(i)),
-            BoundStatement::Update(u) => Kind::Write(Write::Update(u)),
-            BoundStatement::Delete(d) => Kind::Write(Write::Delete(d)),
-        }
-    }
-}
-
-/// The key attributes of a table or index, in the form PartiQL's key questions take them.
-struct Keys {
-    hash: String,
-    range: Option<String>,
-    types: Vec<(String, AttrType)>,
-}
-
-impl Keys {
-    fn of(schema: &KeySchema) -> Self {
-        let types = std::iter::once(&schema.hash)
-            .chain(schema.range.as_ref())
-            .map(|k| (k.name.clone(), k.ty.attr_type()))
-            .collect();
-        Keys {
-            hash: schema.hash.name.clone(),
-            range: schema.range.as_ref().map(|r| r.name.clone()),
-            types,
-        }
-    }
-
-    /// The key schema of `table` itself.
-    fn of_table(engine: &Engine, table: &str) -> Result<Self, ApiError> {
-        Ok(Keys::of(&engine.key_schema(table, None)?.0))
-    }
-
-    /// The key attributes of `item`.
-    fn key_of(&self, item: &Item) -> Item {
-        self.types
-            .iter()
-            .filter_map(|(n, _)| item.get(n).map(|v| (n.clone(), v.clone())))
-            .collect()
-    }
-
-    fn range(&self) -> Option<&str> {
-        self.range.as_deref()
-    }
-
-    /// Checks that `item` holds every key attribute with the schema's type, with PartiQL's
-    /// messages.
-    fn check(&self, item: &Item) -> Result<(), PartiqlError> {
-        let schema: Vec<(&str, AttrType)> =
-            self.types.iter().map(|(n, t)| (n.as_str(), *t)).collect();
-        check_key(item, &schema)
-    }
-
-    /// `attribute_exists(<hash key>)`: the item exists.
-    fn item_exists(&self) -> Result<Condition, ApiError> {
-        self.presence("attribute_exists")
-    }
-
-    /// `attribute_not_exists(<hash key>)`: no item has the key.
-    fn item_missing(&self) -> Result<Condition, ApiError> {
-        self.presence("attribute_not_exists")
-    }
-
-    fn presence(&self, function: &str) -> Result<Condition, ApiError> {
-        let names = HashMap::from([("#k".to_owned(), self.hash.clone())]);
-        let mut ph = Placeholders::new(Some(&names), None);
-        Ok(parse_condition(
-            &format!("{function}(#k)"),
-            ExprParam::ConditionExpression,
-            &mut ph,
-        )?)
-    }
+fn exists_outside_transaction() -> ApiError {
+    EngineError::from(Invalid::ExistsOutsideTransaction).into()
 }
 
 /// The members every statement request has, `Statement` and `Parameters`, checked against
@@ -218,16 +118,15 @@ pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Reply, Ap
     let statement = eddy_partiql::parse(text)?;
     let bound = statement.bind(&params)?;
     let mut o = Out::default();
-    match Kind::from(bound) {
-        Kind::Read(select) => {
+    match Statement::from(bound) {
+        Statement::Read(select) => {
             let digest = token::digest(text, &params);
             let start = next_token
                 .map(|t| token::start_key(t, digest))
                 .transpose()?;
-            let page = read::select(
-                engine,
+            let page = engine.partiql_select(
                 &select,
-                read::Paging {
+                Paging {
                     consistent,
                     limit: limit.and_then(|l| usize::try_from(l).ok()),
                     start,
@@ -243,14 +142,15 @@ pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Reply, Ap
                 consumed(rc, &select.table, page.consumed),
             );
         }
-        Kind::Write(write) => {
-            let done = write::plan(engine, write)?
+        Statement::Write(write) => {
+            let done = engine
+                .partiql_plan(write)?
                 .ready()?
                 .execute(engine, return_old_on_failure(input)?)?;
             o.set_items("Items", &done.item);
             o.set_opt("ConsumedCapacity", consumed(rc, &done.table, done.consumed));
         }
-        Kind::Exists(_) => return Err(ApiError::validation(EXISTS_OUTSIDE_TRANSACTION)),
+        Statement::Exists(_) => return Err(exists_outside_transaction()),
     }
     Ok(o.done())
 }

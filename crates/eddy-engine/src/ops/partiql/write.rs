@@ -1,24 +1,25 @@
 //! INSERT, UPDATE, DELETE and EXISTS: the single item each addresses, with the condition
 //! DynamoDB's PartiQL adds, as engine item operations.
 
-use eddy_engine::{
-    Consumed, DeleteItemInput, Engine, EngineError, PutItemInput, ReturnValues,
-    TransactWriteAction, TransactWriteItem, UpdateItemInput,
-};
 use eddy_expr::Condition;
 use eddy_partiql::{Delete, Insert, PartiqlError, Select, Update};
 use eddy_types::Item;
 
-use super::Keys;
-use crate::error::{ApiError, ErrorKind};
-
-/// DynamoDB's message for an INSERT of a key that exists.
-pub(super) const DUPLICATE_ITEM: &str = "Duplicate primary key exists in table";
+use crate::model::capacity::Consumed;
+use crate::model::error::{EngineError, Result};
+use crate::ops::items::{DeleteItemInput, PutItemInput, ReturnValues, UpdateItemInput};
+use crate::ops::partiql::{Keys, exists_outside_transaction};
+use crate::ops::transactions::{TransactWriteAction, TransactWriteItem};
+use crate::state::engine::Engine;
 
 /// A write statement, bound.
-pub(super) enum Write {
+#[derive(Debug)]
+pub enum Write {
+    /// INSERT.
     Insert(Insert),
+    /// UPDATE.
     Update(Update),
+    /// DELETE.
     Delete(Delete),
     /// `EXISTS(SELECT ...)`, a condition check (ExecuteTransaction only).
     Check(Select),
@@ -26,7 +27,7 @@ pub(super) enum Write {
 
 impl Write {
     /// The table the statement writes.
-    pub(super) fn table(&self) -> &str {
+    pub fn table(&self) -> &str {
         match self {
             Write::Insert(i) => &i.table,
             Write::Update(u) => &u.table,
@@ -37,7 +38,8 @@ impl Write {
 }
 
 /// What a write does to its item once its key is known.
-pub(super) enum Action {
+#[derive(Debug)]
+pub(crate) enum Action {
     /// Put the item (its key must be new).
     Insert(Item),
     Update {
@@ -49,36 +51,47 @@ pub(super) enum Action {
 }
 
 /// A write resolved against its table's key schema.
-pub(super) struct Planned {
+#[derive(Debug)]
+pub struct Planned {
+    /// The table written.
     pub table: String,
     /// The key of the item written.
     pub key: Item,
-    pub action: Action,
+    pub(crate) action: Action,
     /// What the item must satisfy: the WHERE clause beyond the key, and that the item exists
     /// (UPDATE, EXISTS) or does not (INSERT).
-    pub condition: Option<Condition>,
-    pub return_values: ReturnValues,
+    condition: Option<Condition>,
+    return_values: ReturnValues,
 }
 
 /// The result of one write.
-pub(super) struct Written {
+#[derive(Debug)]
+pub struct Written {
+    /// The table written.
     pub table: String,
     /// The attributes RETURNING asked for.
     pub item: Option<Item>,
+    /// The capacity the write used.
     pub consumed: Consumed,
 }
 
 /// A write resolved against its table: ready to run, or addressing a key the table's schema
 /// refuses (a key attribute missing or of the wrong type), which a transaction reports as a
 /// cancellation reason rather than as an error of the request.
-pub(super) enum Plan {
+#[derive(Debug)]
+pub enum Plan {
+    /// Ready to run.
     Ready(Planned),
+    /// The key the statement addresses does not fit the table's key schema.
     BadKey(PartiqlError),
 }
 
 impl Plan {
     /// The planned write, or the key's refusal as the request's error.
-    pub(super) fn ready(self) -> Result<Planned, ApiError> {
+    ///
+    /// # Errors
+    /// The key's refusal.
+    pub fn ready(self) -> Result<Planned> {
         match self {
             Self::Ready(planned) => Ok(planned),
             Self::BadKey(e) => Err(e.into()),
@@ -92,7 +105,7 @@ impl Plan {
 /// # Errors
 /// ResourceNotFoundException for a missing table; ValidationException for a WHERE clause that
 /// does not pin the key or an update DynamoDB refuses.
-pub(super) fn plan(engine: &Engine, write: Write) -> Result<Plan, ApiError> {
+pub(crate) fn plan(engine: &Engine, write: Write) -> Result<Plan> {
     let keys = Keys::of_table(engine, write.table())?;
     let (hash, range) = (keys.hash.as_str(), keys.range());
     let planned = match write {
@@ -100,12 +113,12 @@ pub(super) fn plan(engine: &Engine, write: Write) -> Result<Plan, ApiError> {
             key: keys.key_of(&insert.item),
             table: insert.table,
             action: Action::Insert(insert.item),
-            condition: Some(keys.item_missing()?),
+            condition: Some(keys.item_missing()),
             return_values: ReturnValues::None,
         },
         Write::Update(update) => {
             let target = update.target(hash, range)?;
-            let exists = keys.item_exists()?;
+            let exists = keys.item_exists();
             Planned {
                 key: target.key.clone(),
                 action: Action::Update {
@@ -136,7 +149,7 @@ pub(super) fn plan(engine: &Engine, write: Write) -> Result<Plan, ApiError> {
                 table: select.table,
                 key: key.clone(),
                 action: Action::Check(key),
-                condition: Some(keys.item_exists()?.and(condition)),
+                condition: Some(keys.item_exists().and(condition)),
                 return_values: ReturnValues::None,
             }
         }
@@ -163,11 +176,7 @@ impl Planned {
     /// # Errors
     /// DuplicateItemException for an INSERT of an existing key; ConditionalCheckFailedException
     /// for an UPDATE of a missing item or a WHERE clause the item fails; the engine's errors.
-    pub(super) fn execute(
-        self,
-        engine: &Engine,
-        return_old_on_failure: bool,
-    ) -> Result<Written, ApiError> {
+    pub fn execute(self, engine: &Engine, return_old_on_failure: bool) -> Result<Written> {
         let table_name = self.table.clone();
         let out = match self.action {
             Action::Insert(item) => engine
@@ -179,10 +188,8 @@ impl Planned {
                     return_old_on_failure: false,
                 })
                 .map_err(|e| match e {
-                    EngineError::ConditionalCheckFailed { .. } => {
-                        ApiError::new(ErrorKind::DuplicateItem, DUPLICATE_ITEM)
-                    }
-                    other => other.into(),
+                    EngineError::ConditionalCheckFailed { .. } => EngineError::DuplicateItem,
+                    other => other,
                 })?,
             Action::Update { key, update } => engine.update_item(UpdateItemInput {
                 table_name,
@@ -199,9 +206,7 @@ impl Planned {
                 return_values: self.return_values,
                 return_old_on_failure,
             })?,
-            Action::Check(_) => {
-                return Err(ApiError::validation(super::EXISTS_OUTSIDE_TRANSACTION));
-            }
+            Action::Check(_) => return Err(exists_outside_transaction()),
         };
         Ok(Written {
             table: self.table,
@@ -211,7 +216,7 @@ impl Planned {
     }
 
     /// The write as one action of TransactWriteItems.
-    pub(super) fn transact_item(self, return_old_on_failure: bool) -> TransactWriteItem {
+    pub(crate) fn transact_item(self, return_old_on_failure: bool) -> TransactWriteItem {
         let table_name = self.table;
         let action = match self.action {
             Action::Insert(item) => TransactWriteAction::Put { table_name, item },
@@ -228,5 +233,15 @@ impl Planned {
             condition: self.condition,
             return_old_on_failure,
         }
+    }
+}
+
+impl Engine {
+    /// Resolves a write statement against its table (see [`plan`]).
+    ///
+    /// # Errors
+    /// As [`plan`].
+    pub fn partiql_plan(&self, write: Write) -> Result<Plan> {
+        plan(self, write)
     }
 }
