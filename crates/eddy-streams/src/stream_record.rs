@@ -253,12 +253,22 @@ impl StreamRecord {
     }
 }
 
-// Storage encoding. Layout (version 1): version byte; flags byte (bits 0-1 event name,
-// bits 2-3 view type, bit 4 TTL delete, bit 5 new image present, bit 6 old image present);
-// sequence number (16 bytes BE); creation ms (8 bytes BE); then the keys and each present
-// image as a 4-byte BE length followed by eddy_types' item encoding. SizeBytes is not
-// stored: it is recomputed on decode, so it can't disagree with the images.
+// Storage encoding. Layout: version byte; flags byte (bits 0-1 event name, bits 2-3 view
+// type, bit 4 TTL delete, bit 5 new image present, bit 6 old image present); sequence number
+// (16 bytes BE); creation ms (8 bytes BE); then the body: the keys and each present image as
+// a 4-byte BE length followed by eddy_types' item encoding. Version 1 stores the body as it
+// is; version 2 stores it LZ4-compressed (its length first), which a record with both images
+// nearly halves, since the old image repeats most of the new one (and both the keys). A
+// record is written as version 2 only when that is smaller. SizeBytes is not stored: it is
+// recomputed on decode, so it can't disagree with the images.
 const FORMAT_V1: u8 = 1;
+const FORMAT_V2: u8 = 2;
+/// The header: version, flags, sequence number, creation time.
+const HEADER_BYTES: usize = 2 + 16 + 8;
+/// No body is longer: the keys and two images of at most 400 KB each, with their lengths.
+const MAX_BODY_BYTES: usize = 1 << 20;
+/// Bodies shorter than this are stored as they are: too short to repeat anything.
+const COMPRESS_FROM: usize = 64;
 const FLAG_TTL: u8 = 1 << 4;
 const FLAG_NEW: u8 = 1 << 5;
 const FLAG_OLD: u8 = 1 << 6;
@@ -292,6 +302,15 @@ impl StreamRecord {
         {
             put_item(item, &mut out);
         }
+        let body = &out[HEADER_BYTES..];
+        if body.len() >= COMPRESS_FROM {
+            let packed = lz4_flex::block::compress_prepend_size(body);
+            if packed.len() < body.len() {
+                out.truncate(HEADER_BYTES);
+                out[0] = FORMAT_V2;
+                out.extend_from_slice(&packed);
+            }
+        }
         out
     }
 
@@ -301,7 +320,8 @@ impl StreamRecord {
     /// [`StreamsError::Corrupt`] for bytes `encode` never writes.
     pub fn decode(bytes: &[u8]) -> Result<StreamRecord, StreamsError> {
         let mut r = Reader(bytes);
-        if r.byte()? != FORMAT_V1 {
+        let version = r.byte()?;
+        if version != FORMAT_V1 && version != FORMAT_V2 {
             return Err(StreamsError::Corrupt("unknown stream record version"));
         }
         let flags = r.byte()?;
@@ -322,6 +342,16 @@ impl StreamRecord {
         };
         let sequence_number = SequenceNumber::new(u128::from_be_bytes(r.array()?));
         let creation_ms = u64::from_be_bytes(r.array()?);
+        let unpacked;
+        if version == FORMAT_V2 {
+            let declared = u32::from_le_bytes(Reader(r.0).array()?) as usize;
+            if declared > MAX_BODY_BYTES {
+                return Err(StreamsError::Corrupt("stream record body too long"));
+            }
+            unpacked = lz4_flex::block::decompress_size_prepended(r.0)
+                .map_err(|_| StreamsError::Corrupt("stream record body does not decompress"))?;
+            r = Reader(&unpacked);
+        }
         let keys = r.item()?;
         let new_image = if flags & FLAG_NEW != 0 {
             Some(r.item()?)
