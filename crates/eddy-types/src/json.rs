@@ -405,8 +405,7 @@ impl<'de> DeserializeSeed<'de> for TypedSeed<'_> {
                 };
                 r.check(set).map(Some)
             }
-            AttrType::L => d.deserialize_any(ListVisitor { r, level }),
-            AttrType::M => d.deserialize_any(MapMember { r, level }),
+            AttrType::L | AttrType::M => d.deserialize_any(Nested { r, level, ty }),
         }
     }
 }
@@ -622,23 +621,24 @@ impl<'de> DeserializeSeed<'de> for MemberSeed {
     }
 }
 
-/// The elements of an `L` value; None for a null member.
-struct ListVisitor<'r> {
+/// The members of an `L` value (a list) or an `M` value (a map); None for a null member.
+struct Nested<'r> {
     r: &'r mut Reader,
     level: usize,
+    ty: AttrType,
 }
 
-impl ListVisitor<'_> {
+impl Nested<'_> {
     fn token<E: de::Error>(self, _: Token) -> Result<Option<AttributeValue>, E> {
         Err(E::custom(UNEXPECTED_FIELD))
     }
 }
 
-impl<'de> Visitor<'de> for ListVisitor<'_> {
+impl<'de> Visitor<'de> for Nested<'_> {
     type Value = Option<AttributeValue>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of attribute values")
+        f.write_str("a list or map of attribute values")
     }
 
     scalar_tokens!();
@@ -655,11 +655,10 @@ impl<'de> Visitor<'de> for ListVisitor<'_> {
         Ok(None)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-        Err(A::Error::custom(START_OF_MAP))
-    }
-
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        if self.ty != AttrType::L {
+            return Err(A::Error::custom(MAP_COLLECTION));
+        }
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
         while let Some(v) = seq.next_element_seed(ValueSeed {
             r: &mut *self.r,
@@ -669,46 +668,11 @@ impl<'de> Visitor<'de> for ListVisitor<'_> {
         }
         Ok(Some(AttributeValue::L(out)))
     }
-}
-
-/// The members of an `M` value; None for a null member.
-struct MapMember<'r> {
-    r: &'r mut Reader,
-    level: usize,
-}
-
-impl MapMember<'_> {
-    fn token<E: de::Error>(self, _: Token) -> Result<Option<AttributeValue>, E> {
-        Err(E::custom(UNEXPECTED_FIELD))
-    }
-}
-
-impl<'de> Visitor<'de> for MapMember<'_> {
-    type Value = Option<AttributeValue>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map of attribute values")
-    }
-
-    scalar_tokens!();
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Err(E::custom(UNEXPECTED_FIELD))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-        Err(A::Error::custom(MAP_COLLECTION))
-    }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        if self.ty != AttrType::M {
+            return Err(A::Error::custom(START_OF_MAP));
+        }
         ItemVisitor {
             r: self.r,
             level: self.level + 1,
