@@ -18,7 +18,7 @@ use eddy_types::{AttributeValue, Item, encode_key_value};
 use crate::model::error::Result;
 use crate::model::indexes::IndexDef;
 use crate::model::invalid::Invalid;
-use crate::model::schema::KeySchema;
+use crate::model::schema::{KeySchema, MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES};
 
 /// Tag of catalog records.
 pub const CATALOG: u8 = b'C';
@@ -177,8 +177,9 @@ pub fn index_partition_prefix(table_id: u64, index_id: u32, pk: &AttributeValue)
     k
 }
 
-/// The storage key of `item`'s entry in `index`, or None when the item lacks an index key (a
-/// sparse index leaves it out). A LastEvaluatedKey / ExclusiveStartKey carries the index and
+/// The storage key of `item`'s entry in `index`, or None when the item lacks a valid index key
+/// (a sparse index leaves it out, and so does a backfill an item whose key value is empty or
+/// too long). A LastEvaluatedKey / ExclusiveStartKey carries the index and
 /// table key attributes, so it gives the entry key of the page's boundary too.
 pub fn index_entry_key(
     index: &IndexDef,
@@ -186,9 +187,9 @@ pub fn index_entry_key(
     table: &KeySchema,
     item: &Item,
 ) -> Option<Vec<u8>> {
-    let pk = IndexDef::key_value(&index.key_schema.hash, item)?;
+    let pk = IndexDef::key_value(&index.key_schema.hash, item, MAX_HASH_KEY_BYTES)?;
     let sk = match &index.key_schema.range {
-        Some(r) => Some(IndexDef::key_value(r, item)?),
+        Some(r) => Some(IndexDef::key_value(r, item, MAX_RANGE_KEY_BYTES)?),
         None => None,
     };
     let mut k = index_partition_prefix(table_id, index.id, pk);

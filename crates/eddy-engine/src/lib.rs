@@ -39,8 +39,9 @@ pub use model::indexes::{
 pub use model::invalid::Invalid;
 pub use model::schema::{
     AttributeDefinition, BillingMode, KeyAttribute, KeySchema, KeySchemaElement, KeyType,
-    ScalarType, TableDef, Tag, Throughput,
+    PointInTimeRecovery, ScalarType, TableDef, Tag, Throughput,
 };
+pub use ops::backups::{ContinuousBackups, DEFAULT_RECOVERY_PERIOD_DAYS};
 pub use ops::batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
 pub use ops::items::{
     DeleteItemInput, GetItemInput, ItemOutput, PutItemInput, ReturnValues, UpdateItemInput,

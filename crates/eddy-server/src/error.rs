@@ -48,6 +48,8 @@ pub enum ErrorKind {
     IdempotentParameterMismatch,
     /// TransactionInProgressException.
     TransactionInProgress,
+    /// TableNotFoundException (the backup and recovery calls).
+    TableNotFound,
     /// DuplicateItemException (a PartiQL INSERT of an existing key).
     DuplicateItem,
     /// TrimmedDataAccessException.
@@ -80,6 +82,7 @@ impl ErrorKind {
             Self::TransactionCanceled => "TransactionCanceledException",
             Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
             Self::TransactionInProgress => "TransactionInProgressException",
+            Self::TableNotFound => "TableNotFoundException",
             Self::DuplicateItem => "DuplicateItemException",
             Self::TrimmedDataAccess => "TrimmedDataAccessException",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
@@ -109,6 +112,7 @@ impl ErrorKind {
             | Self::TransactionCanceled
             | Self::IdempotentParameterMismatch
             | Self::TransactionInProgress
+            | Self::TableNotFound
             | Self::DuplicateItem
             | Self::TrimmedDataAccess
             | Self::InternalServerError => DYNAMODB,
@@ -137,6 +141,7 @@ impl ErrorKind {
             | Self::TransactionCanceled
             | Self::IdempotentParameterMismatch
             | Self::TransactionInProgress
+            | Self::TableNotFound
             | Self::DuplicateItem
             | Self::TrimmedDataAccess => 400,
         }
@@ -229,6 +234,7 @@ impl From<EngineError> for ApiError {
             EngineError::Invalid(_) | EngineError::Expr(_) => ErrorKind::Validation,
             EngineError::ResourceNotFound(_) => ErrorKind::ResourceNotFound,
             EngineError::ResourceInUse(_) => ErrorKind::ResourceInUse,
+            EngineError::TableNotFound(_) => ErrorKind::TableNotFound,
             EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
             EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
             EngineError::AccessDenied(_) => ErrorKind::AccessDenied,

@@ -1,10 +1,10 @@
 //! The HTTP front: one port, a fixed pipeline per API request (body limit → read body →
-//! signature: shape, presigned expiry, verification when on → decompress → operation → parse →
-//! Streams rate limits when on → handler → render), plus the health and test-control
-//! endpoints.
+//! signature: shape, presigned expiry, verification when on → decode its Content-Encoding →
+//! operation → parse → Streams rate limits when on → handler → render → compress for the
+//! client's Accept-Encoding), plus the health and test-control endpoints; every answer carries
+//! DynamoDB's `Server` header and, for a cross-origin request, its CORS headers.
 
 use std::convert::Infallible;
-use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,6 +14,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
+use crate::content_coding;
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers;
 use crate::input::{Arena, Input};
@@ -29,8 +30,9 @@ type Resp = Response<Full<Bytes>>;
 
 /// Answers one HTTP request.
 pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp, Infallible> {
+    let cors = Cors::of(&req);
     let path = req.uri().path();
-    let resp = match (req.method(), path) {
+    let mut resp = match (req.method(), path) {
         // The path leaves out the query, so presigned requests (`POST /?X-Amz-...`) land here.
         (&Method::POST, "/") => api(&state, req).await,
         (&Method::GET, "/_eddy/health") => plain(StatusCode::OK, "ok\n"),
@@ -40,29 +42,85 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
         (&Method::POST, "/_eddy/streams/split") if state.test_control => {
             streams_split(&state, req).await
         }
-        (&Method::GET, "/") => healthy(&state),
-        (&Method::OPTIONS, _) => cors_preflight(&req),
+        (&Method::GET, "/") => healthy(&state, &req),
+        (&Method::OPTIONS, _) => Response::new(Full::new(Bytes::new())),
         _ => plain(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n"),
     };
+    let headers = resp.headers_mut();
+    // DynamoDB names itself this way on every answer.
+    headers.insert("server", HeaderValue::from_static("Server"));
+    cors.apply(headers);
     Ok(resp)
+}
+
+/// What a cross-origin request gets, as DynamoDB answers it: any origin is allowed, the
+/// request id and error headers are exposed to the page, and a preflight (OPTIONS) is allowed
+/// the methods and headers it asks for. A request without `Origin` gets no CORS headers.
+struct Cors {
+    origin: bool,
+    preflight: Option<(Option<HeaderValue>, Option<HeaderValue>)>,
+}
+
+impl Cors {
+    fn of(req: &Request<Incoming>) -> Self {
+        let h = req.headers();
+        Self {
+            origin: h.contains_key("origin"),
+            preflight: (req.method() == Method::OPTIONS).then(|| {
+                (
+                    h.get("access-control-request-headers").cloned(),
+                    h.get("access-control-request-method").cloned(),
+                )
+            }),
+        }
+    }
+
+    fn apply(self, h: &mut HeaderMap) {
+        if !self.origin {
+            return;
+        }
+        h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+        h.insert(
+            "access-control-expose-headers",
+            HeaderValue::from_static("x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"),
+        );
+        if let Some((headers, method)) = self.preflight {
+            h.insert("access-control-max-age", HeaderValue::from_static("172800"));
+            if let Some(v) = headers {
+                h.insert("access-control-allow-headers", v);
+            }
+            if let Some(v) = method {
+                h.insert("access-control-allow-methods", v);
+            }
+        }
+    }
 }
 
 async fn api(state: &Arc<AppState>, req: Request<Incoming>) -> Resp {
     let request_id = state.next_request_id();
-    let origin = req.headers().get("origin").cloned();
-    let mut resp = match api_inner(state, req).await {
-        Ok(body) => json_response(StatusCode::OK, body),
-        Err(e) => {
-            let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            json_response(status, e.body())
-        }
+    let coding = content_coding::negotiate(
+        req.headers()
+            .get("accept-encoding")
+            .and_then(|v| v.to_str().ok()),
+    );
+    let (status, body) = match api_inner(state, req).await {
+        Ok(body) => (StatusCode::OK, body),
+        Err(e) => (
+            StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            e.body(),
+        ),
     };
-    let headers = resp.headers_mut();
+    let mut resp = match coding {
+        Some(coding) if body.len() >= content_coding::COMPRESS_FROM => {
+            let mut resp = json_response(status, content_coding::encode(coding, &body));
+            resp.headers_mut()
+                .insert("content-encoding", HeaderValue::from_static(coding.name()));
+            resp
+        }
+        _ => json_response(status, body),
+    };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
-        headers.insert("x-amzn-requestid", v);
-    }
-    if origin.is_some() {
-        headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+        resp.headers_mut().insert("x-amzn-requestid", v);
     }
     resp
 }
@@ -94,7 +152,15 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
         .map_err(|_| too_large())?
         .to_bytes();
     check_signature(state, &parts, &body)?;
-    let body = decompress(&parts.headers, body)?;
+    let body = content_coding::decode_request(
+        parts
+            .headers
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        body,
+        MAX_BODY_BYTES,
+        too_large,
+    )?;
     let target = parts
         .headers
         .get("x-amz-target")
@@ -108,13 +174,18 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
     })?;
     // Decoding, the rate limits and the handler run together, wherever the handler runs: the
     // parsed input borrows from the body and from its request's arena.
+    // Only DescribeEndpoints answers with it.
+    let host = (op == Operation::DescribeEndpoints)
+        .then(|| parts.headers.get("host").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .map(str::to_owned);
     let run = move |state: &AppState| -> Result<Vec<u8>, ApiError> {
         let arena = Arena::new();
         let input = Input::parse(&body, &arena)?;
         if let Some(limits) = &state.streams_limits {
             limits.check(&state.engine, op, &input)?;
         }
-        handlers::dispatch(state, op, &input).map(Reply::into_bytes)
+        handlers::dispatch(state, op, &input, host.as_deref()).map(Reply::into_bytes)
     };
     if op.may_take_long() || (state.engine.writes_wait_for_sync() && !op.is_read_only()) {
         // Long engine work, or a write waiting milliseconds for a disk sync that concurrent
@@ -167,25 +238,6 @@ fn check_signature(
     Ok(())
 }
 
-fn decompress(headers: &HeaderMap, body: Bytes) -> Result<Bytes, ApiError> {
-    let gzip = headers
-        .get("content-encoding")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
-    if !gzip {
-        return Ok(body);
-    }
-    let mut out = Vec::with_capacity(body.len() * 4);
-    flate2::read::GzDecoder::new(&body[..])
-        .take(MAX_BODY_BYTES as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| ApiError::serialization("Invalid gzip request body"))?;
-    if out.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
-    Ok(Bytes::from(out))
-}
-
 fn json_response(status: StatusCode, body: Vec<u8>) -> Resp {
     let crc = crc32fast::hash(&body);
     let mut resp = Response::new(Full::new(Bytes::from(body)));
@@ -208,31 +260,21 @@ fn plain(status: StatusCode, body: &'static str) -> Resp {
     resp
 }
 
-fn healthy(state: &AppState) -> Resp {
-    let body = format!(
-        "healthy: dynamodb.{}.amazonaws.com ",
-        state.engine.config().region
-    );
+/// `GET /`: DynamoDB's health answer names the host the client used.
+fn healthy(state: &AppState, req: &Request<Incoming>) -> Resp {
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(
+            || format!("dynamodb.{}.amazonaws.com", state.engine.config().region),
+            str::to_owned,
+        );
+    let body = format!("healthy: {host} ");
     let crc = crc32fast::hash(body.as_bytes());
     let mut resp = Response::new(Full::new(Bytes::from(body)));
     resp.headers_mut()
         .insert("x-amz-crc32", HeaderValue::from(crc));
-    resp
-}
-
-fn cors_preflight(req: &Request<Incoming>) -> Resp {
-    let mut resp = Response::new(Full::new(Bytes::new()));
-    let h = resp.headers_mut();
-    if req.headers().contains_key("origin") {
-        h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-        h.insert("access-control-max-age", HeaderValue::from_static("172800"));
-        if let Some(v) = req.headers().get("access-control-request-headers") {
-            h.insert("access-control-allow-headers", v.clone());
-        }
-        if let Some(v) = req.headers().get("access-control-request-method") {
-            h.insert("access-control-allow-methods", v.clone());
-        }
-    }
     resp
 }
 

@@ -7,6 +7,7 @@
 #![deny(unsafe_code, missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod content_coding;
 mod error;
 mod expressions;
 mod handlers;

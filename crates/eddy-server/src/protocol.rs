@@ -28,6 +28,16 @@ pub enum Operation {
     DescribeEndpoints,
     /// DescribeLimits.
     DescribeLimits,
+    /// DescribeContinuousBackups.
+    DescribeContinuousBackups,
+    /// UpdateContinuousBackups.
+    UpdateContinuousBackups,
+    /// DescribeContributorInsights.
+    DescribeContributorInsights,
+    /// UpdateContributorInsights.
+    UpdateContributorInsights,
+    /// DescribeKinesisStreamingDestination.
+    DescribeKinesisStreamingDestination,
     /// PutItem.
     PutItem,
     /// GetItem.
@@ -92,6 +102,11 @@ impl Operation {
             "ListTagsOfResource" => Self::ListTagsOfResource,
             "DescribeEndpoints" => Self::DescribeEndpoints,
             "DescribeLimits" => Self::DescribeLimits,
+            "DescribeContinuousBackups" => Self::DescribeContinuousBackups,
+            "UpdateContinuousBackups" => Self::UpdateContinuousBackups,
+            "DescribeContributorInsights" => Self::DescribeContributorInsights,
+            "UpdateContributorInsights" => Self::UpdateContributorInsights,
+            "DescribeKinesisStreamingDestination" => Self::DescribeKinesisStreamingDestination,
             "PutItem" => Self::PutItem,
             "GetItem" => Self::GetItem,
             "UpdateItem" => Self::UpdateItem,
@@ -135,6 +150,9 @@ impl Operation {
                 | Self::DescribeEndpoints
                 | Self::DescribeLimits
                 | Self::DescribeTimeToLive
+                | Self::DescribeContinuousBackups
+                | Self::DescribeContributorInsights
+                | Self::DescribeKinesisStreamingDestination
                 | Self::GetShardIterator
         )
     }
@@ -154,6 +172,9 @@ impl Operation {
                 | Self::BatchGetItem
                 | Self::TransactGetItems
                 | Self::DescribeTimeToLive
+                | Self::DescribeContinuousBackups
+                | Self::DescribeContributorInsights
+                | Self::DescribeKinesisStreamingDestination
                 | Self::ListStreams
                 | Self::DescribeStream
                 | Self::GetShardIterator

@@ -559,3 +559,60 @@ async fn a_gsi_built_while_writes_go_on_is_exact_when_active() {
         "ItemCount counts each entry once"
     );
 }
+
+/// A GSI added to a table whose items hold values that cannot be index keys (an empty string,
+/// a value over 2048 bytes, another type) leaves those items out, as DynamoDB's backfill does;
+/// a write of such a value once the index exists is refused.
+#[tokio::test]
+async fn a_backfill_leaves_out_items_whose_key_cannot_be_indexed() {
+    let server = TestServer::start();
+    let client = server.client();
+    common::create_table(&client, "odd", None).await;
+    let values = [
+        ("empty", s("")),
+        ("long", s(&"g".repeat(2049))),
+        ("number", n("5")),
+        ("fine", s("ok")),
+    ];
+    for (pk, g) in values {
+        client
+            .put_item()
+            .table_name("odd")
+            .item("pk", s(pk))
+            .item("g", g)
+            .send()
+            .await
+            .expect("put before the index");
+    }
+    add_gsi(
+        &client,
+        "odd",
+        ("g", ScalarAttributeType::S),
+        "by_g",
+        ProjectionType::All,
+    )
+    .await;
+    wait_index_active(&client, "odd", "by_g").await;
+    let scan = client
+        .scan()
+        .table_name("odd")
+        .index_name("by_g")
+        .send()
+        .await
+        .expect("scan index");
+    let keys: Vec<_> = scan
+        .items()
+        .iter()
+        .filter_map(|i| i.get("pk").and_then(|v| v.as_s().ok()).cloned())
+        .collect();
+    assert_eq!(keys, vec!["fine".to_owned()]);
+    let err = client
+        .put_item()
+        .table_name("odd")
+        .item("pk", s("later"))
+        .item("g", s(""))
+        .send()
+        .await
+        .expect_err("empty index key");
+    assert_eq!(code(&err), "ValidationException");
+}

@@ -216,7 +216,7 @@ fn health_root_and_test_control() {
     assert_eq!(r.status, 200);
     let r = server.raw_request("GET", "/", &[], b"");
     assert_eq!(r.status, 200);
-    assert_eq!(r.body, b"healthy: dynamodb.us-east-1.amazonaws.com ");
+    assert_eq!(r.body, format!("healthy: {} ", server.addr).as_bytes());
     let r = server.raw_request("GET", "/nope", &[], b"");
     assert_eq!(r.status, 404);
     let before = server.raw_request("POST", "/_eddy/clock/advance", &[], br#"{"seconds":0}"#);

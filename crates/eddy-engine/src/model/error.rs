@@ -16,6 +16,9 @@ pub enum EngineError {
     /// A table, index or stream does not exist (ResourceNotFoundException).
     #[error("{0}")]
     ResourceNotFound(String),
+    /// A table the backup and recovery calls name does not exist (TableNotFoundException).
+    #[error("Table not found: {0}")]
+    TableNotFound(String),
     /// The resource exists already or is busy (ResourceInUseException).
     #[error("{0}")]
     ResourceInUse(String),

@@ -103,10 +103,21 @@ pub struct IndexInput {
 }
 
 impl IndexDef {
-    /// The value of an index or table key attribute in `item`, when it has the key's type.
-    pub(crate) fn key_value<'a>(attr: &KeyAttribute, item: &'a Item) -> Option<&'a AttributeValue> {
-        item.get(&attr.name)
-            .filter(|v| v.attr_type() == attr.ty.attr_type())
+    /// The value of an index key attribute in `item`, when it can be one: of the key's type,
+    /// not an empty string or binary, and at most `max` bytes. An item without such a value is
+    /// left out of the index: writes refuse it first ([`IndexDef::check_item`]), so only a
+    /// backfill meets one, and DynamoDB's backfill leaves such items out.
+    pub(crate) fn key_value<'a>(
+        attr: &KeyAttribute,
+        item: &'a Item,
+        max: usize,
+    ) -> Option<&'a AttributeValue> {
+        item.get(&attr.name).filter(|v| match v {
+            AttributeValue::S(s) => attr.ty == ScalarType::S && !s.is_empty() && s.len() <= max,
+            AttributeValue::B(b) => attr.ty == ScalarType::B && !b.is_empty() && b.len() <= max,
+            AttributeValue::N(_) => attr.ty == ScalarType::N,
+            _ => false,
+        })
     }
 
     /// True when `name` is a key attribute of the index or the table.

@@ -205,8 +205,11 @@ pub enum Invalid {
         definitions: Vec<String>,
     },
     /// AttributeDefinitions names one attribute twice.
-    #[error("{PARAM} Cannot have two attributes with the same name")]
-    DuplicateAttributeDefinition,
+    #[error("Attribute Name is duplicated: {attribute}")]
+    DuplicateAttributeDefinition {
+        /// The attribute named again.
+        attribute: String,
+    },
     /// A table without indexes defines attributes its key does not use.
     #[error(
         "{PARAM} Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"

@@ -374,6 +374,21 @@ pub struct TableDef {
     /// The TTL attribute, when time to live is enabled.
     #[serde(default)]
     pub ttl_attribute: Option<String>,
+    /// Point-in-time recovery, when enabled: since when (epoch ms) and for how many days.
+    #[serde(default)]
+    pub point_in_time_recovery: Option<PointInTimeRecovery>,
+    /// Whether CloudWatch Contributor Insights is enabled (stored and shown, not collected).
+    #[serde(default)]
+    pub contributor_insights: bool,
+}
+
+/// Point-in-time recovery settings of a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointInTimeRecovery {
+    /// When it was enabled, epoch ms: the earliest restorable time.
+    pub enabled_ms: u64,
+    /// RecoveryPeriodInDays (1 to 35).
+    pub recovery_period_days: u32,
 }
 
 impl TableDef {

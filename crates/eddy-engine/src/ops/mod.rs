@@ -1,6 +1,7 @@
 //! The operations layer: the engine's public API, one file per group of DynamoDB operations.
 //! Uses every layer below; an operation file may use another only where no cycle results.
 
+pub(crate) mod backups;
 pub(crate) mod batch;
 pub(crate) mod index_admin;
 pub(crate) mod items;

@@ -177,15 +177,16 @@ impl Engine {
             &key_schema,
             billing_mode,
         )?;
-        let mut names: Vec<&str> = input
-            .attribute_definitions
-            .iter()
-            .map(|d| d.attribute_name.as_str())
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        if names.len() != input.attribute_definitions.len() {
-            return Err(Invalid::DuplicateAttributeDefinition.into());
+        let defs = &input.attribute_definitions;
+        if let Some(repeated) = defs.iter().enumerate().find(|(i, d)| {
+            defs[..*i]
+                .iter()
+                .any(|e| e.attribute_name == d.attribute_name)
+        }) {
+            return Err(Invalid::DuplicateAttributeDefinition {
+                attribute: repeated.1.attribute_name.clone(),
+            }
+            .into());
         }
         check_definitions_used(&input.attribute_definitions, &key_schema, &indexes)?;
         let throughput = check_billing(billing_mode, input.throughput)?;
@@ -215,6 +216,8 @@ impl Engine {
             latest_stream_label: None,
             last_stream_ms: None,
             ttl_attribute: None,
+            point_in_time_recovery: None,
+            contributor_insights: false,
         };
         let table = self.catalog().create(self.storage(), def, |def, batch| {
             input

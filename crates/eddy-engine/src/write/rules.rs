@@ -263,6 +263,8 @@ mod tests {
             latest_stream_label: None,
             last_stream_ms: None,
             ttl_attribute: None,
+            point_in_time_recovery: None,
+            contributor_insights: false,
         }
     }
 

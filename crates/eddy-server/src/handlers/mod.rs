@@ -1,5 +1,6 @@
 //! One typed handler per operation, reached through one exhaustive `match`.
 
+mod backups;
 mod batch;
 mod items;
 mod partiql;
@@ -17,8 +18,13 @@ use crate::reply::{Out, Reply};
 use crate::state::AppState;
 use eddy_engine::Consumed;
 
-/// Runs one operation on its decoded body.
-pub fn dispatch(state: &AppState, op: Operation, input: &Input<'_>) -> Result<Reply, ApiError> {
+/// Runs one operation on its decoded body; `host` is the request's Host header.
+pub fn dispatch(
+    state: &AppState,
+    op: Operation,
+    input: &Input<'_>,
+    host: Option<&str>,
+) -> Result<Reply, ApiError> {
     let engine = &state.engine;
     match op {
         Operation::CreateTable => tables::create_table(engine, input),
@@ -29,8 +35,17 @@ pub fn dispatch(state: &AppState, op: Operation, input: &Input<'_>) -> Result<Re
         Operation::TagResource => tables::tag_resource(engine, input),
         Operation::UntagResource => tables::untag_resource(engine, input),
         Operation::ListTagsOfResource => tables::list_tags_of_resource(engine, input),
-        Operation::DescribeEndpoints => Ok(tables::describe_endpoints(engine)),
+        Operation::DescribeEndpoints => Ok(tables::describe_endpoints(engine, host)),
         Operation::DescribeLimits => Ok(tables::describe_limits()),
+        Operation::DescribeContinuousBackups => backups::describe_continuous_backups(engine, input),
+        Operation::UpdateContinuousBackups => backups::update_continuous_backups(engine, input),
+        Operation::DescribeContributorInsights => {
+            backups::describe_contributor_insights(engine, input)
+        }
+        Operation::UpdateContributorInsights => backups::update_contributor_insights(engine, input),
+        Operation::DescribeKinesisStreamingDestination => {
+            backups::describe_kinesis_streaming_destination(engine, input)
+        }
         Operation::PutItem => items::put_item(engine, input),
         Operation::GetItem => items::get_item(engine, input),
         Operation::UpdateItem => items::update_item(engine, input),

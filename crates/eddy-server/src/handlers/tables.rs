@@ -475,12 +475,17 @@ pub fn list_tags_of_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply
     Ok(o.done())
 }
 
-pub fn describe_endpoints(engine: &Engine) -> Reply {
+/// DescribeEndpoints: the address the client reached eddy at (its Host), so an SDK that
+/// discovers endpoints keeps talking to eddy; without a Host, the region's public name.
+pub fn describe_endpoints(engine: &Engine, host: Option<&str>) -> Reply {
     let mut o = Out::default();
     o.set_objects("Endpoints", [()], |e, ()| {
         e.set(
             "Address",
-            format!("dynamodb.{}.amazonaws.com", engine.config().region),
+            host.map_or_else(
+                || format!("dynamodb.{}.amazonaws.com", engine.config().region),
+                str::to_owned,
+            ),
         );
         e.set("CachePeriodInMinutes", 1440);
     });

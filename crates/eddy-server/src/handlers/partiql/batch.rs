@@ -219,6 +219,7 @@ fn error_code(kind: ErrorKind) -> &'static str {
         | ErrorKind::TransactionCanceled
         | ErrorKind::IdempotentParameterMismatch
         | ErrorKind::TransactionInProgress
+        | ErrorKind::TableNotFound
         | ErrorKind::TrimmedDataAccess
         | ErrorKind::RequestEntityTooLarge
         | ErrorKind::InternalServerError => "InternalServerError",
