@@ -259,8 +259,8 @@ impl StreamRecord {
 // a 4-byte BE length followed by eddy_types' item encoding. Version 1 stores the body as it
 // is; version 2 stores it LZ4-compressed (its length first), which a record with both images
 // nearly halves, since the old image repeats most of the new one (and both the keys). A
-// record is written as version 2 only when that is smaller. SizeBytes is not stored: it is
-// recomputed on decode, so it can't disagree with the images.
+// record with both images is written as version 2 when that is smaller. SizeBytes is not
+// stored: it is recomputed on decode, so it can't disagree with the images.
 const FORMAT_V1: u8 = 1;
 const FORMAT_V2: u8 = 2;
 /// The header: version, flags, sequence number, creation time.
@@ -303,7 +303,10 @@ impl StreamRecord {
             put_item(item, &mut out);
         }
         let body = &out[HEADER_BYTES..];
-        if body.len() >= COMPRESS_FROM {
+        // Only two images repeat each other; a single image rarely compresses enough to pay
+        // for trying.
+        let both = self.new_image.is_some() && self.old_image.is_some();
+        if both && body.len() >= COMPRESS_FROM {
             let packed = lz4_flex::block::compress_prepend_size(body);
             if packed.len() < body.len() {
                 out.truncate(HEADER_BYTES);
