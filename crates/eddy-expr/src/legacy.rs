@@ -146,7 +146,11 @@ fn lower(op: Op, attr: &str, values: &[AttributeValue]) -> Cond {
         Op::NotNull => Cond::Exists(Path::attr(attr)),
         Op::Null => Cond::NotExists(Path::attr(attr)),
         Op::Contains => Cond::Contains(path(), first()),
-        Op::NotContains => Cond::Not(Box::new(Cond::Contains(path(), first()))),
+        // Unlike `NOT contains(...)`, the legacy operator needs the attribute to be there.
+        Op::NotContains => Cond::And(vec![
+            Cond::Exists(Path::attr(attr)),
+            Cond::Not(Box::new(Cond::Contains(path(), first()))),
+        ]),
         Op::BeginsWith => Cond::BeginsWith(path(), first()),
         Op::In => Cond::In(path(), values.iter().cloned().map(Operand::Value).collect()),
         Op::Between => Cond::Between(

@@ -89,6 +89,23 @@ fn check_keys<'a>(
     Ok(())
 }
 
+/// ConditionalOperator needs a legacy condition map (`conditions`: Expected, QueryFilter or
+/// ScanFilter) with two or more elements; DynamoDB checks this after the mixing rule.
+pub fn conditional_operator(input: &Input<'_>, conditions: &str) -> Result<(), ApiError> {
+    if !input.has("ConditionalOperator") {
+        return Ok(());
+    }
+    match input.map(conditions)?.map_or(0, |m| m.len()) {
+        0 => Err(ApiError::validation(
+            "ConditionalOperator cannot be used without Filter or Expected",
+        )),
+        1 => Err(ApiError::validation(
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Rejects a request that mixes expression and legacy parameters.
 pub fn no_mixing(input: &Input<'_>, legacy: &[&str], expressions: &[&str]) -> Result<(), ApiError> {
     let legacy: Vec<&str> = legacy.iter().copied().filter(|p| input.has(p)).collect();

@@ -68,6 +68,13 @@ impl Engine {
             (None, false) => {
                 return Err(Invalid::TtlAlreadyDisabled.into());
             }
+            // Disabling names the attribute TTL is on.
+            (Some(current), false) if current != attribute => {
+                return Err(Invalid::TtlOnOtherAttribute {
+                    current: current.clone(),
+                }
+                .into());
+            }
             (_, true) => def.ttl_attribute = Some(attribute.to_owned()),
             (_, false) => def.ttl_attribute = None,
         }

@@ -163,7 +163,12 @@ fn simple_write<'a>(input: &Input<'a>, param: &str) -> Result<SimpleWrite<'a>, A
             "ReturnValues can only be ALL_OLD or NONE",
         ));
     }
-    expressions::no_mixing(input, &["Expected"], &["ConditionExpression"])?;
+    expressions::no_mixing(
+        input,
+        &["Expected", "ConditionalOperator"],
+        &["ConditionExpression"],
+    )?;
+    expressions::conditional_operator(input, "Expected")?;
     let ph = expressions::placeholders(
         input,
         &["ConditionExpression"],
@@ -230,9 +235,10 @@ pub fn update_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError
     let key = item_param(input, "Key")?.unwrap_or_default();
     expressions::no_mixing(
         input,
-        &["AttributeUpdates", "Expected"],
+        &["AttributeUpdates", "Expected", "ConditionalOperator"],
         &["UpdateExpression", "ConditionExpression"],
     )?;
+    expressions::conditional_operator(input, "Expected")?;
     let ph = expressions::placeholders(
         input,
         &["UpdateExpression", "ConditionExpression"],

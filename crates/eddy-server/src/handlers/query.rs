@@ -144,6 +144,7 @@ pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
             "KeyConditionExpression",
         ],
     )?;
+    expressions::conditional_operator(input, "QueryFilter")?;
     if !input.has("KeyConditionExpression") && !input.has("KeyConditions") {
         return Err(ApiError::validation(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
@@ -230,6 +231,7 @@ pub fn scan(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
         &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
         &["ProjectionExpression", "FilterExpression"],
     )?;
+    expressions::conditional_operator(input, "ScanFilter")?;
     let ph = expressions::placeholders(
         input,
         &["ProjectionExpression", "FilterExpression"],

@@ -1,0 +1,178 @@
+//! The legacy condition parameters' corners through the AWS SDK, as DynamoDB answers them:
+//! ConditionalOperator needs two or more conditions, NOT_CONTAINS needs the attribute, and
+//! disabling TTL must name the attribute it is on.
+
+mod common;
+
+use aws_sdk_dynamodb::types::{
+    AttributeAction, AttributeValueUpdate, ComparisonOperator, Condition, ConditionalOperator,
+    ExpectedAttributeValue, TimeToLiveSpecification,
+};
+use common::{TestServer, code, create_table, message, n, s};
+
+fn not_contains(v: aws_sdk_dynamodb::types::AttributeValue) -> ExpectedAttributeValue {
+    ExpectedAttributeValue::builder()
+        .comparison_operator(ComparisonOperator::NotContains)
+        .attribute_value_list(v)
+        .build()
+}
+
+fn put_z(v: &str) -> AttributeValueUpdate {
+    AttributeValueUpdate::builder()
+        .action(AttributeAction::Put)
+        .value(n(v))
+        .build()
+}
+
+const WITHOUT: &str = "ConditionalOperator cannot be used without Filter or Expected";
+const TWO: &str =
+    "ConditionalOperator can only be used when Filter or Expected has two or more elements";
+
+#[tokio::test]
+async fn conditional_operator_needs_two_or_more_conditions() {
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "legacy", None).await;
+    let e = client
+        .put_item()
+        .table_name("legacy")
+        .item("pk", s("a"))
+        .conditional_operator(ConditionalOperator::And)
+        .send()
+        .await
+        .expect_err("no Expected");
+    assert_eq!(code(&e), "ValidationException");
+    assert_eq!(message(&e), WITHOUT);
+    let e = client
+        .update_item()
+        .table_name("legacy")
+        .key("pk", s("a"))
+        .attribute_updates("z", put_z("1"))
+        .expected("a", not_contains(s("x")))
+        .conditional_operator(ConditionalOperator::Or)
+        .send()
+        .await
+        .expect_err("one condition");
+    assert_eq!(message(&e), TWO);
+    let e = client
+        .scan()
+        .table_name("legacy")
+        .conditional_operator(ConditionalOperator::And)
+        .send()
+        .await
+        .expect_err("no ScanFilter");
+    assert_eq!(message(&e), WITHOUT);
+    let one = Condition::builder()
+        .comparison_operator(ComparisonOperator::Eq)
+        .attribute_value_list(s("a"))
+        .build()
+        .expect("condition");
+    let e = client
+        .query()
+        .table_name("legacy")
+        .key_conditions("pk", one.clone())
+        .query_filter("b", one.clone())
+        .conditional_operator(ConditionalOperator::And)
+        .send()
+        .await
+        .expect_err("one QueryFilter");
+    assert_eq!(message(&e), TWO);
+    // Two conditions are fine.
+    client
+        .scan()
+        .table_name("legacy")
+        .scan_filter("a", one.clone())
+        .scan_filter("b", one)
+        .conditional_operator(ConditionalOperator::Or)
+        .send()
+        .await
+        .expect("two conditions");
+    // With an expression, the mixing rule answers first and names ConditionalOperator.
+    let e = client
+        .put_item()
+        .table_name("legacy")
+        .item("pk", s("a"))
+        .conditional_operator(ConditionalOperator::And)
+        .condition_expression("attribute_exists(pk)")
+        .send()
+        .await
+        .expect_err("mixing");
+    assert_eq!(
+        message(&e),
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {ConditionalOperator} Expression parameters: {ConditionExpression}"
+    );
+}
+
+#[tokio::test]
+async fn not_contains_needs_the_attribute() {
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "legacy", None).await;
+    client
+        .put_item()
+        .table_name("legacy")
+        .item("pk", s("a"))
+        .item("a", s("hello"))
+        .send()
+        .await
+        .expect("put");
+    client
+        .update_item()
+        .table_name("legacy")
+        .key("pk", s("a"))
+        .attribute_updates("z", put_z("1"))
+        .expected("a", not_contains(s("dog")))
+        .send()
+        .await
+        .expect("hello does not contain dog");
+    let e = client
+        .update_item()
+        .table_name("legacy")
+        .key("pk", s("a"))
+        .attribute_updates("z", put_z("2"))
+        .expected("missing", not_contains(s("dog")))
+        .send()
+        .await
+        .expect_err("a missing attribute fails NOT_CONTAINS");
+    assert_eq!(code(&e), "ConditionalCheckFailedException");
+}
+
+#[tokio::test]
+async fn disabling_ttl_names_its_attribute() {
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "legacy", None).await;
+    let spec = |enabled: bool, attr: &str| {
+        TimeToLiveSpecification::builder()
+            .enabled(enabled)
+            .attribute_name(attr)
+            .build()
+            .expect("spec")
+    };
+    client
+        .update_time_to_live()
+        .table_name("legacy")
+        .time_to_live_specification(spec(true, "exp"))
+        .send()
+        .await
+        .expect("enable");
+    let e = client
+        .update_time_to_live()
+        .table_name("legacy")
+        .time_to_live_specification(spec(false, "dog"))
+        .send()
+        .await
+        .expect_err("another attribute");
+    assert_eq!(code(&e), "ValidationException");
+    assert_eq!(
+        message(&e),
+        "TimeToLive is active on a different AttributeName: current AttributeName is exp"
+    );
+    client
+        .update_time_to_live()
+        .table_name("legacy")
+        .time_to_live_specification(spec(false, "exp"))
+        .send()
+        .await
+        .expect("disable");
+}
