@@ -103,6 +103,53 @@ async fn conditional_operator_needs_two_or_more_conditions() {
     );
 }
 
+/// KeyConditions mixes with expressions only when KeyConditionExpression is there too.
+#[tokio::test]
+async fn key_conditions_go_with_filter_and_projection_expressions() {
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "legacy", None).await;
+    client
+        .put_item()
+        .table_name("legacy")
+        .item("pk", s("k1"))
+        .item("a", s("x"))
+        .item("b", s("y"))
+        .send()
+        .await
+        .expect("put");
+    let key = Condition::builder()
+        .comparison_operator(ComparisonOperator::Eq)
+        .attribute_value_list(s("k1"))
+        .build()
+        .expect("condition");
+    let got = client
+        .query()
+        .table_name("legacy")
+        .key_conditions("pk", key.clone())
+        .filter_expression("a = :v")
+        .expression_attribute_values(":v", s("x"))
+        .projection_expression("a")
+        .send()
+        .await
+        .expect("KeyConditions with expressions");
+    assert_eq!(got.count(), 1);
+    assert_eq!(got.items()[0].len(), 1);
+    let e = client
+        .query()
+        .table_name("legacy")
+        .key_conditions("pk", key)
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("k1"))
+        .send()
+        .await
+        .expect_err("both key parameters");
+    assert_eq!(
+        message(&e),
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}"
+    );
+}
+
 #[tokio::test]
 async fn not_contains_needs_the_attribute() {
     let server = TestServer::start();

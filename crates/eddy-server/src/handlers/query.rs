@@ -130,14 +130,21 @@ pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let consistent = input.bool("ConsistentRead")?.unwrap_or(false);
     let esk = input.item("ExclusiveStartKey")?;
     let count_only = check_select(input, index.is_some())?;
-    expressions::no_mixing(
-        input,
+    // KeyConditions counts as a legacy parameter only beside KeyConditionExpression: DynamoDB
+    // takes it with a FilterExpression or ProjectionExpression.
+    let legacy: &[&str] = if input.has("KeyConditionExpression") {
         &[
             "AttributesToGet",
             "QueryFilter",
             "ConditionalOperator",
             "KeyConditions",
-        ],
+        ]
+    } else {
+        &["AttributesToGet", "QueryFilter", "ConditionalOperator"]
+    };
+    expressions::no_mixing(
+        input,
+        legacy,
         &[
             "ProjectionExpression",
             "FilterExpression",
