@@ -57,6 +57,13 @@ pub fn placeholders(
             ));
         }
         check_keys("ExpressionAttributeNames", names.keys(), '#')?;
+        let mut keys: Vec<&String> = names.keys().collect();
+        keys.sort();
+        if let Some(key) = keys.into_iter().find(|k| names[*k].is_empty()) {
+            return Err(ApiError::validation(format!(
+                "ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}"
+            )));
+        }
     }
     if let Some(values) = &values {
         if values.is_empty() {
@@ -69,6 +76,9 @@ pub fn placeholders(
     Ok(Placeholders { names, values })
 }
 
+/// The longest placeholder, its `#` or `:` included.
+const MAX_PLACEHOLDER_BYTES: usize = 255;
+
 fn check_keys<'a>(
     param: &str,
     keys: impl Iterator<Item = &'a String>,
@@ -76,6 +86,17 @@ fn check_keys<'a>(
 ) -> Result<(), ApiError> {
     let mut keys: Vec<&String> = keys.collect();
     keys.sort();
+    // Length comes before syntax; the values map's message has no size (DynamoDB's wording).
+    if let Some(key) = keys.iter().find(|k| k.len() > MAX_PLACEHOLDER_BYTES) {
+        let size = if sigil == '#' {
+            format!(" size of key: {}", key.len())
+        } else {
+            String::new()
+        };
+        return Err(ApiError::validation(format!(
+            "{param} contains invalid key: The expression attribute map contains a key that is too long;{size}"
+        )));
+    }
     for key in keys {
         let valid = key.strip_prefix(sigil).is_some_and(|rest| {
             !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

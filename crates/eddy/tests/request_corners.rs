@@ -1,6 +1,7 @@
-//! The legacy condition parameters' corners through the AWS SDK, as DynamoDB answers them:
-//! ConditionalOperator needs two or more conditions, NOT_CONTAINS needs the attribute, and
-//! disabling TTL must name the attribute it is on.
+//! Request parameters' corners through the AWS SDK, as DynamoDB answers them:
+//! ConditionalOperator needs two or more conditions, NOT_CONTAINS needs the attribute,
+//! KeyConditions goes with expressions, placeholder map entries are checked, and disabling TTL
+//! must name the attribute it is on.
 
 mod common;
 
@@ -222,4 +223,51 @@ async fn disabling_ttl_names_its_attribute() {
         .send()
         .await
         .expect("disable");
+}
+
+/// The placeholder maps' own entries, with DynamoDB's messages.
+#[tokio::test]
+async fn placeholder_entries_are_checked() {
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "legacy", None).await;
+    let long = format!("#{}", "a".repeat(255));
+    let e = client
+        .get_item()
+        .table_name("legacy")
+        .key("pk", s("k1"))
+        .projection_expression("#a")
+        .expression_attribute_names(format!("{long}-x"), "foo")
+        .send()
+        .await
+        .expect_err("too long");
+    assert_eq!(
+        message(&e),
+        "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 258"
+    );
+    let e = client
+        .get_item()
+        .table_name("legacy")
+        .key("pk", s("k1"))
+        .projection_expression("#a")
+        .expression_attribute_names("#a", "")
+        .send()
+        .await
+        .expect_err("empty name");
+    assert_eq!(
+        message(&e),
+        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a"
+    );
+    let e = client
+        .scan()
+        .table_name("legacy")
+        .filter_expression("foo = :v")
+        .expression_attribute_values(format!(":{}", "a".repeat(255)), s("x"))
+        .send()
+        .await
+        .expect_err("too long");
+    assert_eq!(
+        message(&e),
+        "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;"
+    );
 }
