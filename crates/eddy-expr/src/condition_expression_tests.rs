@@ -255,7 +255,7 @@ fn limits() {
     assert_eq!(big.len(), 4097);
     assert_eq!(
         err(&big),
-        "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size;"
+        "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 4097"
     );
     assert!(parse_with(&big[..4096], ExprParam::ConditionExpression).is_ok());
 

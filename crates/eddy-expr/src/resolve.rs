@@ -27,8 +27,12 @@ pub(crate) fn check_text(text: &str, param: ExprParam) -> Result<(), ExprError> 
         return Err(invalid(param, Problem::Empty));
     }
     if text.len() > MAX_EXPRESSION_BYTES {
-        // DynamoDB states the size only for filters.
-        let size = (param == ExprParam::FilterExpression).then_some(text.len());
+        // DynamoDB states the size only for filter and condition expressions.
+        let size = matches!(
+            param,
+            ExprParam::FilterExpression | ExprParam::ConditionExpression
+        )
+        .then_some(text.len());
         return Err(invalid(param, Problem::TooLarge { size }));
     }
     Ok(())

@@ -26,12 +26,13 @@ impl Placeholders {
 }
 
 /// Reads and checks the placeholders. `expressions` are the request's expression parameters
-/// that may use them (e.g. `["ConditionExpression"]`); `value_users` is how DynamoDB names
-/// the expressions that take values when none is present (e.g. "ConditionExpression").
+/// that may use them (e.g. `["ConditionExpression"]`); `none_given` is how DynamoDB words the
+/// absence of the expressions that take values (e.g. "ConditionExpression is null"), when its
+/// message for the operation says it (Query's does not).
 pub fn placeholders(
     input: &Input<'_>,
     expressions: &[&str],
-    none_given: &str,
+    none_given: Option<&str>,
 ) -> Result<Placeholders, ApiError> {
     let any_expression = expressions.iter().any(|e| input.has(e));
     let names = input.string_map("ExpressionAttributeNames")?;
@@ -47,7 +48,8 @@ pub fn placeholders(
     }
     if values.is_some() && !any_expression {
         return Err(ApiError::validation(format!(
-            "ExpressionAttributeValues can only be specified when using expressions: {none_given}"
+            "ExpressionAttributeValues can only be specified when using expressions{}",
+            none_given.map(|n| format!(": {n}")).unwrap_or_default()
         )));
     }
     if let Some(names) = &names {

@@ -271,3 +271,58 @@ async fn placeholder_entries_are_checked() {
         "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;"
     );
 }
+
+/// The 4096-byte expression limit: condition and filter expressions state their size.
+#[tokio::test]
+async fn oversized_expressions_and_stray_values_get_dynamodbs_messages() {
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "legacy", None).await;
+    let path = format!("a{}", "z".repeat(4096));
+    let expr = format!("attribute_not_exists({path})");
+    let e = client
+        .put_item()
+        .table_name("legacy")
+        .item("pk", s("k"))
+        .condition_expression(&expr)
+        .send()
+        .await
+        .expect_err("too long");
+    assert_eq!(
+        message(&e),
+        format!(
+            "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: {}",
+            expr.len()
+        )
+    );
+    let e = client
+        .update_item()
+        .table_name("legacy")
+        .key("pk", s("k"))
+        .update_expression(format!("SET {path} = :v"))
+        .expression_attribute_values(":v", s("x"))
+        .send()
+        .await
+        .expect_err("too long");
+    assert_eq!(
+        message(&e),
+        "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;"
+    );
+    let key = Condition::builder()
+        .comparison_operator(ComparisonOperator::Eq)
+        .attribute_value_list(s("k"))
+        .build()
+        .expect("condition");
+    let e = client
+        .query()
+        .table_name("legacy")
+        .key_conditions("pk", key)
+        .expression_attribute_values(":v", s("x"))
+        .send()
+        .await
+        .expect_err("values without expressions");
+    assert_eq!(
+        message(&e),
+        "ExpressionAttributeValues can only be specified when using expressions"
+    );
+}

@@ -63,7 +63,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
         let ph = expressions::placeholders(
             &spec,
             &["ProjectionExpression"],
-            "ProjectionExpression is null",
+            Some("ProjectionExpression is null"),
         )?;
         let mut resolver = ph.resolver();
         let projection = projection(&spec, &mut resolver)?;

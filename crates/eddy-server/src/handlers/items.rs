@@ -172,7 +172,7 @@ fn simple_write<'a>(input: &Input<'a>, param: &str) -> Result<SimpleWrite<'a>, A
     let ph = expressions::placeholders(
         input,
         &["ConditionExpression"],
-        "ConditionExpression is null",
+        Some("ConditionExpression is null"),
     )?;
     let mut resolver = ph.resolver();
     let condition = write_condition(input, &mut resolver)?;
@@ -208,7 +208,7 @@ pub fn get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let ph = expressions::placeholders(
         input,
         &["ProjectionExpression"],
-        "ProjectionExpression is null",
+        Some("ProjectionExpression is null"),
     )?;
     let mut resolver = ph.resolver();
     let projection = projection(input, &mut resolver)?;
@@ -242,7 +242,7 @@ pub fn update_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError
     let ph = expressions::placeholders(
         input,
         &["UpdateExpression", "ConditionExpression"],
-        "UpdateExpression and ConditionExpression are null",
+        Some("UpdateExpression and ConditionExpression are null"),
     )?;
     let mut resolver = ph.resolver();
     let update = match input.string("UpdateExpression")? {

@@ -164,7 +164,8 @@ pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
             "FilterExpression",
             "KeyConditionExpression",
         ],
-        "FilterExpression and KeyConditionExpression are null",
+        // Query's message names no expression.
+        None,
     )?;
     let mut resolver = ph.resolver();
     let (schema, _) = engine.key_schema(table, index)?;
@@ -242,7 +243,7 @@ pub fn scan(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let ph = expressions::placeholders(
         input,
         &["ProjectionExpression", "FilterExpression"],
-        "FilterExpression is null",
+        Some("FilterExpression is null"),
     )?;
     let mut resolver = ph.resolver();
     let filter = filter(input, &mut resolver, "ScanFilter")?;

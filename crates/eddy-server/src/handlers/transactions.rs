@@ -101,7 +101,7 @@ pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply,
         let ph = expressions::placeholders(
             &body,
             &["ConditionExpression", "UpdateExpression"],
-            "ConditionExpression is null",
+            Some("ConditionExpression is null"),
         )?;
         let mut resolver = ph.resolver();
         let update = match (kind, body.string("UpdateExpression")?) {
@@ -191,7 +191,7 @@ pub fn transact_get_items(engine: &Engine, input: &Input<'_>) -> Result<Reply, A
         let ph = expressions::placeholders(
             &get,
             &["ProjectionExpression"],
-            "ProjectionExpression is null",
+            Some("ProjectionExpression is null"),
         )?;
         let mut resolver = ph.resolver();
         let projection = get
