@@ -531,6 +531,23 @@ impl Constraints {
         }
     }
 
+    /// A TableName that may also be the table's ARN (up to 1024 characters); a plain name is
+    /// checked as [`Constraints::table_name`] checks it.
+    pub fn table_or_arn(&mut self, name: Option<&str>, path: &str, min: usize) {
+        match name {
+            Some(arn) if arn.starts_with("arn:") => {
+                if arn.chars().count() > 1024 {
+                    self.fail(
+                        Some(arn),
+                        path,
+                        "Member must have length less than or equal to 1024",
+                    );
+                }
+            }
+            _ => self.table_name(name, path, min),
+        }
+    }
+
     /// An enum member.
     pub fn one_of(&mut self, v: Option<&str>, path: &str, allowed: &[&str]) {
         if let Some(v) = v

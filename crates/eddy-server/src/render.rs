@@ -18,19 +18,9 @@ pub enum ReturnConsumed {
     Indexes,
 }
 
-/// Capacity units as a JSON number: integral values print without a fraction.
-#[derive(Clone, Copy, Debug)]
+/// Capacity units as DynamoDB writes them: a double (`1.0`, `0.5`).
+#[derive(Clone, Copy, Debug, Serialize)]
 struct Units(f64);
-
-impl Serialize for Units {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0.fract() == 0.0 && self.0.abs() < 1e15 {
-            s.serialize_i64(self.0 as i64)
-        } else {
-            s.serialize_f64(self.0)
-        }
-    }
-}
 
 /// Epoch milliseconds as DynamoDB's fractional epoch seconds.
 #[derive(Clone, Copy, Debug)]
@@ -57,12 +47,13 @@ struct Capacity {
     write_capacity_units: Option<Units>,
 }
 
-impl From<Consumed> for Capacity {
-    fn from(c: Consumed) -> Self {
+impl Capacity {
+    /// The units; split into reads and writes only where DynamoDB splits them (transactions).
+    fn of(c: Consumed, split: bool) -> Self {
         Self {
             capacity_units: Units(c.total()),
-            read_capacity_units: (c.read > 0.0).then_some(Units(c.read)),
-            write_capacity_units: (c.write > 0.0).then_some(Units(c.write)),
+            read_capacity_units: (split && c.read > 0.0).then_some(Units(c.read)),
+            write_capacity_units: (split && c.write > 0.0).then_some(Units(c.write)),
         }
     }
 }
@@ -78,12 +69,23 @@ pub struct ConsumedCapacity<'a> {
     table: Option<Capacity>,
 }
 
-/// A ConsumedCapacity entry, or None when not asked for.
+/// A ConsumedCapacity entry, or None when not asked for: CapacityUnits only, as DynamoDB
+/// answers single-item calls, queries, scans and batches.
 pub fn consumed(mode: ReturnConsumed, table: &str, c: Consumed) -> Option<ConsumedCapacity<'_>> {
+    capacity_entry(mode, table, c, false)
+}
+
+/// A ConsumedCapacity entry, also split into read and write units (`split`, transactions).
+pub fn capacity_entry(
+    mode: ReturnConsumed,
+    table: &str,
+    c: Consumed,
+    split: bool,
+) -> Option<ConsumedCapacity<'_>> {
     (mode != ReturnConsumed::None).then(|| ConsumedCapacity {
         table_name: table,
-        total: c.into(),
-        table: (mode == ReturnConsumed::Indexes).then(|| c.into()),
+        total: Capacity::of(c, split),
+        table: (mode == ReturnConsumed::Indexes).then(|| Capacity::of(c, split)),
     })
 }
 

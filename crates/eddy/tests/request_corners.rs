@@ -326,3 +326,135 @@ async fn oversized_expressions_and_stray_values_get_dynamodbs_messages() {
         "ExpressionAttributeValues can only be specified when using expressions"
     );
 }
+
+/// A table's ARN works wherever its name does, and is echoed as sent; ConsumedCapacity holds
+/// CapacityUnits only, except for transactions, which split it into reads and writes.
+#[tokio::test]
+async fn a_table_arn_names_the_table_and_capacity_has_dynamodbs_shape() {
+    use aws_sdk_dynamodb::types::{
+        KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem,
+    };
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "arns", None).await;
+    let arn = client
+        .describe_table()
+        .table_name("arns")
+        .send()
+        .await
+        .expect("describe")
+        .table()
+        .and_then(|t| t.table_arn())
+        .expect("arn")
+        .to_owned();
+    let put = client
+        .put_item()
+        .table_name(&arn)
+        .item("pk", s("k1"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .expect("put by arn");
+    let cc = put.consumed_capacity().expect("capacity");
+    assert_eq!(cc.table_name(), Some(arn.as_str()));
+    assert_eq!(cc.capacity_units(), Some(1.0));
+    assert_eq!(cc.write_capacity_units(), None);
+    let got = client
+        .get_item()
+        .table_name(&arn)
+        .key("pk", s("k1"))
+        .send()
+        .await
+        .expect("get by arn");
+    assert!(got.item().is_some());
+    let batch = client
+        .batch_get_item()
+        .request_items(
+            &arn,
+            KeysAndAttributes::builder()
+                .keys([("pk".to_owned(), s("k1"))].into())
+                .build()
+                .expect("keys"),
+        )
+        .send()
+        .await
+        .expect("batch by arn");
+    assert_eq!(batch.responses().map(|r| r[&arn].len()), Some(1));
+    let e = client
+        .get_item()
+        .table_name(format!("{arn}/index/none"))
+        .key("pk", s("k1"))
+        .send()
+        .await
+        .expect_err("an index arn");
+    assert_eq!(code(&e), "ValidationException");
+
+    let tx = client
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&arn)
+                        .item("pk", s("k2"))
+                        .build()
+                        .expect("put"),
+                )
+                .build(),
+        )
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .expect("transaction by arn");
+    let cc = &tx.consumed_capacity()[0];
+    assert_eq!(cc.capacity_units(), Some(2.0));
+    assert_eq!(cc.write_capacity_units(), Some(2.0));
+}
+
+/// An empty key value refuses a transaction outright (no cancellation), and a BatchGetItem
+/// repeating a key is refused before its table is looked up.
+#[tokio::test]
+async fn empty_transaction_keys_and_repeated_batch_keys_are_refused_first() {
+    use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "keys", None).await;
+    let e = client
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name("keys")
+                        .item("pk", s(""))
+                        .build()
+                        .expect("put"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("empty key");
+    assert_eq!(code(&e), "ValidationException");
+    let key = || -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+        [("pk".to_owned(), s("k"))].into()
+    };
+    let e = client
+        .batch_get_item()
+        .request_items(
+            "missing",
+            KeysAndAttributes::builder()
+                .keys(key())
+                .keys(key())
+                .build()
+                .expect("keys"),
+        )
+        .send()
+        .await
+        .expect_err("repeated key");
+    assert_eq!(code(&e), "ValidationException");
+    assert_eq!(
+        message(&e),
+        "Provided list of item keys contains duplicates"
+    );
+}

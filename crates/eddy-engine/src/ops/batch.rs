@@ -66,6 +66,17 @@ impl Engine {
     /// ResourceNotFoundException when any table is missing; ValidationException for a bad or
     /// duplicate key.
     pub fn batch_get_item(&self, requests: Vec<BatchGetRequest>) -> Result<BatchGetOutput> {
+        // DynamoDB refuses a repeated key before it looks the table up.
+        for req in &requests {
+            if req
+                .keys
+                .iter()
+                .enumerate()
+                .any(|(i, k)| req.keys[..i].contains(k))
+            {
+                return Err(Invalid::DuplicateBatchKeys.into());
+            }
+        }
         let mut plans = Vec::with_capacity(requests.len());
         for req in &requests {
             let table = self.table(&req.table_name)?;

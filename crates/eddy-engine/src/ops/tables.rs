@@ -233,6 +233,7 @@ impl Engine {
     /// # Errors
     /// ResourceNotFoundException.
     pub fn describe_table(&self, name: &str) -> Result<TableDescription> {
+        let name = self.table_name(name)?;
         let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
         Ok(self.describe(&table, TableStatus::Active))
     }
@@ -254,10 +255,8 @@ impl Engine {
     /// # Errors
     /// ResourceNotFoundException; ValidationException for an invalid change.
     pub fn update_table(&self, input: UpdateTableInput) -> Result<TableDescription> {
-        let table = self
-            .catalog()
-            .get(&input.table_name)
-            .ok_or_else(|| not_found(&input.table_name))?;
+        let name = self.table_name(&input.table_name)?;
+        let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
         let _guard = table.lock_writes();
         let mut def = (*table.def()).clone();
         let now = self.clock().now_ms();
@@ -454,6 +453,7 @@ impl Engine {
     /// # Errors
     /// ResourceNotFoundException; ValidationException when deletion protection is on.
     pub fn delete_table(&self, name: &str) -> Result<TableDescription> {
+        let name = self.table_name(name)?;
         let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
         if table.def().deletion_protection {
             return Err(Invalid::DeletionProtected {

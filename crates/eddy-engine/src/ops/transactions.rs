@@ -146,19 +146,20 @@ impl Engine {
             let def = table.def();
             let skey = match &item.action {
                 TransactWriteAction::Put { item: it, .. } => {
-                    match rules::put_target(&def, it, PutOrder::Transact) {
-                        Ok(target) => Ok(target.skey),
-                        Err(Refusal::Request(e)) => return Err(e),
-                        Err(Refusal::Action(e)) => Err(e),
-                    }
+                    rules::put_target(&def, it, PutOrder::Transact).map(|t| t.skey)
                 }
                 TransactWriteAction::Update { key, update, .. } => {
-                    rules::key_target(&def, key, Some(update))
+                    rules::key_target(&def, key, Some(update)).map_err(rules::transaction_refusal)
                 }
                 TransactWriteAction::Delete { key, .. }
                 | TransactWriteAction::ConditionCheck { key, .. } => {
-                    rules::key_target(&def, key, None)
+                    rules::key_target(&def, key, None).map_err(rules::transaction_refusal)
                 }
+            };
+            let skey = match skey {
+                Err(Refusal::Request(e)) => return Err(e),
+                Err(Refusal::Action(e)) => Err(e),
+                Ok(skey) => Ok(skey),
             };
             match skey {
                 Ok(skey) => {
@@ -284,7 +285,13 @@ impl Engine {
         let mut seen = HashSet::new();
         for (i, get) in gets.iter().enumerate() {
             let def = self.table(&get.table_name)?.def();
-            match rules::key_target(&def, &get.key, None) {
+            let skey =
+                match rules::key_target(&def, &get.key, None).map_err(rules::transaction_refusal) {
+                    Err(Refusal::Request(e)) => return Err(e),
+                    Err(Refusal::Action(e)) => Err(e),
+                    Ok(k) => Ok(k),
+                };
+            match skey {
                 Ok(k) => {
                     if !seen.insert(k.clone()) {
                         return Err(Invalid::TransactionItemRepeated.into());

@@ -48,6 +48,7 @@ impl Engine {
         enabled: bool,
         attribute: &str,
     ) -> Result<()> {
+        let table_name = self.table_name(table_name)?;
         let table = self.catalog().get(table_name).ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {table_name} not found"
@@ -86,6 +87,7 @@ impl Engine {
     /// # Errors
     /// ResourceNotFoundException.
     pub fn describe_time_to_live(&self, table_name: &str) -> Result<TimeToLiveDescription> {
+        let table_name = self.table_name(table_name)?;
         let table = self.catalog().get(table_name).ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {table_name} not found"

@@ -178,11 +178,36 @@ impl Engine {
         }
     }
 
-    /// The table for a data-plane request ("Requested resource not found" when missing).
+    /// The table for a data-plane request ("Requested resource not found" when missing); the
+    /// name may be the table's ARN.
     pub(crate) fn table(&self, name: &str) -> Result<Arc<Table>> {
         self.catalog
-            .get(name)
+            .get(self.table_name(name)?)
             .ok_or_else(EngineError::table_not_found)
+    }
+
+    /// The table a TableName means: the name itself, or the name in the table's ARN (of this
+    /// server's region and account; an index's ARN is not a table's).
+    ///
+    /// # Errors
+    /// ValidationException for the ARN of something else than a table.
+    pub(crate) fn table_name<'a>(&self, name: &'a str) -> Result<&'a str> {
+        if !name.starts_with("arn:") {
+            return Ok(name);
+        }
+        let prefix = format!(
+            "arn:aws:dynamodb:{}:{}:table/",
+            self.config.region, self.config.account_id
+        );
+        match name.strip_prefix(prefix.as_str()) {
+            Some(table) if !table.is_empty() && !table.contains('/') => Ok(table),
+            Some(_) => Err(Invalid::InvalidTableArn {
+                arn: name.to_owned(),
+            }
+            .into()),
+            // Another account's or region's table is not found here.
+            None => Ok(name),
+        }
     }
 
     /// The key schema of a table, or of one of its indexes, for parsing a key condition

@@ -55,6 +55,18 @@ impl From<Refusal> for EngineError {
     }
 }
 
+/// How far a refusal of one transaction action reaches: an empty key value refuses the whole
+/// request, as DynamoDB answers it; anything else cancels the transaction with that action's
+/// reason.
+pub(crate) fn transaction_refusal(e: EngineError) -> Refusal {
+    match e {
+        EngineError::Invalid(Invalid::EmptyKey { .. } | Invalid::EmptyItemKey { .. }) => {
+            Refusal::Request(e)
+        }
+        other => Refusal::Action(other),
+    }
+}
+
 /// A put that passed the rules.
 #[derive(Debug)]
 pub(crate) struct PutTarget {
@@ -95,7 +107,10 @@ pub(crate) fn put_target(
         let skey = keys::item_key(def.id, &def.key_schema, &key)?;
         Ok(PutTarget { key, skey, size })
     };
-    rest().map_err(Refusal::Action)
+    rest().map_err(|e| match order {
+        PutOrder::Transact => transaction_refusal(e),
+        PutOrder::PutItem | PutOrder::BatchWrite => Refusal::Action(e),
+    })
 }
 
 /// The most item data one transaction puts.

@@ -32,7 +32,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
     let mut total = 0usize;
     for (table, spec) in items.entries() {
         let mut c = Constraints::new();
-        c.table_name(Some(table), "requestItems.key", 1);
+        c.table_or_arn(Some(table), "requestItems.key", 1);
         c.finish()?;
         if !spec.is_object() {
             return Err(ApiError::serialization("Expected null"));
@@ -103,7 +103,7 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
             });
         }
     });
-    o.set_consumed_list(rc, &out.consumed);
+    o.set_consumed_list(rc, &out.consumed, false);
     Ok(o.done())
 }
 
@@ -120,7 +120,7 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, Api
     let mut requests = Vec::with_capacity(items.len());
     for (table, writes) in items.entries() {
         let mut c = Constraints::new();
-        c.table_name(Some(table), "requestItems.key", 1);
+        c.table_or_arn(Some(table), "requestItems.key", 1);
         c.finish()?;
         let writes = writes.list()?;
         if writes.is_empty() || writes.len() > MAX_WRITES {
@@ -174,6 +174,6 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, Api
     let out = engine.batch_write_item(requests)?;
     let mut o = Out::default();
     o.set_object("UnprocessedItems", |_| {});
-    o.set_consumed_list(rc, &out);
+    o.set_consumed_list(rc, &out, false);
     Ok(o.done())
 }

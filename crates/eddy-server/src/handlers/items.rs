@@ -39,7 +39,7 @@ fn common<'a>(
         "returnValuesOnConditionCheckFailure",
         &["ALL_OLD", "NONE"],
     );
-    c.table_name(table, "tableName", 1);
+    c.table_or_arn(table, "tableName", 1);
     let (param, present) = required_item;
     if !present {
         c.fail(None, param, "Member must not be null");
@@ -52,7 +52,8 @@ fn return_values(input: &Input<'_>, c: &mut Constraints) -> Result<ReturnValues,
     c.one_of(
         v,
         "returnValues",
-        &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
+        // DynamoDB lists the set in this order.
+        &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],
     );
     Ok(match v {
         Some("ALL_OLD") => ReturnValues::AllOld,

@@ -80,11 +80,17 @@ fn return_consumed(input: &Input<'_>, c: &mut Constraints) -> Result<ReturnConsu
 }
 
 impl Out {
-    /// ConsumedCapacity as a list, one entry per table (batches and transactions), when asked.
-    fn set_consumed_list(&mut self, rc: ReturnConsumed, per_table: &[(String, Consumed)]) {
+    /// ConsumedCapacity as a list, one entry per table (batches and transactions), when asked;
+    /// `split` adds read and write units, as transactions answer.
+    fn set_consumed_list(
+        &mut self,
+        rc: ReturnConsumed,
+        per_table: &[(String, Consumed)],
+        split: bool,
+    ) {
         let list: Vec<_> = per_table
             .iter()
-            .filter_map(|(t, units)| crate::render::consumed(rc, t, *units))
+            .filter_map(|(t, units)| crate::render::capacity_entry(rc, t, *units, split))
             .collect();
         if !list.is_empty() {
             self.set("ConsumedCapacity", list);

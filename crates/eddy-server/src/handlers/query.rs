@@ -19,7 +19,8 @@ const SELECT: &[&str] = &[
 ];
 
 /// Select and its combinations with a projection; returns whether only the count is wanted.
-fn check_select(input: &Input<'_>, has_index: bool) -> Result<bool, ApiError> {
+/// `query`: Query words the COUNT refusal as a one-item validation list, Scan does not.
+fn check_select(input: &Input<'_>, has_index: bool, query: bool) -> Result<bool, ApiError> {
     let select = input.string("Select")?;
     let projection = if input.has("ProjectionExpression") {
         Some("ProjectionExpression")
@@ -36,7 +37,12 @@ fn check_select(input: &Input<'_>, has_index: bool) -> Result<bool, ApiError> {
             "Cannot specify the {p} when choosing to get ALL_PROJECTED_ATTRIBUTES"
         ))),
         (Some("COUNT"), Some(p)) => Err(ApiError::validation(format!(
-            "Cannot specify the {p} when choosing to get only the Count"
+            "{}Cannot specify the {p} when choosing to get only the Count",
+            if query {
+                "1 validation error detected: "
+            } else {
+                ""
+            }
         ))),
         (Some("SPECIFIC_ATTRIBUTES"), None) => Err(ApiError::validation(
             "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
@@ -104,7 +110,7 @@ fn common<'a>(
         "conditionalOperator",
         &["AND", "OR"],
     );
-    c.table_name(table, "tableName", 1);
+    c.table_or_arn(table, "tableName", 1);
     if index.is_some() {
         c.table_name(index, "indexName", 3);
     }
@@ -129,7 +135,7 @@ pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let forward = input.bool("ScanIndexForward")?.unwrap_or(true);
     let consistent = input.bool("ConsistentRead")?.unwrap_or(false);
     let esk = input.item("ExclusiveStartKey")?;
-    let count_only = check_select(input, index.is_some())?;
+    let count_only = check_select(input, index.is_some(), true)?;
     // KeyConditions counts as a legacy parameter only beside KeyConditionExpression: DynamoDB
     // takes it with a FilterExpression or ProjectionExpression.
     let legacy: &[&str] = if input.has("KeyConditionExpression") {
@@ -233,7 +239,7 @@ pub fn scan(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     };
     let consistent = input.bool("ConsistentRead")?.unwrap_or(false);
     let esk = input.item("ExclusiveStartKey")?;
-    let count_only = check_select(input, index.is_some())?;
+    let count_only = check_select(input, index.is_some(), false)?;
     expressions::no_mixing(
         input,
         &["AttributesToGet", "ScanFilter", "ConditionalOperator"],

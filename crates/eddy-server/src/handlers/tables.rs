@@ -317,7 +317,7 @@ fn indexes(input: &Input<'_>, param: &str, global: bool) -> Result<Vec<IndexInpu
 fn table_name<'a>(input: &Input<'a>) -> Result<&'a str, ApiError> {
     let name = input.string("TableName")?;
     let mut c = Constraints::new();
-    c.table_name(name, "tableName", 3);
+    c.table_or_arn(name, "tableName", 3);
     c.finish()?;
     Ok(name.unwrap_or_default())
 }
@@ -367,7 +367,7 @@ pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
         "tableClass",
         &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
     );
-    c.table_name(name, "tableName", 3);
+    c.table_or_arn(name, "tableName", 3);
     c.finish()?;
     let stream = stream?;
     let mut index_updates = Vec::new();

@@ -44,7 +44,7 @@ fn transact_items<'a>(input: &Input<'a>) -> Result<Vec<Input<'a>>, ApiError> {
 fn table_name<'a>(action: &Input<'a>, path: &str) -> Result<&'a str, ApiError> {
     let name = action.string("TableName")?;
     let mut c = Constraints::new();
-    c.table_name(name, &format!("{path}.tableName"), 1);
+    c.table_or_arn(name, &format!("{path}.tableName"), 1);
     c.finish()?;
     Ok(name.unwrap_or_default())
 }
@@ -169,7 +169,7 @@ pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply,
         request_digest: hasher.finish(),
     })?;
     let mut o = Out::default();
-    o.set_consumed_list(rc, &out);
+    o.set_consumed_list(rc, &out, true);
     Ok(o.done())
 }
 
@@ -217,6 +217,6 @@ pub fn transact_get_items(engine: &Engine, input: &Input<'_>) -> Result<Reply, A
             r.set_item("Item", item);
         }
     });
-    o.set_consumed_list(rc, &caps);
+    o.set_consumed_list(rc, &caps, true);
     Ok(o.done())
 }

@@ -10,7 +10,7 @@ pub fn update_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Reply, 
     let table = input.string("TableName")?;
     let spec = input.object("TimeToLiveSpecification")?;
     let mut c = Constraints::new();
-    c.table_name(table, "tableName", 3);
+    c.table_or_arn(table, "tableName", 3);
     let (enabled, attribute) = match &spec {
         Some(s) => (s.bool("Enabled")?, s.string("AttributeName")?),
         None => (None, None),
@@ -50,7 +50,7 @@ pub fn update_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Reply, 
 pub fn describe_time_to_live(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     let table = input.string("TableName")?;
     let mut c = Constraints::new();
-    c.table_name(table, "tableName", 3);
+    c.table_or_arn(table, "tableName", 3);
     c.finish()?;
     let d = engine.describe_time_to_live(table.unwrap_or_default())?;
     let mut o = Out::default();

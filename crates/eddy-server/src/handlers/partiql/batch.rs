@@ -121,7 +121,7 @@ pub fn batch_execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Rep
     o.set_objects("Responses", entries, |r, entry| {
         respond(engine, entry, &mut capacity, r);
     });
-    capacity.render(rc, &mut o);
+    capacity.render(rc, &mut o, false);
     Ok(o.done())
 }
 

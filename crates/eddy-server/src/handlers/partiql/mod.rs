@@ -97,9 +97,10 @@ impl Capacity {
         }
     }
 
-    /// ConsumedCapacity as a list (BatchExecuteStatement, ExecuteTransaction), if asked for.
-    fn render(&self, rc: ReturnConsumed, out: &mut Out) {
-        out.set_consumed_list(rc, &self.0);
+    /// ConsumedCapacity as a list (BatchExecuteStatement, ExecuteTransaction), if asked for;
+    /// `split` adds read and write units, as transactions answer.
+    fn render(&self, rc: ReturnConsumed, out: &mut Out, split: bool) {
+        out.set_consumed_list(rc, &self.0, split);
     }
 }
 

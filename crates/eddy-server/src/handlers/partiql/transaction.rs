@@ -104,7 +104,7 @@ fn read(engine: &Engine, kinds: Vec<Statement>, rc: ReturnConsumed) -> Result<Re
             r.set_item("Item", item);
         }
     });
-    Capacity(consumed).render(rc, &mut o);
+    Capacity(consumed).render(rc, &mut o, true);
     Ok(o.done())
 }
 
@@ -130,6 +130,6 @@ fn write(
     let consumed = engine.partiql_transact_writes(writes, token.map(str::to_owned), digest)?;
     let mut o = Out::default();
     o.set("Responses", [(); 0]);
-    Capacity(consumed).render(rc, &mut o);
+    Capacity(consumed).render(rc, &mut o, true);
     Ok(o.done())
 }
