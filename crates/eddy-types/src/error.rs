@@ -49,6 +49,9 @@ pub enum ValueError {
     /// An empty SS, NS or BS.
     #[error("{}", empty_set_message(*.0))]
     EmptySet(AttrType),
+    /// A JSON null among the members of an SS, NS or BS.
+    #[error("{}", null_member_message(*.0))]
+    NullSetMember(AttrType),
     /// A set with a repeated member; holds the full message, whose wording depends on the set type.
     #[error("{0}")]
     Duplicates(String),
@@ -73,6 +76,22 @@ impl ValueError {
 impl From<NumberError> for ValueError {
     fn from(e: NumberError) -> Self {
         ValueError::Number(e)
+    }
+}
+
+fn null_member_message(ty: AttrType) -> &'static str {
+    // DynamoDB's wording for a string set, "An string set" included; the number and binary
+    // forms follow it.
+    match ty {
+        AttrType::Ns => {
+            "One or more parameter values were invalid: An number set may not have a null number as a member"
+        }
+        AttrType::Bs => {
+            "One or more parameter values were invalid: An binary set may not have a null binary as a member"
+        }
+        _ => {
+            "One or more parameter values were invalid: An string set may not have a null string as a member"
+        }
     }
 }
 

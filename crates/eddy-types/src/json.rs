@@ -392,6 +392,10 @@ impl<'de> DeserializeSeed<'de> for TypedSeed<'_> {
                 let Some(members) = d.deserialize_any(Members { kind })? else {
                     return Ok(None);
                 };
+                // A null member is a value DynamoDB refuses, not a wrong shape.
+                let Some(members) = members.into_iter().collect::<Option<Vec<_>>>() else {
+                    return Ok(Some(r.refuse(ValueError::NullSetMember(ty))));
+                };
                 let older = r.opts.older_wording;
                 let set = match ty {
                     AttrType::Ss => {
@@ -460,10 +464,7 @@ impl Scalar {
         d: D,
         kind: Scalar,
     ) -> Result<Option<Read<'de>>, D::Error> {
-        d.deserialize_any(ScalarVisitor {
-            kind,
-            member: false,
-        })
+        d.deserialize_any(ScalarVisitor { kind })
     }
 
     fn java_class(self) -> &'static str {
@@ -475,10 +476,9 @@ impl Scalar {
     }
 }
 
-/// One scalar; `member` when it is a set member, which may not be null.
+/// One scalar; None for JSON null (an absent member, or a null set member the set refuses).
 struct ScalarVisitor {
     kind: Scalar,
-    member: bool,
 }
 
 impl ScalarVisitor {
@@ -536,12 +536,7 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        if self.member {
-            // DynamoDB has no null set members.
-            Err(E::custom(UNEXPECTED_VALUE))
-        } else {
-            Ok(None)
-        }
+        Ok(None)
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -560,19 +555,19 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     }
 }
 
-/// The members of a set (a list of scalars); None for a null member.
+/// The members of a set (a list of scalars, a null member as None); None for a null set.
 struct Members {
     kind: Scalar,
 }
 
 impl Members {
-    fn token<'de, E: de::Error>(self, _: Token) -> Result<Option<Vec<Read<'de>>>, E> {
+    fn token<'de, E: de::Error>(self, _: Token) -> Result<Option<Vec<Option<Read<'de>>>>, E> {
         Err(E::custom(UNEXPECTED_FIELD))
     }
 }
 
 impl<'de> Visitor<'de> for Members {
-    type Value = Option<Vec<Read<'de>>>;
+    type Value = Option<Vec<Option<Read<'de>>>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of set members")
@@ -610,14 +605,10 @@ struct MemberSeed {
 }
 
 impl<'de> DeserializeSeed<'de> for MemberSeed {
-    type Value = Read<'de>;
+    type Value = Option<Read<'de>>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Read<'de>, D::Error> {
-        d.deserialize_any(ScalarVisitor {
-            kind: self.kind,
-            member: true,
-        })?
-        .ok_or_else(|| D::Error::custom(UNEXPECTED_VALUE))
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Read<'de>>, D::Error> {
+        d.deserialize_any(ScalarVisitor { kind: self.kind })
     }
 }
 

@@ -255,7 +255,6 @@ fn shape_messages() {
             json!({"BS": ["abc"]}),
             "Base64 encoded length is expected a multiple of 4 bytes but found: 3",
         ),
-        (json!({"SS": [null]}), "Unexpected value type in payload"),
         (json!({"M": "x"}), "Unexpected field type"),
         (
             json!({"M": []}),
@@ -316,6 +315,23 @@ fn validation_messages() {
         assert_eq!(read(v.clone()).unwrap_err(), ValueError::Empty, "{v}");
     }
     assert_eq!(message(json!({})), empty);
+    // A null set member is a refused value, not a wrong shape.
+    assert_eq!(
+        message(json!({"SS": ["a", null]})),
+        "One or more parameter values were invalid: An string set may not have a null string as a member"
+    );
+    for set in ["NS", "BS"] {
+        let members = if set == "NS" {
+            json!(["1", null])
+        } else {
+            json!(["QQ==", null])
+        };
+        assert!(
+            message(json!({ set: members }))
+                .starts_with("One or more parameter values were invalid: "),
+            "{set}"
+        );
+    }
     assert_eq!(
         message(json!({"S": "a", "N": "1"})),
         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"

@@ -458,3 +458,51 @@ async fn empty_transaction_keys_and_repeated_batch_keys_are_refused_first() {
         "Provided list of item keys contains duplicates"
     );
 }
+
+/// A null among a set's members is a ValidationException, and a TransactGetItems projection
+/// that leaves nothing of an item answers as for a missing item.
+#[tokio::test]
+async fn null_set_members_and_empty_projections() {
+    use aws_sdk_dynamodb::types::{Get, TransactGetItem};
+    let server = TestServer::start();
+    let r = server.raw(
+        Some("DynamoDB_20120810.CreateTable"),
+        br#"{"TableName":"sets","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}"#,
+    );
+    assert_eq!(r.status, 200);
+    let r = server.raw(
+        Some("DynamoDB_20120810.PutItem"),
+        br#"{"TableName":"sets","Item":{"pk":{"S":"a"},"ss":{"SS":["x",null]}}}"#,
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["message"],
+        "One or more parameter values were invalid: An string set may not have a null string as a member"
+    );
+    let client = server.client();
+    client
+        .put_item()
+        .table_name("sets")
+        .item("pk", s("a"))
+        .send()
+        .await
+        .expect("put");
+    let got = client
+        .transact_get_items()
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name("sets")
+                        .key("pk", s("a"))
+                        .projection_expression("nothing_here")
+                        .build()
+                        .expect("get"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("transact get");
+    assert!(got.responses()[0].item().is_none());
+}

@@ -213,7 +213,8 @@ pub fn transact_get_items(engine: &Engine, input: &Input<'_>) -> Result<Reply, A
     let (found, caps) = engine.transact_get_items(gets)?;
     let mut o = Out::default();
     o.set_objects("Responses", &found, |r, item| {
-        if let Some(item) = item {
+        // An item the projection leaves nothing of answers as a missing one does.
+        if let Some(item) = item.as_ref().filter(|i| !i.is_empty()) {
             r.set_item("Item", item);
         }
     });
