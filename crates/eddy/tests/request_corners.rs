@@ -506,3 +506,41 @@ async fn null_set_members_and_empty_projections() {
         .expect("transact get");
     assert!(got.responses()[0].item().is_none());
 }
+
+/// BatchGetItem's mixing rule spans its tables.
+#[tokio::test]
+async fn batch_get_mixing_spans_tables() {
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "mix_a", None).await;
+    create_table(&client, "mix_b", None).await;
+    let key = || -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+        [("pk".to_owned(), s("k"))].into()
+    };
+    let e = client
+        .batch_get_item()
+        .request_items(
+            "mix_a",
+            KeysAndAttributes::builder()
+                .keys(key())
+                .projection_expression("pk")
+                .build()
+                .expect("keys"),
+        )
+        .request_items(
+            "mix_b",
+            KeysAndAttributes::builder()
+                .keys(key())
+                .attributes_to_get("pk")
+                .build()
+                .expect("keys"),
+        )
+        .send()
+        .await
+        .expect_err("mixed across tables");
+    assert_eq!(
+        message(&e),
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"
+    );
+}

@@ -30,6 +30,8 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
     let items = request_items(input, "BatchGetItem")?;
     let mut requests = Vec::with_capacity(items.len());
     let mut total = 0usize;
+    // The mixing rule holds across the tables of one request, not only within each.
+    let (mut legacy, mut expression) = (false, false);
     for (table, spec) in items.entries() {
         let mut c = Constraints::new();
         c.table_or_arn(Some(table), "requestItems.key", 1);
@@ -38,6 +40,8 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
             return Err(ApiError::serialization("Expected null"));
         }
         let spec = spec.object()?;
+        legacy |= spec.has("AttributesToGet");
+        expression |= spec.has("ProjectionExpression");
         let keys = spec.list("Keys")?;
         let Some(keys) = keys else {
             return Err(ApiError::constraint(format!(
@@ -74,6 +78,11 @@ pub fn batch_get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
             projection,
             consistent: spec.bool("ConsistentRead")?.unwrap_or(false),
         });
+    }
+    if legacy && expression {
+        return Err(ApiError::validation(
+            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+        ));
     }
     if total > MAX_GET_KEYS {
         return Err(ApiError::validation(
