@@ -23,10 +23,10 @@ pub struct ContinuousBackups {
 impl Engine {
     /// The table by name or ARN, or TableNotFoundException.
     fn backup_table(&self, name: &str) -> Result<std::sync::Arc<Table>> {
-        let short = name.rsplit_once(":table/").map_or(name, |(_, t)| t);
+        let name = self.table_name(name)?;
         self.catalog()
-            .get(short)
-            .ok_or_else(|| EngineError::TableNotFound(short.to_owned()))
+            .get(name)
+            .ok_or_else(|| EngineError::TableNotFound(name.to_owned()))
     }
 
     /// DescribeContinuousBackups.

@@ -136,16 +136,6 @@ pub struct TableDescription {
 }
 
 impl Engine {
-    /// The ARN of a table.
-    pub fn table_arn(&self, name: &str) -> String {
-        format!(
-            "arn:aws:dynamodb:{}:{}:table/{}",
-            self.config().region,
-            self.config().account_id,
-            name
-        )
-    }
-
     fn describe(&self, table: &Table, status: TableStatus) -> TableDescription {
         let def = table.def();
         TableDescription {
@@ -486,11 +476,7 @@ impl Engine {
     }
 
     fn table_by_arn(&self, arn: &str, action: &str) -> Result<Arc<Table>> {
-        let prefix = format!(
-            "arn:aws:dynamodb:{}:{}:table/",
-            self.config().region,
-            self.config().account_id
-        );
+        let prefix = self.table_arn("");
         let name = arn.strip_prefix(&prefix).filter(|n| !n.contains('/'));
         // DynamoDB authorises tag calls against the resource before it looks the table up, so
         // an ARN that names no table is denied rather than not found.

@@ -186,6 +186,14 @@ impl Engine {
             .ok_or_else(EngineError::table_not_found)
     }
 
+    /// The ARN of a table.
+    pub fn table_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:dynamodb:{}:{}:table/{}",
+            self.config.region, self.config.account_id, name
+        )
+    }
+
     /// The table a TableName means: the name itself, or the name in the table's ARN (of this
     /// server's region and account; an index's ARN is not a table's).
     ///
@@ -195,11 +203,7 @@ impl Engine {
         if !name.starts_with("arn:") {
             return Ok(name);
         }
-        let prefix = format!(
-            "arn:aws:dynamodb:{}:{}:table/",
-            self.config.region, self.config.account_id
-        );
-        match name.strip_prefix(prefix.as_str()) {
+        match name.strip_prefix(self.table_arn("").as_str()) {
             Some(table) if !table.is_empty() && !table.contains('/') => Ok(table),
             Some(_) => Err(Invalid::InvalidTableArn {
                 arn: name.to_owned(),

@@ -9,23 +9,10 @@ use crate::input::{Constraints, Input};
 use crate::render::EpochSeconds;
 use crate::reply::{Out, Reply};
 
-/// A TableName that may also be the table's ARN (1 to 1024 characters).
+/// The TableName member, which may also be the table's ARN.
 fn table_or_arn<'a>(input: &Input<'a>, c: &mut Constraints) -> Result<&'a str, ApiError> {
     let name = input.string("TableName")?;
-    match name {
-        None => c.fail(None, "tableName", "Member must not be null"),
-        Some(n) if n.is_empty() => c.fail(
-            Some(n),
-            "tableName",
-            "Member must have length greater than or equal to 1",
-        ),
-        Some(n) if n.chars().count() > 1024 => c.fail(
-            Some(n),
-            "tableName",
-            "Member must have length less than or equal to 1024",
-        ),
-        Some(_) => {}
-    }
+    c.table_or_arn(name, "tableName", 1);
     Ok(name.unwrap_or_default())
 }
 

@@ -90,13 +90,18 @@ pub fn spec(enabled: bool, view: Option<StreamViewType>) -> StreamSpecification 
 
 /// Every shard of a stream, paging DescribeStream with a small page size.
 pub async fn shards(sc: &StreamsClient, arn: &str) -> Vec<Shard> {
+    shards_in_pages_of(sc, arn, 3).await
+}
+
+/// Every shard of a stream, paging DescribeStream `limit` shards at a time.
+pub async fn shards_in_pages_of(sc: &StreamsClient, arn: &str, limit: i32) -> Vec<Shard> {
     let mut out = Vec::new();
     let mut start: Option<String> = None;
     loop {
         let page = sc
             .describe_stream()
             .stream_arn(arn)
-            .limit(3)
+            .limit(limit)
             .set_exclusive_start_shard_id(start.clone())
             .send()
             .await
