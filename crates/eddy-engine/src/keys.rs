@@ -167,10 +167,18 @@ pub fn table_index_prefix(table_id: u64) -> Vec<u8> {
     k
 }
 
-/// The prefix of one index partition: `X | tid | iid | hash | enc(ipk)`.
-pub fn index_partition_prefix(table_id: u64, index_id: u32, pk: &AttributeValue) -> Vec<u8> {
+/// The prefix of one index partition: `X | tid | iid | hash | enc(pk1) .. enc(pkN)`, over the
+/// values of the index's partition-key attributes in KeySchema order (the encoding is
+/// self-delimiting, so one attribute gives what single-attribute keys always had).
+pub fn index_partition_prefix<'a>(
+    table_id: u64,
+    index_id: u32,
+    pk: impl IntoIterator<Item = &'a AttributeValue>,
+) -> Vec<u8> {
     let mut enc = Vec::with_capacity(32);
-    encode_key_value(pk, &mut enc);
+    for v in pk {
+        encode_key_value(v, &mut enc);
+    }
     let mut k = index_prefix(table_id, index_id);
     k.extend_from_slice(&item_order_hash(&enc).to_be_bytes());
     k.extend_from_slice(&enc);
@@ -179,22 +187,27 @@ pub fn index_partition_prefix(table_id: u64, index_id: u32, pk: &AttributeValue)
 
 /// The storage key of `item`'s entry in `index`, or None when the item lacks a valid index key
 /// (a sparse index leaves it out, and so does a backfill an item whose key value is empty or
-/// too long). A LastEvaluatedKey / ExclusiveStartKey carries the index and
-/// table key attributes, so it gives the entry key of the page's boundary too.
+/// too long); a multi-attribute key needs every one of its attributes. A LastEvaluatedKey /
+/// ExclusiveStartKey carries the index and table key attributes, so it gives the entry key of
+/// the page's boundary too.
 pub fn index_entry_key(
     index: &IndexDef,
     table_id: u64,
     table: &KeySchema,
     item: &Item,
 ) -> Option<Vec<u8>> {
-    let pk = IndexDef::key_value(&index.key_schema.hash, item, MAX_HASH_KEY_BYTES)?;
-    let sk = match &index.key_schema.range {
-        Some(r) => Some(IndexDef::key_value(r, item, MAX_RANGE_KEY_BYTES)?),
-        None => None,
-    };
+    let hash = &index.key_schema.hash;
+    let mut pk = Vec::with_capacity(hash.len());
+    for attr in hash {
+        pk.push(IndexDef::key_value(attr, item, MAX_HASH_KEY_BYTES)?);
+    }
+    let mut sk = Vec::with_capacity(index.key_schema.range.len());
+    for attr in &index.key_schema.range {
+        sk.push(IndexDef::key_value(attr, item, MAX_RANGE_KEY_BYTES)?);
+    }
     let mut k = index_partition_prefix(table_id, index.id, pk);
-    if let Some(sk) = sk {
-        encode_key_value(sk, &mut k);
+    for v in sk {
+        encode_key_value(v, &mut k);
     }
     for attr in std::iter::once(&table.hash).chain(table.range.as_ref()) {
         encode_key_value(item.get(&attr.name)?, &mut k);
@@ -316,7 +329,7 @@ mod tests {
         assert!(item.as_slice() >= table_prefix(7).as_slice() && item < table_end(7));
         assert!(item.as_slice() < table_prefix(8).as_slice());
         assert_eq!(table_end(7), prefix_end(&table_prefix(7)));
-        let index = index_partition_prefix(7, 3, &AttributeValue::S("x".into()));
+        let index = index_partition_prefix(7, 3, [&AttributeValue::S("x".into())]);
         assert!(index.starts_with(&index_prefix(7, 3)));
         assert!(index_prefix(7, 3).starts_with(&table_index_prefix(7)));
         assert!(!index_prefix(8, 3).starts_with(&table_index_prefix(7)));

@@ -34,7 +34,7 @@ pub use model::capacity::{Consumed, PerTable};
 pub use model::clock::Clock;
 pub use model::error::{CancellationReason, EngineError, Result};
 pub use model::indexes::{
-    IndexDef, IndexInput, IndexKind, IndexStatus, Projection, ProjectionType,
+    IndexDef, IndexInput, IndexKey, IndexKind, IndexStatus, Projection, ProjectionType,
 };
 pub use model::invalid::Invalid;
 pub use model::schema::{

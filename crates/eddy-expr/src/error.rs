@@ -259,6 +259,17 @@ pub enum ExprError {
     /// Zero or more than two key conditions.
     #[error("Conditions can be of length 1 or 2 only")]
     ConditionsLength,
+    /// A condition on a later sort-key attribute of a multi-attribute key while an earlier one
+    /// has no equality condition.
+    #[error(
+        "RANGE key attributes {earlier} must have equality conditions specified in the query because a condition is present on key attribute {later}"
+    )]
+    SortKeyGap {
+        /// The earlier sort-key attribute, without an equality.
+        earlier: String,
+        /// The later sort-key attribute, conditioned.
+        later: String,
+    },
     /// A legacy KeyConditions operator that cannot use the key order (`NE`, `IN`, `NULL`, ...).
     #[error("Attempted conditional constraint is not an indexable operation")]
     NotIndexable,

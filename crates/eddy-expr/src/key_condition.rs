@@ -11,14 +11,27 @@ use crate::condition_expression::resolve_condition;
 use crate::error::{ExprError, ExprParam};
 use crate::placeholders::Placeholders;
 
-/// A Query's key condition: equality on the partition key, and at most one condition on the
-/// sort key.
+/// A Query's key condition: equality on every partition-key attribute, equality on leading
+/// sort-key attributes, and at most one condition on the sort-key attribute after them. A key of
+/// one partition and one sort attribute has no sort prefix.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyCondition {
-    /// The partition-key value.
-    pub hash_value: AttributeValue,
-    /// The sort-key condition, if any.
+    /// The partition-key values, in key-schema order.
+    pub hash_values: Vec<AttributeValue>,
+    /// Equalities on the first sort-key attributes, in key-schema order.
+    pub sort_prefix: Vec<AttributeValue>,
+    /// The condition on the sort-key attribute after `sort_prefix`, if any.
     pub range: Option<RangeCondition>,
+}
+
+/// The key attributes a key condition is checked against: one partition-key and at most one
+/// sort-key attribute for a table or a local index, up to four of each for a global index.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyNames<'a> {
+    /// The partition-key attributes, in key-schema order.
+    pub hash: &'a [&'a str],
+    /// The sort-key attributes, in key-schema order.
+    pub range: &'a [&'a str],
 }
 
 /// A condition on the sort key.
@@ -88,8 +101,7 @@ impl RangeCondition {
 pub fn parse_key_condition(
     text: &str,
     ph: &mut Placeholders<'_>,
-    hash_key: &str,
-    range_key: Option<&str>,
+    key: KeyNames<'_>,
 ) -> Result<KeyCondition, ExprError> {
     let root = resolve_condition(text, ExprParam::KeyConditionExpression, ph)?;
     let mut conditions = Vec::new();
@@ -99,8 +111,7 @@ pub fn parse_key_condition(
             .into_iter()
             .map(|(name, range)| (name, Some(range)))
             .collect(),
-        hash_key,
-        range_key,
+        key,
     )
 }
 
@@ -195,6 +206,17 @@ fn flip(op: Comparator) -> Comparator {
 /// cannot use the key order (`NE`, `IN`, `NULL`, ...).
 pub(crate) fn build_key_condition(
     conditions: Vec<(String, Option<RangeCondition>)>,
+    key: KeyNames<'_>,
+) -> Result<KeyCondition, ExprError> {
+    match (key.hash, key.range) {
+        ([hash], [] | [_]) => single_attribute(conditions, hash, key.range.first().copied()),
+        _ => multi_attribute(conditions, key),
+    }
+}
+
+/// A key of one partition-key attribute and at most one sort-key attribute.
+fn single_attribute(
+    conditions: Vec<(String, Option<RangeCondition>)>,
     hash_key: &str,
     range_key: Option<&str>,
 ) -> Result<KeyCondition, ExprError> {
@@ -222,7 +244,71 @@ pub(crate) fn build_key_condition(
             Some(Some(range)) => Some(range.clone()),
         },
     };
-    Ok(KeyCondition { hash_value, range })
+    Ok(KeyCondition {
+        hash_values: vec![hash_value],
+        sort_prefix: Vec::new(),
+        range,
+    })
+}
+
+/// A multi-attribute key of a global index: every partition-key attribute with `=`, then the
+/// sort-key attributes left to right, equality on all but the last one conditioned.
+fn multi_attribute(
+    conditions: Vec<(String, Option<RangeCondition>)>,
+    key: KeyNames<'_>,
+) -> Result<KeyCondition, ExprError> {
+    if conditions.is_empty() {
+        return Err(ExprError::ConditionsLength);
+    }
+    let find = |name: &str| conditions.iter().find(|(n, _)| n == name).map(|(_, c)| c);
+    let mut hash_values = Vec::with_capacity(key.hash.len());
+    for name in key.hash {
+        match find(name) {
+            None => return Err(ExprError::MissedKeySchemaElement((*name).to_owned())),
+            Some(None) => return Err(ExprError::NotIndexable),
+            Some(Some(RangeCondition::Eq(v))) => hash_values.push(v.clone()),
+            Some(Some(_)) => return Err(ExprError::KeyConditionNotSupported),
+        }
+    }
+    let sort: Vec<Option<&Option<RangeCondition>>> =
+        key.range.iter().map(|name| find(name)).collect();
+    if let Some((name, _)) = conditions
+        .iter()
+        .find(|(n, _)| !key.hash.contains(&n.as_str()) && !key.range.contains(&n.as_str()))
+    {
+        // A condition on an attribute outside the key: DynamoDB names the key attribute it
+        // expected in its place.
+        let missing = key
+            .range
+            .iter()
+            .zip(&sort)
+            .find(|(_, c)| c.is_none())
+            .map_or(name.as_str(), |(n, _)| n);
+        return Err(ExprError::MissedKeySchemaElement(missing.to_owned()));
+    }
+    let last = sort.iter().rposition(Option::is_some);
+    let mut sort_prefix = Vec::new();
+    let mut range = None;
+    if let Some(last) = last {
+        for (i, c) in sort.iter().enumerate().take(last + 1) {
+            match c {
+                Some(None) => return Err(ExprError::NotIndexable),
+                Some(Some(RangeCondition::Eq(v))) if i < last => sort_prefix.push(v.clone()),
+                Some(Some(r)) if i == last => range = Some(r.clone()),
+                _ => {
+                    return Err(ExprError::SortKeyGap {
+                        earlier: key.range.get(i).copied().unwrap_or_default().to_owned(),
+                        later: key.range.get(last).copied().unwrap_or_default().to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(KeyCondition {
+        hash_values,
+        sort_prefix,
+        range,
+    })
 }
 
 #[cfg(test)]
@@ -244,7 +330,15 @@ mod tests {
         .collect();
         let names = HashMap::from([("#pk".to_owned(), "pk".to_owned())]);
         let mut ph = Placeholders::new(Some(&names), Some(&values));
-        parse_key_condition(text, &mut ph, hash, range)
+        let range: Vec<&str> = range.into_iter().collect();
+        parse_key_condition(
+            text,
+            &mut ph,
+            KeyNames {
+                hash: &[hash],
+                range: &range,
+            },
+        )
     }
 
     fn err(text: &str) -> String {
@@ -257,14 +351,15 @@ mod tests {
         assert_eq!(
             k,
             KeyCondition {
-                hash_value: s("a"),
+                hash_values: vec![s("a")],
+                sort_prefix: Vec::new(),
                 range: None
             }
         );
         let k = key("a = :a AND b > :b", "a", Some("b")).expect("valid");
         assert_eq!(k.range, Some(RangeCondition::Gt(s("b"))));
         let k = key(":b <= b AND :a = a", "a", Some("b")).expect("valid");
-        assert_eq!(k.hash_value, s("a"));
+        assert_eq!(k.hash_values, vec![s("a")]);
         assert_eq!(k.range, Some(RangeCondition::Ge(s("b"))));
         let k = key("(a = :a) AND (b BETWEEN :n AND :n2)", "a", Some("b")).expect("valid");
         assert_eq!(k.range, Some(RangeCondition::Between(n("1"), n("2"))));
@@ -382,6 +477,46 @@ mod tests {
             err("a > 4"),
             "Invalid KeyConditionExpression: Syntax error; token: \"4\", near: \"> 4\""
         );
+    }
+
+    #[test]
+    fn multi_attribute_keys_read_left_to_right() {
+        let values: HashMap<String, AttributeValue> =
+            [(":a", s("a")), (":n", n("1")), (":n2", n("2"))]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+        let parse = |text: &str| {
+            let mut ph = Placeholders::new(None, Some(&values));
+            let key = KeyNames {
+                hash: &["h1", "h2"],
+                range: &["s1", "s2", "s3"],
+            };
+            parse_key_condition(text, &mut ph, key)
+        };
+        let k = parse("s1 = :n AND h2 = :n AND h1 = :a AND s2 > :n2").expect("valid");
+        assert_eq!(k.hash_values, vec![s("a"), n("1")]);
+        assert_eq!(k.sort_prefix, vec![n("1")]);
+        assert_eq!(k.range, Some(RangeCondition::Gt(n("2"))));
+        let k = parse("h1 = :a AND h2 = :n").expect("partition only");
+        assert!(k.sort_prefix.is_empty() && k.range.is_none());
+        for (text, message) in [
+            (
+                "h1 = :a AND s1 = :n",
+                "Query condition missed key schema element: h2",
+            ),
+            ("h1 = :a AND h2 > :n", "Query key condition not supported"),
+            (
+                "h1 = :a AND h2 = :n AND s3 = :n",
+                "RANGE key attributes s1 must have equality conditions specified in the query because a condition is present on key attribute s3",
+            ),
+            (
+                "h1 = :a AND h2 = :n AND s1 < :n AND s2 = :n",
+                "RANGE key attributes s1 must have equality conditions specified in the query because a condition is present on key attribute s2",
+            ),
+        ] {
+            assert_eq!(parse(text).expect_err(text).to_string(), message, "{text}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use eddy_types::{AttrType, AttributeValue};
 use crate::ast::Comparator;
 use crate::condition::{Cond, Condition, Operand, compare_values};
 use crate::error::ExprError;
-use crate::key_condition::{KeyCondition, RangeCondition, build_key_condition};
+use crate::key_condition::{KeyCondition, KeyNames, RangeCondition, build_key_condition};
 use crate::path::Path;
 use crate::update::{SetValue, Update, UpdateAction, UpdateOperand};
 
@@ -259,8 +259,7 @@ pub fn filter_to_condition(
 /// is not an indexable operation`, `Query key condition not supported`.
 pub fn key_conditions(
     conds: &[(String, LegacyCondition)],
-    hash_key: &str,
-    range_key: Option<&str>,
+    key: KeyNames<'_>,
 ) -> Result<KeyCondition, ExprError> {
     let mut out = Vec::with_capacity(conds.len());
     for (attr, c) in conds {
@@ -283,7 +282,7 @@ pub fn key_conditions(
         };
         out.push((attr.clone(), range));
     }
-    build_key_condition(out, hash_key, range_key)
+    build_key_condition(out, key)
 }
 
 /// Lowers `AttributeUpdates` to an update.

@@ -238,11 +238,13 @@ fn key_conditions_against_schema() {
             ("h", cond("EQ", vec![s("x")])),
             ("r", cond("BETWEEN", vec![n("1"), n("2")])),
         ]),
-        "h",
-        Some("r"),
+        KeyNames {
+            hash: &["h"],
+            range: &["r"],
+        },
     )
     .expect("valid");
-    assert_eq!(k.hash_value, s("x"));
+    assert_eq!(k.hash_values, vec![s("x")]);
     assert_eq!(k.range, Some(RangeCondition::Between(n("1"), n("2"))));
     for (conds, hash, range, message) in [
         (vec![], "h", None, "Conditions can be of length 1 or 2 only"),
@@ -306,9 +308,15 @@ fn key_conditions_against_schema() {
         ),
     ] {
         assert_eq!(
-            key_conditions(&filter(conds.clone()), hash, range)
-                .expect_err("invalid")
-                .to_string(),
+            key_conditions(
+                &filter(conds.clone()),
+                KeyNames {
+                    hash: &[hash],
+                    range: &Vec::from_iter(range),
+                },
+            )
+            .expect_err("invalid")
+            .to_string(),
             message,
             "{conds:?}"
         );

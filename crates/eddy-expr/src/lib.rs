@@ -59,7 +59,7 @@ pub use crate::{
     condition::Condition,
     condition_expression::parse_condition,
     error::{ExprError, ExprParam, Problem},
-    key_condition::{KeyCondition, RangeCondition, parse_key_condition},
+    key_condition::{KeyCondition, KeyNames, RangeCondition, parse_key_condition},
     path::{Path, PathElement},
     placeholders::Placeholders,
     projection::{parse_projection, project},
@@ -143,7 +143,11 @@ mod tests {
             if let Ok(p) = parse_projection(&text, &mut ph) {
                 project(&it, &p);
             }
-            let _ = parse_key_condition(&text, &mut ph, "a", Some("b"));
+            let key = KeyNames {
+                hash: &["a"],
+                range: &["b"],
+            };
+            let _ = parse_key_condition(&text, &mut ph, key);
         }
     }
 }

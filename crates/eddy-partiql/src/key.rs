@@ -5,7 +5,7 @@
 //! looked into. The members that pin nothing are the *residual* condition, which the write
 //! checks as its ConditionExpression (or the read applies as its filter).
 
-use eddy_expr::{Condition, KeyCondition, RangeCondition};
+use eddy_expr::{Condition, KeyCondition, KeyNames, RangeCondition};
 use eddy_types::{AttrType, AttributeValue, Item};
 
 use crate::ast::{CmpOp, Cond, Delete, Function, Operand, Update, Where};
@@ -108,41 +108,67 @@ impl Where {
     /// The residual condition's validation errors.
     pub fn key_condition(
         &self,
-        hash: &str,
-        range: Option<&str>,
+        key: KeyNames<'_>,
     ) -> Result<Option<(KeyCondition, Option<Condition>)>, PartiqlError> {
-        let mut hash_value: Option<&AttributeValue> = None;
-        let mut range_cond: Option<RangeCondition> = None;
+        let mut hash_values: Vec<Option<&AttributeValue>> = vec![None; key.hash.len()];
+        // Per sort-key attribute: its usable condition and the member that states it.
+        let mut sort: Vec<Option<(RangeCondition, &Cond<AttributeValue>)>> =
+            vec![None; key.range.len()];
         let mut residual = Vec::new();
+        let names: Vec<&str> = key.hash.iter().chain(key.range).copied().collect();
         for member in self.members() {
-            let Some((path, _)) = key_path(member, &key_names(hash, range)) else {
+            let Some((path, _)) = key_path(member, &names) else {
                 residual.push(member.clone());
                 continue;
             };
             if path.is_nested() {
                 return Ok(None);
             }
-            if path.top() == hash {
-                match equality(member) {
-                    Some((_, v)) if hash_value.is_none_or(|h| h == v) => hash_value = Some(v),
+            if let Some(i) = key.hash.iter().position(|h| *h == path.top()) {
+                match (equality(member), hash_values.get_mut(i)) {
+                    (Some((_, v)), Some(slot)) if slot.is_none_or(|h| h == v) => *slot = Some(v),
                     _ => return Ok(None),
                 }
             } else if let Some(cond) = range_condition(member) {
-                if range_cond.is_some() {
-                    return Ok(None);
+                let i = key.range.iter().position(|r| *r == path.top());
+                match i.and_then(|i| sort.get_mut(i)) {
+                    Some(slot @ None) => *slot = Some((cond, member)),
+                    _ => return Ok(None),
                 }
-                range_cond = Some(cond);
             } else {
                 residual.push(member.clone());
             }
         }
-        let Some(hash_value) = hash_value else {
+        let Some(hash_values) = hash_values.into_iter().collect::<Option<Vec<_>>>() else {
             return Ok(None);
         };
+        // Equalities on leading sort-key attributes narrow the read, and so does one condition
+        // after them; conditions past a gap or a range filter what is read.
+        let mut chain: Vec<RangeCondition> = Vec::new();
+        let mut open = true;
+        for slot in sort {
+            match slot {
+                Some((cond, _)) if open => {
+                    open = matches!(cond, RangeCondition::Eq(_));
+                    chain.push(cond);
+                }
+                Some((_, member)) => residual.push(member.clone()),
+                None => open = false,
+            }
+        }
+        let range = chain.pop();
+        let sort_prefix = chain
+            .into_iter()
+            .filter_map(|c| match c {
+                RangeCondition::Eq(v) => Some(v),
+                _ => None,
+            })
+            .collect();
         Ok(Some((
             KeyCondition {
-                hash_value: hash_value.clone(),
-                range: range_cond,
+                hash_values: hash_values.into_iter().cloned().collect(),
+                sort_prefix,
+                range,
             },
             residual_condition(residual)?,
         )))

@@ -2,7 +2,8 @@
 //! response (through [`crate::reply::Out`]), members in DynamoDB's order, absent ones skipped.
 
 use eddy_engine::{
-    BillingMode, Consumed, IndexKind, IndexStatus, KeySchema, StreamDescription, TableDescription,
+    BillingMode, Consumed, IndexKey, IndexKind, IndexStatus, KeySchema, StreamDescription,
+    TableDescription,
 };
 use serde::{Serialize, Serializer};
 
@@ -99,11 +100,24 @@ struct KeyElement<'a> {
 
 /// A key schema as its elements, HASH first.
 fn key_elements(schema: &KeySchema) -> Vec<KeyElement<'_>> {
-    std::iter::once((&schema.hash.name, "HASH"))
-        .chain(schema.range.as_ref().map(|r| (&r.name, "RANGE")))
-        .map(|(name, key_type)| KeyElement {
+    named_elements(
+        std::iter::once(&schema.hash.name).chain(schema.range.as_ref().map(|r| &r.name)),
+        1,
+    )
+}
+
+/// An index's KeySchema: every partition-key attribute, then every sort-key attribute.
+fn index_key_elements(key: &IndexKey) -> Vec<KeyElement<'_>> {
+    named_elements(key.attributes().map(|a| &a.name), key.hash.len())
+}
+
+/// KeySchemaElements for `names`, the first `hash` of them HASH and the rest RANGE.
+fn named_elements<'a>(names: impl Iterator<Item = &'a String>, hash: usize) -> Vec<KeyElement<'a>> {
+    names
+        .enumerate()
+        .map(|(i, name)| KeyElement {
             attribute_name: name,
-            key_type,
+            key_type: if i < hash { "HASH" } else { "RANGE" },
         })
         .collect()
 }
@@ -213,7 +227,7 @@ pub fn table_description(d: &TableDescription) -> TableShape<'_> {
         let throughput = index.throughput.unwrap_or_default();
         let described = IndexDescription {
             index_name: &index.name,
-            key_schema: key_elements(&index.key_schema),
+            key_schema: index_key_elements(&index.key_schema),
             projection: Projection {
                 projection_type: index.projection.projection_type.as_str(),
                 non_key_attributes: &index.projection.non_key_attributes,

@@ -8,8 +8,134 @@ use serde::{Deserialize, Serialize};
 use crate::model::error::Result;
 use crate::model::invalid::Invalid;
 use crate::model::schema::{
-    KeyAttribute, KeySchema, MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES, ScalarType, Throughput,
+    AttributeDefinition, KeyAttribute, KeySchema, KeySchemaElement, KeyType, MAX_HASH_KEY_BYTES,
+    MAX_RANGE_KEY_BYTES, ScalarType, Throughput,
 };
+
+/// The key an index is read by. A global index may name up to four partition-key and up to
+/// four sort-key attributes (multi-attribute keys); a local index, and the table read as a
+/// source, have one partition-key attribute and at most one sort-key attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexKey {
+    /// The partition-key attributes, in KeySchema order.
+    #[serde(deserialize_with = "one_or_many")]
+    pub hash: Vec<KeyAttribute>,
+    /// The sort-key attributes, in KeySchema order.
+    #[serde(deserialize_with = "one_or_many")]
+    pub range: Vec<KeyAttribute>,
+}
+
+/// Catalogs written before multi-attribute keys hold one attribute (or null) per part.
+fn one_or_many<'de, D>(d: D) -> std::result::Result<Vec<KeyAttribute>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Many(Vec<KeyAttribute>),
+        One(Option<KeyAttribute>),
+    }
+    Ok(match Stored::deserialize(d)? {
+        Stored::Many(v) => v,
+        Stored::One(one) => one.into_iter().collect(),
+    })
+}
+
+impl From<&KeySchema> for IndexKey {
+    fn from(schema: &KeySchema) -> Self {
+        Self {
+            hash: vec![schema.hash.clone()],
+            range: schema.range.iter().cloned().collect(),
+        }
+    }
+}
+
+/// Most partition-key, and most sort-key, attributes of a multi-attribute key.
+pub const MAX_KEY_ATTRIBUTES: usize = 4;
+
+impl IndexKey {
+    /// Resolves a global index's KeySchema, which may name up to four HASH elements followed by
+    /// up to four RANGE elements, against `defs`. A schema of one or two elements is resolved
+    /// as a table's, with its messages.
+    ///
+    /// # Errors
+    /// ValidationException for a RANGE element first or before a HASH element, too many
+    /// elements of a kind, a repeated attribute or an undefined one.
+    pub fn resolve_global(
+        elements: &[KeySchemaElement],
+        defs: &[AttributeDefinition],
+    ) -> Result<Self> {
+        if elements.len() <= 2 {
+            return KeySchema::resolve(elements, defs).map(|k| Self::from(&k));
+        }
+        let first = elements.first().ok_or(Invalid::FirstKeyNotHash)?;
+        if first.key_type != KeyType::Hash {
+            return Err(Invalid::FirstKeyNotHash.into());
+        }
+        let hashes = elements
+            .iter()
+            .take_while(|e| e.key_type == KeyType::Hash)
+            .count();
+        if elements[hashes..]
+            .iter()
+            .any(|e| e.key_type == KeyType::Hash)
+        {
+            return Err(Invalid::HashAfterRange.into());
+        }
+        if hashes > MAX_KEY_ATTRIBUTES {
+            return Err(Invalid::TooManyKeyAttributes { key_type: "HASH" }.into());
+        }
+        if elements.len() - hashes > MAX_KEY_ATTRIBUTES {
+            return Err(Invalid::TooManyKeyAttributes { key_type: "RANGE" }.into());
+        }
+        for (i, e) in elements.iter().enumerate() {
+            if elements[..i]
+                .iter()
+                .any(|p| p.attribute_name == e.attribute_name)
+            {
+                return Err(Invalid::RepeatedKeyAttribute.into());
+            }
+        }
+        let mut attrs = Vec::with_capacity(elements.len());
+        for e in elements {
+            let ty = defs
+                .iter()
+                .find(|d| d.attribute_name == e.attribute_name)
+                .map(|d| d.attribute_type)
+                .ok_or(Invalid::KeyAttributeUndefined)?;
+            attrs.push(KeyAttribute {
+                name: e.attribute_name.clone(),
+                ty,
+            });
+        }
+        let range = attrs.split_off(hashes);
+        Ok(Self { hash: attrs, range })
+    }
+
+    /// True when `name` is one of the key attributes.
+    pub fn is_key(&self, name: &str) -> bool {
+        self.attributes().any(|a| a.name == name)
+    }
+
+    /// Every key attribute: the partition-key attributes, then the sort-key attributes.
+    pub fn attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        self.hash.iter().chain(&self.range)
+    }
+
+    /// The schema as `KeySchemaElement`s, in the order it was defined.
+    pub fn elements(&self) -> Vec<KeySchemaElement> {
+        let element = |a: &KeyAttribute, key_type| KeySchemaElement {
+            attribute_name: a.name.clone(),
+            key_type,
+        };
+        self.hash
+            .iter()
+            .map(|a| element(a, KeyType::Hash))
+            .chain(self.range.iter().map(|a| element(a, KeyType::Range)))
+            .collect()
+    }
+}
 
 /// Global or local.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +206,7 @@ pub struct IndexDef {
     /// Global or local.
     pub kind: IndexKind,
     /// The index's key.
-    pub key_schema: KeySchema,
+    pub key_schema: IndexKey,
     /// What the index holds.
     pub projection: Projection,
     /// Provisioned throughput of a GSI on a provisioned table.
@@ -120,6 +246,17 @@ impl IndexDef {
         })
     }
 
+    /// Each key attribute with the largest value it takes.
+    pub(crate) fn key_parts(&self) -> impl Iterator<Item = (&KeyAttribute, usize)> {
+        let hash = self.key_schema.hash.iter().map(|a| (a, MAX_HASH_KEY_BYTES));
+        hash.chain(
+            self.key_schema
+                .range
+                .iter()
+                .map(|a| (a, MAX_RANGE_KEY_BYTES)),
+        )
+    }
+
     /// True when `name` is a key attribute of the index or the table.
     fn is_key(&self, table: &KeySchema, name: &str) -> bool {
         self.key_schema.is_key(name) || table.is_key(name)
@@ -147,14 +284,9 @@ impl IndexDef {
     /// The attributes LastEvaluatedKey carries on this index: the table's keys and the index's.
     pub fn key_attributes<'a>(&'a self, table: &'a KeySchema) -> Vec<&'a KeyAttribute> {
         let mut out: Vec<&KeyAttribute> = Vec::with_capacity(4);
-        for attr in [
-            Some(&table.hash),
-            table.range.as_ref(),
-            Some(&self.key_schema.hash),
-            self.key_schema.range.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
+        for attr in std::iter::once(&table.hash)
+            .chain(table.range.as_ref())
+            .chain(self.key_schema.attributes())
         {
             if !out.iter().any(|a| a.name == attr.name) {
                 out.push(attr);
@@ -168,12 +300,7 @@ impl IndexDef {
     /// # Errors
     /// ValidationException naming the index.
     pub fn check_item(&self, item: &Item) -> Result<()> {
-        for (attr, max) in std::iter::once((&self.key_schema.hash, MAX_HASH_KEY_BYTES)).chain(
-            self.key_schema
-                .range
-                .as_ref()
-                .map(|r| (r, MAX_RANGE_KEY_BYTES)),
-        ) {
+        for (attr, max) in self.key_parts() {
             let Some(v) = item.get(&attr.name) else {
                 continue;
             };
@@ -209,5 +336,54 @@ impl IndexDef {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogs_of_single_attribute_keys_still_read() {
+        let old = r#"{"hash":{"name":"g","ty":"S"},"range":null}"#;
+        let key: IndexKey = serde_json::from_str(old).expect("old form");
+        assert_eq!(key.hash.len(), 1);
+        assert!(key.range.is_empty());
+        let old = r#"{"hash":{"name":"g","ty":"S"},"range":{"name":"r","ty":"N"}}"#;
+        let key: IndexKey = serde_json::from_str(old).expect("old form");
+        assert_eq!(key.range[0].name, "r");
+        let new = serde_json::to_string(&key).expect("write");
+        assert_eq!(
+            serde_json::from_str::<IndexKey>(&new).expect("new form"),
+            key
+        );
+    }
+
+    #[test]
+    fn multi_attribute_schemas_are_resolved_in_order() {
+        let element = |name: &str, key_type| KeySchemaElement {
+            attribute_name: name.into(),
+            key_type,
+        };
+        let defs: Vec<AttributeDefinition> = ["a", "b", "c"]
+            .iter()
+            .map(|n| AttributeDefinition {
+                attribute_name: (*n).into(),
+                attribute_type: ScalarType::S,
+            })
+            .collect();
+        let key = IndexKey::resolve_global(
+            &[
+                element("b", KeyType::Hash),
+                element("a", KeyType::Hash),
+                element("c", KeyType::Range),
+            ],
+            &defs,
+        )
+        .expect("valid");
+        let names: Vec<&str> = key.attributes().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["b", "a", "c"]);
+        assert_eq!(key.hash.len(), 2);
+        assert_eq!(key.elements()[2].key_type, KeyType::Range);
     }
 }

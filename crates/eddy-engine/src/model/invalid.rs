@@ -193,6 +193,20 @@ pub enum Invalid {
     /// KeySchema's second element is not the RANGE key.
     #[error("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")]
     SecondKeyNotRange,
+    /// A multi-attribute KeySchema names a RANGE element before a HASH element.
+    #[error("{PARAM} All HASH key attributes must precede RANGE key attributes in the KeySchema")]
+    HashAfterRange,
+    /// A multi-attribute KeySchema names more than four HASH or four RANGE elements.
+    #[error(
+        "{PARAM} The KeySchema exceeds the maximum allowed number of {key_type} key attributes"
+    )]
+    TooManyKeyAttributes {
+        /// HASH or RANGE.
+        key_type: &'static str,
+    },
+    /// A multi-attribute KeySchema names one attribute twice.
+    #[error("The KeySchema contains multiple key attributes with the same name")]
+    RepeatedKeyAttribute,
     /// A KeySchema names an attribute that AttributeDefinitions does not define.
     #[error("Invalid KeySchema: Some index key attribute have no definition")]
     KeyAttributeUndefined,

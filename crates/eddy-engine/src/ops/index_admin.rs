@@ -10,7 +10,9 @@ use eddy_storage::{Direction, Storage, WriteBatch};
 
 use crate::keys;
 use crate::model::error::{EngineError, Result};
-use crate::model::indexes::{IndexDef, IndexInput, IndexKind, IndexStatus, ProjectionType};
+use crate::model::indexes::{
+    IndexDef, IndexInput, IndexKey, IndexKind, IndexStatus, ProjectionType,
+};
 use crate::model::invalid::Invalid;
 use crate::model::schema::{AttributeDefinition, BillingMode, KeySchema, check_billing};
 use crate::state::catalog::{Table, persist_def};
@@ -68,7 +70,7 @@ pub(crate) fn build_index(
     table: &KeySchema,
     billing: BillingMode,
 ) -> Result<IndexDef> {
-    let key_schema = KeySchema::resolve(&index.key_schema, defs).map_err(|e| match e {
+    let undefined = |e| match e {
         EngineError::Invalid(Invalid::KeyAttributeUndefined) => {
             Invalid::IndexKeyAttributeUndefined {
                 keys: index
@@ -81,23 +83,30 @@ pub(crate) fn build_index(
             .into()
         }
         other => other,
-    })?;
-    if kind == IndexKind::Local {
-        if key_schema.hash != table.hash {
-            return Err(Invalid::LsiHashKeyDiffers {
-                index: index.name.clone(),
-                index_hash: key_schema.hash.name.clone(),
-                table_hash: table.hash.name.clone(),
-            }
-            .into());
+    };
+    let key_schema = match kind {
+        IndexKind::Global => {
+            IndexKey::resolve_global(&index.key_schema, defs).map_err(undefined)?
         }
-        if key_schema.range.is_none() {
-            return Err(Invalid::LsiWithoutRange {
-                index: index.name.clone(),
+        IndexKind::Local => {
+            let key = KeySchema::resolve(&index.key_schema, defs).map_err(undefined)?;
+            if key.hash != table.hash {
+                return Err(Invalid::LsiHashKeyDiffers {
+                    index: index.name.clone(),
+                    index_hash: key.hash.name.clone(),
+                    table_hash: table.hash.name.clone(),
+                }
+                .into());
             }
-            .into());
+            if key.range.is_none() {
+                return Err(Invalid::LsiWithoutRange {
+                    index: index.name.clone(),
+                }
+                .into());
+            }
+            IndexKey::from(&key)
         }
-    }
+    };
     let p = &index.projection;
     match p.projection_type {
         ProjectionType::Include if p.non_key_attributes.is_empty() => {
@@ -148,11 +157,10 @@ pub(crate) fn check_definitions_used(
     indexes: &[IndexDef],
 ) -> Result<()> {
     let mut used: Vec<&str> = Vec::new();
-    for schema in std::iter::once(table).chain(indexes.iter().map(|i| &i.key_schema)) {
-        for attr in std::iter::once(&schema.hash).chain(schema.range.as_ref()) {
-            if !used.contains(&attr.name.as_str()) {
-                used.push(&attr.name);
-            }
+    let table_attrs = std::iter::once(&table.hash).chain(table.range.as_ref());
+    for attr in table_attrs.chain(indexes.iter().flat_map(|i| i.key_schema.attributes())) {
+        if !used.contains(&attr.name.as_str()) {
+            used.push(&attr.name);
         }
     }
     if defs.len() != used.len() {

@@ -14,7 +14,7 @@ use crate::keys;
 use crate::keys::{index_partition_prefix, index_prefix};
 use crate::model::capacity::Consumed;
 use crate::model::error::{EngineError, Result};
-use crate::model::indexes::{IndexDef, IndexKind, IndexStatus, ProjectionType};
+use crate::model::indexes::{IndexDef, IndexKey, IndexKind, IndexStatus, ProjectionType};
 use crate::model::invalid::Invalid;
 use crate::model::schema::{KeyAttribute, KeySchema, TableDef};
 use crate::state::engine::Engine;
@@ -106,7 +106,7 @@ struct Page<'a> {
 
 /// Where a Query or Scan reads: the table, or one of its indexes.
 struct Source<'a> {
-    key_schema: &'a KeySchema,
+    key_schema: std::borrow::Cow<'a, IndexKey>,
     key_attrs: Vec<&'a KeyAttribute>,
     index: Option<&'a IndexDef>,
 }
@@ -124,7 +124,7 @@ impl<'a> Source<'a> {
         let Some(name) = index else {
             return Ok((
                 Self {
-                    key_schema: &def.key_schema,
+                    key_schema: std::borrow::Cow::Owned(IndexKey::from(&def.key_schema)),
                     key_attrs: table_attrs,
                     index: None,
                 },
@@ -155,7 +155,7 @@ impl<'a> Source<'a> {
             .then_some((def.id, &def.key_schema));
         Ok((
             Self {
-                key_schema: &index.key_schema,
+                key_schema: std::borrow::Cow::Borrowed(&index.key_schema),
                 key_attrs: index.key_attributes(&def.key_schema),
                 index: Some(index),
             },
@@ -178,27 +178,49 @@ impl Engine {
             input.consistent,
             input.all_attributes,
         )?;
-        let schema = source.key_schema;
-        let hash_value = &input.key_condition.hash_value;
-        if hash_value.attr_type() != schema.hash.ty.attr_type() {
+        let schema = &*source.key_schema;
+        let kc = &input.key_condition;
+        let typed = |values: &[eddy_types::AttributeValue], attrs: &[KeyAttribute]| {
+            values.len() <= attrs.len()
+                && values
+                    .iter()
+                    .zip(attrs)
+                    .all(|(v, a)| v.attr_type() == a.ty.attr_type())
+        };
+        if kc.hash_values.len() != schema.hash.len()
+            || !typed(&kc.hash_values, &schema.hash)
+            || !typed(&kc.sort_prefix, &schema.range)
+        {
             return Err(Invalid::KeyConditionType.into());
         }
-        let prefix = match source.index {
-            Some(index) => index_partition_prefix(def.id, index.id, hash_value),
-            None => keys::partition_prefix(def.id, hash_value),
-        };
-        let range = input.key_condition.range.as_ref();
-        if let (Some(r), Some(attr)) = (range, &schema.range) {
+        let range = kc.range.as_ref();
+        let range_attr = schema.range.get(kc.sort_prefix.len());
+        if let (Some(r), Some(attr)) = (range, range_attr) {
             for v in range_values(r) {
                 if v.attr_type() != attr.ty.attr_type() {
                     return Err(Invalid::KeyConditionType.into());
                 }
             }
         }
+        let mut prefix = match source.index {
+            Some(index) => index_partition_prefix(def.id, index.id, &kc.hash_values),
+            None => {
+                let pk = kc.hash_values.first().ok_or(Invalid::KeyConditionType)?;
+                keys::partition_prefix(def.id, pk)
+            }
+        };
+        for v in &kc.sort_prefix {
+            encode_key_value(v, &mut prefix);
+        }
         let (mut start, mut end) = range_bounds(&prefix, range);
         if let Some(esk) = &input.exclusive_start_key {
             let k = start_key(&def, &source, esk, false)?;
-            if esk.get(&schema.hash.name) != Some(hash_value) {
+            let in_partition = schema
+                .hash
+                .iter()
+                .zip(&kc.hash_values)
+                .all(|(attr, v)| esk.get(&attr.name) == Some(v));
+            if !in_partition {
                 return Err(Invalid::StartKeyOutsideQuery.into());
             }
             if input.forward {
@@ -209,7 +231,7 @@ impl Engine {
         }
         let page = Page {
             key_attrs: source.key_attrs,
-            range_attr: schema.range.as_ref(),
+            range_attr,
             filter: input.filter.as_ref(),
             projection: input.projection.as_deref(),
             count_only: input.count_only,

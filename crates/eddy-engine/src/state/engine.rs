@@ -10,6 +10,7 @@ use eddy_types::{Item, decode_item};
 
 use crate::model::clock::Clock;
 use crate::model::error::{EngineError, Result};
+use crate::model::indexes::IndexKey;
 use crate::model::invalid::Invalid;
 use crate::model::schema::KeySchema;
 use crate::state::backfills::Backfills;
@@ -219,10 +220,10 @@ impl Engine {
     ///
     /// # Errors
     /// ResourceNotFoundException; ValidationException for an unknown index.
-    pub fn key_schema(&self, table: &str, index: Option<&str>) -> Result<(KeySchema, KeySchema)> {
+    pub fn key_schema(&self, table: &str, index: Option<&str>) -> Result<(IndexKey, KeySchema)> {
         let def = self.table(table)?.def();
         let source = match index {
-            None => def.key_schema.clone(),
+            None => IndexKey::from(&def.key_schema),
             Some(name) => def
                 .index(name)
                 .ok_or_else(|| {

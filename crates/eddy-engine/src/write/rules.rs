@@ -227,7 +227,9 @@ mod tests {
     use eddy_types::AttributeValue;
 
     use super::*;
-    use crate::model::indexes::{IndexDef, IndexKind, IndexStatus, Projection, ProjectionType};
+    use crate::model::indexes::{
+        IndexDef, IndexKey, IndexKind, IndexStatus, Projection, ProjectionType,
+    };
     use crate::model::schema::{BillingMode, KeyAttribute, ScalarType, Throughput};
 
     fn attr(name: &str, ty: ScalarType) -> KeyAttribute {
@@ -261,9 +263,9 @@ mod tests {
                 id: 0,
                 name: "gi".into(),
                 kind: IndexKind::Global,
-                key_schema: KeySchema {
-                    hash: attr("g", ScalarType::S),
-                    range: None,
+                key_schema: IndexKey {
+                    hash: vec![attr("g", ScalarType::S)],
+                    range: Vec::new(),
                 },
                 projection: Projection {
                     projection_type: ProjectionType::All,

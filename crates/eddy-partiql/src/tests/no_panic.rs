@@ -117,7 +117,11 @@ fn random_and_truncated_statements_never_panic() {
                 {
                     c.evaluate(&it);
                 }
-                let _ = w.key_condition("pk", range);
+                let range: Vec<&str> = range.into_iter().collect();
+                let _ = w.key_condition(eddy_expr::KeyNames {
+                    hash: &["pk"],
+                    range: &range,
+                });
             }
         };
         match b {

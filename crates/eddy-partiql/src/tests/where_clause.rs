@@ -1,6 +1,6 @@
 //! WHERE clauses: semantics (through eddy-expr), errors, key extraction and Query key conditions.
 
-use eddy_expr::RangeCondition;
+use eddy_expr::{KeyNames, RangeCondition};
 use eddy_types::AttributeValue;
 
 use super::*;
@@ -217,11 +217,14 @@ fn equality_key_extraction() {
 fn query_key_conditions() {
     let kc = |text: &str| {
         filter(text)
-            .key_condition("pk", Some("sk"))
+            .key_condition(KeyNames {
+                hash: &["pk"],
+                range: &["sk"],
+            })
             .unwrap_or_else(|e| panic!("{text}: {e}"))
     };
     let (key, residual) = kc("pk = 'a'").expect("a query");
-    assert_eq!(key.hash_value, s("a"));
+    assert_eq!(key.hash_values, vec![s("a")]);
     assert_eq!(key.range, None);
     assert!(residual.is_none());
     for (text, range) in [
@@ -259,6 +262,31 @@ fn query_key_conditions() {
     ] {
         assert_eq!(kc(text), None, "{text}");
     }
+}
+
+#[test]
+fn multi_attribute_key_conditions() {
+    let kc = |text: &str| {
+        filter(text)
+            .key_condition(KeyNames {
+                hash: &["h1", "h2"],
+                range: &["a", "b", "c"],
+            })
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+    };
+    assert_eq!(kc("h1 = 'x' AND a = 1"), None, "every partition attribute");
+    let (key, residual) = kc("h2 = 2 AND h1 = 'x' AND a = 1 AND b > 2").expect("a query");
+    assert_eq!(key.hash_values, vec![s("x"), n("2")]);
+    assert_eq!(key.sort_prefix, vec![n("1")]);
+    assert_eq!(key.range, Some(RangeCondition::Gt(n("2"))));
+    assert!(residual.is_none());
+    // A gap ends the key condition; what follows it filters.
+    let (key, residual) = kc("h1 = 'x' AND h2 = 2 AND a = 1 AND c = 3").expect("a query");
+    assert_eq!(key.sort_prefix, Vec::<AttributeValue>::new());
+    assert_eq!(key.range, Some(RangeCondition::Eq(n("1"))));
+    let residual = residual.expect("c = 3");
+    assert!(residual.evaluate(&item(&[("c", n("3"))])));
+    assert!(!residual.evaluate(&item(&[("c", n("4"))])));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Query and Scan.
 
 use eddy_engine::{Engine, QueryInput, QueryOutput, ScanInput};
-use eddy_expr::{Condition, ExprParam, legacy, parse_condition, parse_key_condition};
+use eddy_expr::{Condition, ExprParam, KeyNames, legacy, parse_condition, parse_key_condition};
 
 use super::items::projection;
 use super::{Out, return_consumed};
@@ -175,12 +175,17 @@ pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     )?;
     let mut resolver = ph.resolver();
     let (schema, _) = engine.key_schema(table, index)?;
-    let range_name = schema.range.as_ref().map(|r| r.name.as_str());
+    let hash: Vec<&str> = schema.hash.iter().map(|a| a.name.as_str()).collect();
+    let range: Vec<&str> = schema.range.iter().map(|a| a.name.as_str()).collect();
+    let names = KeyNames {
+        hash: &hash,
+        range: &range,
+    };
     let key_condition = match input.string("KeyConditionExpression")? {
-        Some(text) => parse_key_condition(text, &mut resolver, &schema.hash.name, range_name)?,
+        Some(text) => parse_key_condition(text, &mut resolver, names)?,
         None => {
             let conds = expressions::conditions(input, "KeyConditions")?.unwrap_or_default();
-            legacy::key_conditions(&conds, &schema.hash.name, range_name)?
+            legacy::key_conditions(&conds, names)?
         }
     };
     let filter = filter(input, &mut resolver, "QueryFilter")?;

@@ -12,10 +12,13 @@ use crate::input::{Constraints, Input};
 use crate::render::table_description;
 use crate::reply::{Out, Reply};
 
+/// A KeySchema. A table's and a local index's hold at most two elements; a global index's
+/// multi-attribute key is bounded by the engine, with DynamoDB's messages.
 fn key_schema(
     input: &Input<'_>,
     c: &mut Constraints,
     path: &str,
+    multi_attribute: bool,
 ) -> Result<Option<Vec<KeySchemaElement>>, ApiError> {
     let Some(list) = input.structures("KeySchema")? else {
         return Ok(None);
@@ -46,7 +49,7 @@ fn key_schema(
             path,
             "Member must have length greater than or equal to 1",
         );
-    } else if list.len() > 2 {
+    } else if list.len() > 2 && !multi_attribute {
         c.push(format!(
             "Value '{}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to 2",
             java_list(&out)
@@ -207,7 +210,7 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
     let name = input.string("TableName")?;
     let mut c = Constraints::new();
     let defs = attribute_definitions(input, &mut c)?;
-    let schema = key_schema(input, &mut c, "keySchema")?;
+    let schema = key_schema(input, &mut c, "keySchema", false)?;
     let throughput = throughput(input, &mut c)?;
     let billing = billing_mode(input, &mut c)?;
     let tags = tags(input, &mut c)?;
@@ -251,11 +254,12 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
 }
 
 /// One index definition of CreateTable or a GSI Create of UpdateTable.
-fn index_input(i: &Input<'_>, path: &str, with_throughput: bool) -> Result<IndexInput, ApiError> {
+/// `global` indexes take multi-attribute keys and provisioned throughput.
+fn index_input(i: &Input<'_>, path: &str, global: bool) -> Result<IndexInput, ApiError> {
     let mut c = Constraints::new();
     let name = i.string("IndexName")?;
     c.table_name(name, &format!("{path}.indexName"), 3);
-    let key_schema = key_schema(i, &mut c, &format!("{path}.keySchema"))?;
+    let key_schema = key_schema(i, &mut c, &format!("{path}.keySchema"), global)?;
     c.required(key_schema.as_ref(), &format!("{path}.keySchema"));
     let projection = i.object("Projection")?;
     c.required(projection.as_ref(), &format!("{path}.projection"));
@@ -271,11 +275,7 @@ fn index_input(i: &Input<'_>, path: &str, with_throughput: bool) -> Result<Index
         }
         None => (None, Vec::new()),
     };
-    let throughput = if with_throughput {
-        throughput(i, &mut c)?
-    } else {
-        None
-    };
+    let throughput = if global { throughput(i, &mut c)? } else { None };
     c.finish()?;
     let projection_type = match ptype {
         Some("ALL") => ProjectionType::All,

@@ -20,8 +20,8 @@ use eddy_partiql::{BoundStatement, PartiqlError, Select, SingleRead, check_key};
 use eddy_types::{AttrType, Item};
 
 use crate::model::error::Result;
+use crate::model::indexes::IndexKey;
 use crate::model::invalid::Invalid;
-use crate::model::schema::KeySchema;
 use crate::ops::partiql::write::Write;
 use crate::state::engine::Engine;
 
@@ -60,20 +60,25 @@ impl Statement {
 
 /// The key attributes of a table or index, in the form PartiQL's key questions take them.
 pub(crate) struct Keys {
-    pub(crate) hash: String,
-    pub(crate) range: Option<String>,
+    /// The partition-key attributes (one, but for a global index's multi-attribute key).
+    hash: Vec<String>,
+    /// The sort-key attributes (at most one, but for a global index's multi-attribute key).
+    range: Vec<String>,
     types: Vec<(String, AttrType)>,
 }
 
 impl Keys {
-    pub(crate) fn of(schema: &KeySchema) -> Self {
-        let types = std::iter::once(&schema.hash)
-            .chain(schema.range.as_ref())
+    pub(crate) fn of(schema: &IndexKey) -> Self {
+        let types = schema
+            .attributes()
             .map(|k| (k.name.clone(), k.ty.attr_type()))
             .collect();
+        let names = |attrs: &[crate::model::schema::KeyAttribute]| {
+            attrs.iter().map(|a| a.name.clone()).collect()
+        };
         Keys {
-            hash: schema.hash.name.clone(),
-            range: schema.range.as_ref().map(|r| r.name.clone()),
+            hash: names(&schema.hash),
+            range: names(&schema.range),
             types,
         }
     }
@@ -91,8 +96,22 @@ impl Keys {
             .collect()
     }
 
+    /// The (first) partition-key attribute.
+    pub(crate) fn hash(&self) -> &str {
+        self.hash.first().map_or("", String::as_str)
+    }
+
+    /// The (first) sort-key attribute.
     pub(crate) fn range(&self) -> Option<&str> {
-        self.range.as_deref()
+        self.range.first().map(String::as_str)
+    }
+
+    /// Every key attribute's name, partition key first, for a key condition.
+    pub(crate) fn names(&self) -> (Vec<&str>, Vec<&str>) {
+        (
+            self.hash.iter().map(String::as_str).collect(),
+            self.range.iter().map(String::as_str).collect(),
+        )
     }
 
     /// Checks that `item` holds every key attribute with the schema's type, with PartiQL's
@@ -105,12 +124,12 @@ impl Keys {
 
     /// The item exists (`attribute_exists` of the partition key).
     pub(crate) fn item_exists(&self) -> Condition {
-        Condition::attribute_exists(Path::attr(&self.hash))
+        Condition::attribute_exists(Path::attr(self.hash()))
     }
 
     /// No item has the key (`attribute_not_exists` of the partition key).
     pub(crate) fn item_missing(&self) -> Condition {
-        Condition::attribute_not_exists(Path::attr(&self.hash))
+        Condition::attribute_not_exists(Path::attr(self.hash()))
     }
 }
 
@@ -123,7 +142,7 @@ impl Engine {
     /// whole key, or pins it with values of other types.
     pub fn partiql_batch_read_key(&self, select: &Select) -> Result<Item> {
         let keys = Keys::of_table(self, &select.table)?;
-        let key = select.single_item_key(SingleRead::Batch, &keys.hash, keys.range())?;
+        let key = select.single_item_key(SingleRead::Batch, keys.hash(), keys.range())?;
         keys.check(&key)?;
         Ok(key)
     }

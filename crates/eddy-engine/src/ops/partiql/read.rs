@@ -2,6 +2,7 @@
 
 use std::cmp::Ordering;
 
+use eddy_expr::KeyNames;
 use eddy_partiql::{OrderBy, Select};
 use eddy_types::{AttributeValue, Item, encode_key_value};
 
@@ -47,7 +48,7 @@ impl Engine {
     pub fn partiql_select(&self, select: &Select, paging: Paging) -> Result<Page> {
         let (source, _) = self.key_schema(&select.table, select.index.as_deref())?;
         let keys = Keys::of(&source);
-        let forward = select.scan_forward(&keys.hash, keys.range())?;
+        let forward = select.scan_forward(keys.hash(), keys.range())?;
         if select.index.is_none()
             && paging.start.is_none()
             && let Some(page) = single_item(self, select, &keys, paging.consistent)?
@@ -55,7 +56,13 @@ impl Engine {
             return Ok(page);
         }
         let key_condition = match &select.filter {
-            Some(w) => w.key_condition(&keys.hash, keys.range())?,
+            Some(w) => {
+                let (hash, range) = keys.names();
+                w.key_condition(KeyNames {
+                    hash: &hash,
+                    range: &range,
+                })?
+            }
             None => None,
         };
         let scanned = key_condition.is_none();
@@ -109,7 +116,7 @@ fn single_item(
     let Some(Ok(single)) = select
         .filter
         .as_ref()
-        .map(|w| w.single_item(&keys.hash, keys.range()))
+        .map(|w| w.single_item(keys.hash(), keys.range()))
     else {
         return Ok(None);
     };

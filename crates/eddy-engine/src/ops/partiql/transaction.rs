@@ -43,7 +43,7 @@ impl Engine {
         let mut reasons = Vec::with_capacity(selects.len());
         for select in selects {
             let keys = Keys::of_table(self, &select.table)?;
-            let key = select.single_item_key(SingleRead::Transaction, &keys.hash, keys.range())?;
+            let key = select.single_item_key(SingleRead::Transaction, keys.hash(), keys.range())?;
             reasons.push(reason(keys.check(&key)));
             gets.push(TransactGetItem {
                 table_name: select.table.clone(),

@@ -107,7 +107,7 @@ impl Plan {
 /// does not pin the key or an update DynamoDB refuses.
 pub(crate) fn plan(engine: &Engine, write: Write) -> Result<Plan> {
     let keys = Keys::of_table(engine, write.table())?;
-    let (hash, range) = (keys.hash.as_str(), keys.range());
+    let (hash, range) = (keys.hash(), keys.range());
     let planned = match write {
         Write::Insert(insert) => Planned {
             key: keys.key_of(&insert.item),
