@@ -19,6 +19,7 @@ use crate::model::error::Result;
 use crate::model::indexes::IndexDef;
 use crate::model::invalid::Invalid;
 use crate::model::schema::{KeySchema, MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES};
+use crate::model::scope::Scope;
 
 /// Tag of catalog records.
 pub const CATALOG: u8 = b'C';
@@ -51,9 +52,15 @@ pub const ITERATOR_KEY: &[u8] = b"Miterator_key";
 pub const NEXT_STREAM_ID: &[u8] = b"Mnext_stream_id";
 
 /// Catalog key of a table.
-pub fn catalog_key(name: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(1 + name.len());
+pub fn catalog_key(scope: &Scope, name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(3 + scope.account_id.len() + scope.region.len() + name.len());
     k.push(CATALOG);
+    // Table names never hold '/', so the name of a record written before scopes (`C` + name)
+    // cannot be mistaken for one of these.
+    for part in [&scope.account_id, &scope.region] {
+        k.extend_from_slice(part.as_bytes());
+        k.push(b'/');
+    }
     k.extend_from_slice(name.as_bytes());
     k
 }

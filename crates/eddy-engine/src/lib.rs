@@ -41,6 +41,7 @@ pub use model::schema::{
     AttributeDefinition, BillingMode, KeyAttribute, KeySchema, KeySchemaElement, KeyType,
     PointInTimeRecovery, ScalarType, TableDef, Tag, Throughput,
 };
+pub use model::scope::Scope;
 pub use ops::backups::{ContinuousBackups, DEFAULT_RECOVERY_PERIOD_DAYS};
 pub use ops::batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
 pub use ops::items::{

@@ -151,7 +151,7 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
         .await
         .map_err(|_| too_large())?
         .to_bytes();
-    check_signature(state, &parts, &body)?;
+    let scope = check_signature(state, &parts, &body)?;
     let body = content_coding::decode_request(
         parts
             .headers
@@ -182,10 +182,18 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
     let run = move |state: &AppState| -> Result<Vec<u8>, ApiError> {
         let arena = Arena::new();
         let input = Input::parse(&body, &arena)?;
+        let scoped;
+        let engine = match scope {
+            Some(scope) => {
+                scoped = state.engine.scoped(scope);
+                &scoped
+            }
+            None => &*state.engine,
+        };
         if let Some(limits) = &state.streams_limits {
-            limits.check(&state.engine, op, &input)?;
+            limits.check(engine, op, &input)?;
         }
-        handlers::dispatch(state, op, &input, host.as_deref()).map(Reply::into_bytes)
+        handlers::dispatch(engine, op, &input, host.as_deref()).map(Reply::into_bytes)
     };
     if op.may_take_long() || (state.engine.writes_wait_for_sync() && !op.is_read_only()) {
         // Long engine work, or a write waiting milliseconds for a disk sync that concurrent
@@ -207,19 +215,22 @@ fn too_large() -> ApiError {
 }
 
 /// Finds and checks the request's SigV4 signature: its shape always, a presigned request's
-/// lifetime always, and the signature itself when the server holds credentials.
+/// lifetime always, and the signature itself when the server holds credentials. Returns the
+/// scope the request acts in (None: the engine's default).
 fn check_signature(
     state: &AppState,
     parts: &hyper::http::request::Parts,
     body: &[u8],
-) -> Result<(), ApiError> {
+) -> Result<Option<eddy_engine::Scope>, ApiError> {
     let auth = sigv4::authenticate(&parts.headers, parts.uri.query())?;
+    let (access_key, region) = auth.access_key_and_region();
+    let scope = state.scope_of(access_key, region);
     let presigned = match &auth {
         Auth::Query(q) => Some(q),
         Auth::Header(_) => None,
     };
     if presigned.is_none() && state.verifier.is_none() {
-        return Ok(());
+        return Ok(scope);
     }
     let now = state.engine.clock().now_ms();
     if let Some(q) = presigned {
@@ -235,7 +246,7 @@ fn check_signature(
         };
         verifier.verify(&auth, &signed, now)?;
     }
-    Ok(())
+    Ok(scope)
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>) -> Resp {

@@ -41,6 +41,24 @@ pub(crate) enum Auth<'a> {
     Query(QueryAuth),
 }
 
+impl Auth<'_> {
+    /// The access key id and the region of the signature's credential scope
+    /// (`AKID/date/region/service/aws4_request`); empty where the credential lacks them.
+    pub(crate) fn access_key_and_region(&self) -> (&str, &str) {
+        let credential = match self {
+            Auth::Header(h) => h
+                .split("Credential=")
+                .nth(1)
+                .and_then(|c| c.split([',', ' ']).next())
+                .unwrap_or_default(),
+            Auth::Query(q) => q.credential.as_str(),
+        };
+        let mut parts = credential.split('/');
+        let access_key = parts.next().unwrap_or_default();
+        (access_key, parts.nth(1).unwrap_or_default())
+    }
+}
+
 /// The signature parameters of a presigned request.
 pub(crate) struct QueryAuth {
     credential: String,

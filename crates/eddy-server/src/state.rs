@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use eddy_engine::Engine;
+use eddy_engine::{Engine, Scope};
 
 use crate::sigv4::Verifier;
 use crate::streams_limits::StreamsLimits;
@@ -25,6 +25,9 @@ pub struct AppState {
     /// API requests being served at once, at most; past it a request is throttled instead of
     /// queued without bound.
     pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
+    /// Every request acts in the engine's default scope, whatever its credentials say (as
+    /// DynamoDB Local's `-sharedDb`).
+    shared_db: bool,
     request_counter: AtomicU64,
     request_seed: u64,
 }
@@ -43,6 +46,7 @@ impl AppState {
             verifier: None,
             streams_limits: None,
             in_flight: Arc::new(tokio::sync::Semaphore::new(DEFAULT_MAX_IN_FLIGHT)),
+            shared_db: false,
             request_counter: AtomicU64::new(0),
             request_seed: seed,
         }
@@ -68,6 +72,35 @@ impl AppState {
     pub fn with_streams_rate_limits(mut self) -> Self {
         self.streams_limits = Some(StreamsLimits::default());
         self
+    }
+
+    /// Puts every request in the default scope (`--shared-db`).
+    pub fn with_shared_db(mut self) -> Self {
+        self.shared_db = true;
+        self
+    }
+
+    /// The scope a request signed with `access_key` for `region` acts in, as AWS separates
+    /// them: the region of its credential scope, and the access key id as the account when it
+    /// is 12 digits (LocalStack's mapping) or the configured account otherwise. None means the
+    /// engine's default scope: with `--shared-db`, and whenever the two agree.
+    pub(crate) fn scope_of(&self, access_key: &str, region: &str) -> Option<Scope> {
+        if self.shared_db {
+            return None;
+        }
+        let default = self.engine.scope();
+        let account = if access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit()) {
+            access_key
+        } else {
+            default.account_id.as_str()
+        };
+        let region = if region.is_empty() {
+            default.region.as_str()
+        } else {
+            region
+        };
+        (account != default.account_id || region != default.region)
+            .then(|| Scope::new(account, region))
     }
 
     /// A fresh request id.

@@ -93,7 +93,7 @@ impl StreamsLimits {
                 // Kinesis's wording for a shard's read rate, which Streams follows.
                 return Err(limit_exceeded(format!(
                     "Rate exceeded for shard {shard_id} in stream {arn} under account {}.",
-                    engine.config().account_id
+                    engine.scope().account_id
                 )));
             }
             _ => true,

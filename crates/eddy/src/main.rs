@@ -52,12 +52,18 @@ struct ServeArgs {
     /// `fsync` also survives power loss (concurrent writers share fsyncs).
     #[arg(long, value_enum, default_value_t = DurabilityArg::Buffered)]
     durability: DurabilityArg,
-    /// Region reported in ARNs and stream records.
+    /// Region of requests whose signature names none, and of every request with --shared-db.
+    /// Otherwise each request acts in the region of its signature, as on AWS.
     #[arg(long, default_value = "us-east-1")]
     region: String,
-    /// Account id reported in ARNs.
+    /// Account of requests whose access key id is not 12 digits (a 12-digit one is the
+    /// account), and of every request with --shared-db.
     #[arg(long, default_value = "000000000000")]
     account_id: String,
+    /// One namespace for every request, the one of --region and --account-id, whatever region
+    /// and access key the client signs with (as DynamoDB Local's -sharedDb).
+    #[arg(long)]
+    shared_db: bool,
     /// Also answer the test-control endpoints under /_eddy/ (clock advance, shard split).
     #[arg(long)]
     test_control: bool,
@@ -181,6 +187,9 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         state = state.with_streams_rate_limits();
     }
     state = state.with_max_in_flight(args.max_in_flight);
+    if args.shared_db {
+        state = state.with_shared_db();
+    }
     let state = Arc::new(state);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

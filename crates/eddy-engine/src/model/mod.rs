@@ -1,5 +1,5 @@
 //! The model layer: the engine's vocabulary (errors, schemas, index definitions, capacity
-//! units, the clock). Pure definitions and the checks on them; uses only other model files.
+//! units, the clock, scopes). Pure definitions and the checks on them; uses only other model files.
 
 pub(crate) mod capacity;
 pub(crate) mod clock;
@@ -7,3 +7,4 @@ pub(crate) mod error;
 pub(crate) mod indexes;
 pub(crate) mod invalid;
 pub(crate) mod schema;
+pub(crate) mod scope;

@@ -327,6 +327,10 @@ pub struct TableDef {
     pub id: u64,
     /// Table name.
     pub name: String,
+    /// The account and region the table belongs to. Empty in catalogs written before tables
+    /// had scopes; the catalog gives those the server's own when it loads them.
+    #[serde(default)]
+    pub scope: crate::model::scope::Scope,
     /// The UUID DynamoDB reports as TableId.
     pub table_uuid: String,
     /// Primary key.

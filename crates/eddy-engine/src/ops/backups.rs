@@ -24,8 +24,7 @@ impl Engine {
     /// The table by name or ARN, or TableNotFoundException.
     fn backup_table(&self, name: &str) -> Result<std::sync::Arc<Table>> {
         let name = self.table_name(name)?;
-        self.catalog()
-            .get(name)
+        self.table_named(name)
             .ok_or_else(|| EngineError::TableNotFound(name.to_owned()))
     }
 

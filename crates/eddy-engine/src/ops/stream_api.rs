@@ -15,6 +15,7 @@ use crate::keys::prefix_end;
 use crate::keys::{record_key, shard_prefix};
 use crate::model::error::{EngineError, Result};
 use crate::model::schema::{KeySchema, TableDef};
+use crate::model::scope::Scope;
 use crate::state::catalog::Table;
 use crate::state::engine::Engine;
 use crate::state::streams::Stream;
@@ -102,7 +103,19 @@ fn stream_not_found(arn: &str) -> EngineError {
 impl Engine {
     fn stream(&self, arn: &str) -> Result<Arc<Stream>> {
         parse_stream_arn(arn).map_err(EngineError::Streams)?;
-        self.streams().get(arn).ok_or_else(|| stream_not_found(arn))
+        self.streams()
+            .get(arn)
+            .filter(|_| self.scope().owns_arn(arn))
+            .ok_or_else(|| stream_not_found(arn))
+    }
+
+    /// The live table a stream belongs to (in the stream's own scope, whichever this view's
+    /// is), unless it was deleted or re-created since.
+    fn stream_table(&self, stream: &Stream) -> Option<Arc<Table>> {
+        let parts = parse_stream_arn(&stream.arn).ok()?;
+        self.catalog()
+            .get(&Scope::new(parts.account, parts.region), &stream.table_name)
+            .filter(|t| t.def().id == stream.table_id)
     }
 
     /// Enables a new stream on a table (CreateTable, UpdateTable): records it in `def` and adds
@@ -120,12 +133,7 @@ impl Engine {
         // `last_stream_ms`, and its predecessor's stream lives on: never reuse its ARN.
         let (label, arn) = loop {
             let label = stream_label(created_ms);
-            let arn = stream_arn(
-                &self.config().region,
-                &self.config().account_id,
-                &def.name,
-                &label,
-            );
+            let arn = stream_arn(&def.scope.region, &def.scope.account_id, &def.name, &label);
             if self.streams().get(&arn).is_none() {
                 break (label, arn);
             }
@@ -183,6 +191,7 @@ impl Engine {
             .streams()
             .after(exclusive_start)
             .into_iter()
+            .filter(|s| self.scope().owns_arn(&s.arn))
             .filter(|s| table_name.is_none_or(|t| t == s.table_name))
             .take(limit)
             .map(|s| StreamSummary {
@@ -357,10 +366,7 @@ impl Engine {
     /// closed shard.
     pub fn split_shard(&self, arn: &str, shard_id: &str) -> Result<()> {
         let stream = self.stream(arn)?;
-        let table = self
-            .catalog()
-            .get(&stream.table_name)
-            .filter(|t| t.def().id == stream.table_id);
+        let table = self.stream_table(&stream);
         let _guard = table.as_ref().map(|t| t.lock_writes());
         let mut state = stream.state.lock();
         if state.map.shard(shard_id).is_none() {
@@ -389,10 +395,7 @@ impl Engine {
         let now = self.clock().now_ms();
         for stream in self.streams().all() {
             if stream.state.lock().enabled
-                && let Some(table) = self
-                    .catalog()
-                    .get(&stream.table_name)
-                    .filter(|t| t.def().id == stream.table_id)
+                && let Some(table) = self.stream_table(&stream)
             {
                 let _guard = table.lock_writes();
                 self.streams().roll_over(self.storage(), &stream, now)?;

@@ -185,6 +185,7 @@ impl Engine {
         }
         let now = self.clock().now_ms();
         let def = TableDef {
+            scope: self.scope().clone(),
             id: 0,
             name: input.table_name,
             table_uuid: uuid::Uuid::new_v4().to_string(),
@@ -224,7 +225,7 @@ impl Engine {
     /// ResourceNotFoundException.
     pub fn describe_table(&self, name: &str) -> Result<TableDescription> {
         let name = self.table_name(name)?;
-        let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
+        let table = self.table_named(name).ok_or_else(|| not_found(name))?;
         Ok(self.describe(&table, TableStatus::Active))
     }
 
@@ -235,7 +236,9 @@ impl Engine {
         exclusive_start: Option<&str>,
         limit: usize,
     ) -> (Vec<String>, Option<String>) {
-        let (names, more) = self.catalog().names_after(exclusive_start, limit);
+        let (names, more) = self
+            .catalog()
+            .names_after(self.scope(), exclusive_start, limit);
         let last = if more { names.last().cloned() } else { None };
         (names, last)
     }
@@ -246,7 +249,7 @@ impl Engine {
     /// ResourceNotFoundException; ValidationException for an invalid change.
     pub fn update_table(&self, input: UpdateTableInput) -> Result<TableDescription> {
         let name = self.table_name(&input.table_name)?;
-        let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
+        let table = self.table_named(name).ok_or_else(|| not_found(name))?;
         let _guard = table.lock_writes();
         let mut def = (*table.def()).clone();
         let now = self.clock().now_ms();
@@ -444,7 +447,7 @@ impl Engine {
     /// ResourceNotFoundException; ValidationException when deletion protection is on.
     pub fn delete_table(&self, name: &str) -> Result<TableDescription> {
         let name = self.table_name(name)?;
-        let table = self.catalog().get(name).ok_or_else(|| not_found(name))?;
+        let table = self.table_named(name).ok_or_else(|| not_found(name))?;
         if table.def().deletion_protection {
             return Err(Invalid::DeletionProtected {
                 arn: self.table_arn(name),
@@ -466,7 +469,8 @@ impl Engine {
             for range in &dropped {
                 range.stage(&mut batch);
             }
-            self.catalog().remove(self.storage(), name, batch)?;
+            self.catalog()
+                .remove(self.storage(), self.scope(), name, batch)?;
             table.mark_dropped();
             self.janitor().enqueue(dropped);
             table.set_stream(None);
@@ -483,7 +487,7 @@ impl Engine {
         let denied = || {
             EngineError::AccessDenied(format!(
                 "User: arn:aws:iam::{}:user/eddy is not authorized to perform: dynamodb:{action} on resource: {arn} because no identity-based policy allows the dynamodb:{action} action",
-                self.config().account_id
+                self.scope().account_id
             ))
         };
         let Some(name) = name else {
@@ -495,7 +499,7 @@ impl Engine {
             }
             .into());
         };
-        self.catalog().get(name).ok_or_else(denied)
+        self.table_named(name).ok_or_else(denied)
     }
 
     /// TagResource: adds or replaces tags.

@@ -49,7 +49,7 @@ impl Engine {
         attribute: &str,
     ) -> Result<()> {
         let table_name = self.table_name(table_name)?;
-        let table = self.catalog().get(table_name).ok_or_else(|| {
+        let table = self.table_named(table_name).ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {table_name} not found"
             ))
@@ -88,7 +88,7 @@ impl Engine {
     /// ResourceNotFoundException.
     pub fn describe_time_to_live(&self, table_name: &str) -> Result<TimeToLiveDescription> {
         let table_name = self.table_name(table_name)?;
-        let table = self.catalog().get(table_name).ok_or_else(|| {
+        let table = self.table_named(table_name).ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {table_name} not found"
             ))
@@ -113,10 +113,7 @@ impl Engine {
         }
         self.sweep_clock().set(now);
         let now_secs = i64::try_from(now / 1000).unwrap_or(i64::MAX);
-        for name in self.catalog().names_after(None, usize::MAX).0 {
-            let Some(table) = self.catalog().get(&name) else {
-                continue;
-            };
+        for table in self.catalog().all() {
             let def = table.def();
             let Some(attr) = def.ttl_attribute.clone() else {
                 continue;

@@ -12,6 +12,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::keys;
 use crate::model::error::{EngineError, Result};
 use crate::model::schema::TableDef;
+use crate::model::scope::Scope;
 use crate::state::streams::{Stream, StreamRegistry};
 
 /// A live table.
@@ -148,16 +149,23 @@ impl Table {
 /// All tables by name.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    tables: RwLock<BTreeMap<String, Arc<Table>>>,
+    /// Tables by scope, then by name (each scope's names in ListTables order).
+    tables: RwLock<BTreeMap<Scope, BTreeMap<String, Arc<Table>>>>,
     next_id: Mutex<u64>,
 }
 
 impl Catalog {
     /// Loads every table record. Item counts are not read here, so start-up does not grow
-    /// with the data: [`count_items`] fills them in afterwards.
-    pub fn load(storage: &dyn Storage, streams: &StreamRegistry) -> Result<Self> {
+    /// with the data: [`count_items`] fills them in afterwards. Records written before tables
+    /// had scopes join `default_scope`, and are rewritten under their scope's key.
+    pub fn load(
+        storage: &dyn Storage,
+        streams: &StreamRegistry,
+        default_scope: &Scope,
+    ) -> Result<Self> {
         let snap = storage.snapshot();
-        let mut tables = BTreeMap::new();
+        let mut tables: BTreeMap<Scope, BTreeMap<String, Arc<Table>>> = BTreeMap::new();
+        let mut migrated = WriteBatch::new();
         let start = [keys::CATALOG];
         let end = [keys::CATALOG + 1];
         for entry in snap.range(
@@ -165,13 +173,24 @@ impl Catalog {
             std::ops::Bound::Excluded(&end[..]),
             Direction::Forward,
         ) {
-            let (_, value) = entry?;
-            let def: TableDef = serde_json::from_slice(&value)
+            let (key, value) = entry?;
+            let mut def: TableDef = serde_json::from_slice(&value)
                 .map_err(|e| EngineError::Corrupt(format!("catalog record: {e}")))?;
+            if def.scope.account_id.is_empty() {
+                def.scope = default_scope.clone();
+                migrated.delete(key.to_vec());
+                migrated.put(keys::catalog_key(&def.scope, &def.name), encode_def(&def)?);
+            }
             let table = Table::new(def);
             let def = table.def();
             table.set_stream(streams.enabled_for(def.id));
-            tables.insert(def.name.clone(), Arc::new(table));
+            tables
+                .entry(def.scope.clone())
+                .or_default()
+                .insert(def.name.clone(), Arc::new(table));
+        }
+        if !migrated.is_empty() {
+            storage.commit(migrated)?;
         }
         let next_id = match snap.get(keys::NEXT_TABLE_ID)? {
             Some(v) => u64::from_be_bytes(
@@ -187,19 +206,32 @@ impl Catalog {
         })
     }
 
-    /// Every table.
+    /// Every table, of every scope.
     pub fn all(&self) -> Vec<Arc<Table>> {
-        self.tables.read().values().cloned().collect()
+        self.tables
+            .read()
+            .values()
+            .flat_map(|t| t.values().cloned())
+            .collect()
     }
 
-    /// The table called `name`.
-    pub fn get(&self, name: &str) -> Option<Arc<Table>> {
-        self.tables.read().get(name).cloned()
+    /// The table called `name` in `scope`.
+    pub fn get(&self, scope: &Scope, name: &str) -> Option<Arc<Table>> {
+        self.tables.read().get(scope)?.get(name).cloned()
     }
 
-    /// Table names in order, starting after `exclusive_start`, at most `limit`.
-    pub fn names_after(&self, exclusive_start: Option<&str>, limit: usize) -> (Vec<String>, bool) {
-        let tables = self.tables.read();
+    /// The names of `scope`'s tables in order, starting after `exclusive_start`, at most
+    /// `limit`.
+    pub fn names_after(
+        &self,
+        scope: &Scope,
+        exclusive_start: Option<&str>,
+        limit: usize,
+    ) -> (Vec<String>, bool) {
+        let all = self.tables.read();
+        let Some(tables) = all.get(scope) else {
+            return (Vec::new(), false);
+        };
         let mut iter: Box<dyn Iterator<Item = &String>> = match exclusive_start {
             Some(start) => Box::new(
                 tables
@@ -213,24 +245,25 @@ impl Catalog {
         (names, more)
     }
 
-    /// Number of tables.
+    /// Number of tables, of every scope.
     pub fn len(&self) -> usize {
-        self.tables.read().len()
+        self.tables.read().values().map(BTreeMap::len).sum()
     }
 
-    /// Creates a table: assigns its id and persists it. `with` completes the definition once
-    /// the id is known, adding its own mutations to the same batch (a stream), and returns the
-    /// stream the table writes to.
+    /// Creates a table in its scope: assigns its id and persists it. `with` completes the
+    /// definition once the id is known, adding its own mutations to the same batch (a stream),
+    /// and returns the stream the table writes to.
     ///
     /// # Errors
-    /// ResourceInUseException when the name is taken.
+    /// ResourceInUseException when the name is taken in the scope.
     pub fn create(
         &self,
         storage: &dyn Storage,
         mut def: TableDef,
         with: impl FnOnce(&mut TableDef, &mut WriteBatch) -> Result<Option<Arc<Stream>>>,
     ) -> Result<Arc<Table>> {
-        let mut tables = self.tables.write();
+        let mut all = self.tables.write();
+        let tables = all.entry(def.scope.clone()).or_default();
         if tables.contains_key(&def.name) {
             return Err(EngineError::ResourceInUse(format!(
                 "Table already exists: {}",
@@ -245,7 +278,7 @@ impl Catalog {
             (def.id + 1).to_be_bytes().to_vec(),
         );
         let stream = with(&mut def, &mut batch)?;
-        batch.put(keys::catalog_key(&def.name), encode_def(&def)?);
+        batch.put(keys::catalog_key(&def.scope, &def.name), encode_def(&def)?);
         storage.commit(batch)?;
         *next_id += 1;
         let table = Arc::new(Table::new(def.clone()));
@@ -275,15 +308,21 @@ impl Catalog {
     pub fn remove(
         &self,
         storage: &dyn Storage,
+        scope: &Scope,
         name: &str,
         mut batch: WriteBatch,
     ) -> Result<Arc<Table>> {
-        let table = self.tables.write().remove(name).ok_or_else(|| {
+        let removed = self
+            .tables
+            .write()
+            .get_mut(scope)
+            .and_then(|tables| tables.remove(name));
+        let table = removed.ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {name} not found"
             ))
         })?;
-        batch.delete(keys::catalog_key(name));
+        batch.delete(keys::catalog_key(scope, name));
         storage.commit(batch)?;
         Ok(table)
     }
@@ -297,7 +336,7 @@ pub(crate) fn persist_def(
     def: TableDef,
     mut batch: WriteBatch,
 ) -> Result<()> {
-    batch.put(keys::catalog_key(&def.name), encode_def(&def)?);
+    batch.put(keys::catalog_key(&def.scope, &def.name), encode_def(&def)?);
     storage.commit(batch)?;
     table.set_def(def);
     Ok(())

@@ -13,6 +13,7 @@ use crate::model::error::{EngineError, Result};
 use crate::model::indexes::IndexKey;
 use crate::model::invalid::Invalid;
 use crate::model::schema::KeySchema;
+use crate::model::scope::Scope;
 use crate::state::backfills::Backfills;
 use crate::state::catalog::{Catalog, Table};
 use crate::state::janitor::Janitor;
@@ -59,8 +60,17 @@ impl SweepClock {
     }
 }
 
-/// A DynamoDB database over a [`Storage`].
+/// A DynamoDB database over a [`Storage`], seen from one [`Scope`]: the tables, ARNs and
+/// streams of one account in one region. [`Engine::scoped`] gives a view of another scope over
+/// the same database, cheaply; the default scope is the configured region and account.
+#[derive(Clone)]
 pub struct Engine {
+    shared: Arc<Shared>,
+    scope: Scope,
+}
+
+/// What every scope's view shares.
+struct Shared {
     storage: Arc<dyn Storage>,
     catalog: Catalog,
     streams: StreamRegistry,
@@ -75,8 +85,9 @@ pub struct Engine {
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("tables", &self.catalog.len())
-            .field("config", &self.config)
+            .field("tables", &self.shared.catalog.len())
+            .field("config", &self.shared.config)
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -89,11 +100,12 @@ impl Engine {
     /// # Errors
     /// A storage error, or a corrupt catalog record.
     pub(crate) fn load(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
+        let scope = Scope::new(config.account_id.clone(), config.region.clone());
         let streams = StreamRegistry::load(storage.as_ref(), config.streams.clone())?;
-        let catalog = Catalog::load(storage.as_ref(), &streams)?;
+        let catalog = Catalog::load(storage.as_ref(), &streams, &scope)?;
         crate::state::catalog::count_items(storage.clone(), catalog.all());
         let janitor = Janitor::start(storage.clone())?;
-        Ok(Self {
+        let shared = Shared {
             janitor,
             backfills: Backfills::default(),
             storage,
@@ -103,21 +115,39 @@ impl Engine {
             sweep_clock: Default::default(),
             clock: Clock::new(),
             config,
+        };
+        Ok(Self {
+            shared: Arc::new(shared),
+            scope,
         })
+    }
+
+    /// The same database seen from `scope`.
+    #[must_use]
+    pub fn scoped(&self, scope: Scope) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            scope,
+        }
+    }
+
+    /// The account and region this view serves.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// The engine's clock.
     pub fn clock(&self) -> &Clock {
-        &self.clock
+        &self.shared.clock
     }
 
     /// Settings.
     pub fn config(&self) -> &EngineConfig {
-        &self.config
+        &self.shared.config
     }
 
     pub(crate) fn storage(&self) -> &dyn Storage {
-        self.storage.as_ref()
+        self.shared.storage.as_ref()
     }
 
     /// Prepares storage for the process to end, so the next start-up is fast (see
@@ -129,49 +159,49 @@ impl Engine {
     pub fn close(&self) -> Result<()> {
         // The janitor stops between two batches; what it had left stays marked for the next
         // start.
-        self.janitor.stop();
-        self.backfills.stop();
-        Ok(self.storage.close()?)
+        self.shared.janitor.stop();
+        self.shared.backfills.stop();
+        Ok(self.shared.storage.close()?)
     }
 
     pub(crate) fn janitor(&self) -> &Janitor {
-        &self.janitor
+        &self.shared.janitor
     }
 
     pub(crate) fn backfills(&self) -> &Backfills {
-        &self.backfills
+        &self.shared.backfills
     }
 
     pub(crate) fn shared_storage(&self) -> Arc<dyn Storage> {
-        Arc::clone(&self.storage)
+        Arc::clone(&self.shared.storage)
     }
 
     /// Whether a write returns only after a disk sync (`--durability fsync`): such writes
     /// block their thread for milliseconds while concurrent writes share the sync.
     #[must_use]
     pub fn writes_wait_for_sync(&self) -> bool {
-        self.storage.waits_for_sync()
+        self.shared.storage.waits_for_sync()
     }
 
     pub(crate) fn catalog(&self) -> &Catalog {
-        &self.catalog
+        &self.shared.catalog
     }
 
     pub(crate) fn sweep_clock(&self) -> &SweepClock {
-        &self.sweep_clock
+        &self.shared.sweep_clock
     }
 
     pub(crate) fn tokens(&self) -> &Tokens {
-        &self.tokens
+        &self.shared.tokens
     }
 
     pub(crate) fn streams(&self) -> &StreamRegistry {
-        &self.streams
+        &self.shared.streams
     }
 
     /// The latest committed version of the item under `skey`.
     pub(crate) fn read_item(&self, skey: &[u8]) -> Result<Option<Item>> {
-        match self.storage().get(skey)? {
+        match self.shared.storage.get(skey)? {
             Some(bytes) => Ok(Some(
                 decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?,
             )),
@@ -182,21 +212,19 @@ impl Engine {
     /// The table for a data-plane request ("Requested resource not found" when missing); the
     /// name may be the table's ARN.
     pub(crate) fn table(&self, name: &str) -> Result<Arc<Table>> {
-        self.catalog
-            .get(self.table_name(name)?)
+        self.shared
+            .catalog
+            .get(&self.scope, self.table_name(name)?)
             .ok_or_else(EngineError::table_not_found)
     }
 
-    /// The ARN of a table.
+    /// The ARN of a table of this scope.
     pub fn table_arn(&self, name: &str) -> String {
-        format!(
-            "arn:aws:dynamodb:{}:{}:table/{}",
-            self.config.region, self.config.account_id, name
-        )
+        self.scope.table_arn(name)
     }
 
     /// The table a TableName means: the name itself, or the name in the table's ARN (of this
-    /// server's region and account; an index's ARN is not a table's).
+    /// scope; an index's ARN is not a table's).
     ///
     /// # Errors
     /// ValidationException for the ARN of something else than a table.
@@ -213,6 +241,11 @@ impl Engine {
             // Another account's or region's table is not found here.
             None => Ok(name),
         }
+    }
+
+    /// A table of this scope by name, without resolving ARNs.
+    pub(crate) fn table_named(&self, name: &str) -> Option<Arc<Table>> {
+        self.shared.catalog.get(&self.scope, name)
     }
 
     /// The key schema of a table, or of one of its indexes, for parsing a key condition

@@ -244,6 +244,7 @@ mod tests {
         TableDef {
             id: 7,
             name: "t".into(),
+            scope: Default::default(),
             table_uuid: String::new(),
             key_schema: KeySchema {
                 hash: attr("pk", ScalarType::S),

@@ -15,17 +15,16 @@ use crate::input::{Constraints, Input};
 use crate::protocol::Operation;
 use crate::render::ReturnConsumed;
 use crate::reply::{Out, Reply};
-use crate::state::AppState;
-use eddy_engine::Consumed;
+
+use eddy_engine::{Consumed, Engine};
 
 /// Runs one operation on its decoded body; `host` is the request's Host header.
 pub fn dispatch(
-    state: &AppState,
+    engine: &Engine,
     op: Operation,
     input: &Input<'_>,
     host: Option<&str>,
 ) -> Result<Reply, ApiError> {
-    let engine = &state.engine;
     match op {
         Operation::CreateTable => tables::create_table(engine, input),
         Operation::DescribeTable => tables::describe_table(engine, input),

@@ -140,7 +140,7 @@ pub fn get_records(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError
     c.range(limit, "limit", 1, 1000);
     c.finish()?;
     let page = engine.get_records(iterator.unwrap_or_default(), limit.unwrap_or(1000) as usize)?;
-    Ok(records_out(&page, &engine.config().region))
+    Ok(records_out(&page, &engine.scope().region))
 }
 
 fn records_out(page: &RecordsPage, region: &str) -> Reply {

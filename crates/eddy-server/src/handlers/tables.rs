@@ -483,7 +483,7 @@ pub fn describe_endpoints(engine: &Engine, host: Option<&str>) -> Reply {
         e.set(
             "Address",
             host.map_or_else(
-                || format!("dynamodb.{}.amazonaws.com", engine.config().region),
+                || format!("dynamodb.{}.amazonaws.com", engine.scope().region),
                 str::to_owned,
             ),
         );
