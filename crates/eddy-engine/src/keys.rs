@@ -39,6 +39,32 @@ pub fn drop_marker(start: &[u8]) -> Vec<u8> {
     k
 }
 
+/// Tag of backups: `B | backup id | 0` holds the backup's record, `B | backup id | 1 | item key
+/// suffix` each item it holds.
+pub const BACKUP: u8 = b'B';
+
+/// The prefix of everything a backup stores.
+pub fn backup_prefix(backup_id: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(10);
+    k.push(BACKUP);
+    k.extend_from_slice(&backup_id.to_be_bytes());
+    k
+}
+
+/// The key of a backup's record.
+pub fn backup_record_key(backup_id: u64) -> Vec<u8> {
+    let mut k = backup_prefix(backup_id);
+    k.push(0);
+    k
+}
+
+/// The prefix of a backup's items.
+pub fn backup_items_prefix(backup_id: u64) -> Vec<u8> {
+    let mut k = backup_prefix(backup_id);
+    k.push(1);
+    k
+}
+
 /// Tag of index entries.
 pub const INDEX: u8 = b'X';
 
@@ -304,7 +330,15 @@ mod tests {
 
     #[test]
     fn every_kind_of_key_has_its_own_tag() {
-        let tags = [CATALOG, ITEM, INDEX, STREAM, RECORD, NEXT_TABLE_ID[0]];
+        let tags = [
+            CATALOG,
+            ITEM,
+            INDEX,
+            STREAM,
+            RECORD,
+            BACKUP,
+            NEXT_TABLE_ID[0],
+        ];
         for (i, a) in tags.iter().enumerate() {
             assert!(
                 tags[i + 1..].iter().all(|b| a != b),

@@ -30,6 +30,7 @@ mod ops;
 #[cfg(test)]
 mod layers;
 
+pub use model::backup::{BackupRecord, RestoreSummary};
 pub use model::capacity::{Consumed, PerTable};
 pub use model::clock::Clock;
 pub use model::error::{CancellationReason, EngineError, Result};
@@ -48,6 +49,7 @@ pub use ops::items::{
     DeleteItemInput, GetItemInput, ItemOutput, PutItemInput, ReturnValues, UpdateItemInput,
 };
 pub use ops::query::{QueryInput, QueryOutput, ScanInput};
+pub use ops::restore::{BackupStatus, ListBackupsInput, RestoreOverrides};
 pub use ops::stream_api::{
     IteratorType, RecordsPage, ShardDescription, StreamDescription, StreamSummary,
 };

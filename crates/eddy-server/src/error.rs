@@ -50,6 +50,22 @@ pub enum ErrorKind {
     TransactionInProgress,
     /// TableNotFoundException (the backup and recovery calls).
     TableNotFound,
+    /// BackupNotFoundException.
+    BackupNotFound,
+    /// TableAlreadyExistsException.
+    TableAlreadyExists,
+    /// PointInTimeRecoveryUnavailableException.
+    PointInTimeRecoveryUnavailable,
+    /// InvalidRestoreTimeException.
+    InvalidRestoreTime,
+    /// PolicyNotFoundException.
+    PolicyNotFound,
+    /// GlobalTableNotFoundException.
+    GlobalTableNotFound,
+    /// ExportNotFoundException.
+    ExportNotFound,
+    /// ImportNotFoundException.
+    ImportNotFound,
     /// DuplicateItemException (a PartiQL INSERT of an existing key).
     DuplicateItem,
     /// TrimmedDataAccessException.
@@ -83,6 +99,14 @@ impl ErrorKind {
             Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
             Self::TransactionInProgress => "TransactionInProgressException",
             Self::TableNotFound => "TableNotFoundException",
+            Self::BackupNotFound => "BackupNotFoundException",
+            Self::TableAlreadyExists => "TableAlreadyExistsException",
+            Self::PointInTimeRecoveryUnavailable => "PointInTimeRecoveryUnavailableException",
+            Self::InvalidRestoreTime => "InvalidRestoreTimeException",
+            Self::PolicyNotFound => "PolicyNotFoundException",
+            Self::GlobalTableNotFound => "GlobalTableNotFoundException",
+            Self::ExportNotFound => "ExportNotFoundException",
+            Self::ImportNotFound => "ImportNotFoundException",
             Self::DuplicateItem => "DuplicateItemException",
             Self::TrimmedDataAccess => "TrimmedDataAccessException",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
@@ -113,6 +137,14 @@ impl ErrorKind {
             | Self::IdempotentParameterMismatch
             | Self::TransactionInProgress
             | Self::TableNotFound
+            | Self::BackupNotFound
+            | Self::TableAlreadyExists
+            | Self::PointInTimeRecoveryUnavailable
+            | Self::InvalidRestoreTime
+            | Self::PolicyNotFound
+            | Self::GlobalTableNotFound
+            | Self::ExportNotFound
+            | Self::ImportNotFound
             | Self::DuplicateItem
             | Self::TrimmedDataAccess
             | Self::InternalServerError => DYNAMODB,
@@ -142,6 +174,14 @@ impl ErrorKind {
             | Self::IdempotentParameterMismatch
             | Self::TransactionInProgress
             | Self::TableNotFound
+            | Self::BackupNotFound
+            | Self::TableAlreadyExists
+            | Self::PointInTimeRecoveryUnavailable
+            | Self::InvalidRestoreTime
+            | Self::PolicyNotFound
+            | Self::GlobalTableNotFound
+            | Self::ExportNotFound
+            | Self::ImportNotFound
             | Self::DuplicateItem
             | Self::TrimmedDataAccess => 400,
         }
@@ -235,6 +275,12 @@ impl From<EngineError> for ApiError {
             EngineError::ResourceNotFound(_) => ErrorKind::ResourceNotFound,
             EngineError::ResourceInUse(_) => ErrorKind::ResourceInUse,
             EngineError::TableNotFound(_) => ErrorKind::TableNotFound,
+            EngineError::BackupNotFound(_) => ErrorKind::BackupNotFound,
+            EngineError::TableAlreadyExists(_) => ErrorKind::TableAlreadyExists,
+            EngineError::PointInTimeRecoveryUnavailable(_) => {
+                ErrorKind::PointInTimeRecoveryUnavailable
+            }
+            EngineError::InvalidRestoreTime(_) => ErrorKind::InvalidRestoreTime,
             EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
             EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
             EngineError::AccessDenied(_) => ErrorKind::AccessDenied,

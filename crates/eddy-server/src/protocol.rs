@@ -36,6 +36,18 @@ pub enum Operation {
     DescribeContributorInsights,
     /// UpdateContributorInsights.
     UpdateContributorInsights,
+    /// CreateBackup.
+    CreateBackup,
+    /// DescribeBackup.
+    DescribeBackup,
+    /// ListBackups.
+    ListBackups,
+    /// DeleteBackup.
+    DeleteBackup,
+    /// RestoreTableFromBackup.
+    RestoreTableFromBackup,
+    /// RestoreTableToPointInTime.
+    RestoreTableToPointInTime,
     /// DescribeKinesisStreamingDestination.
     DescribeKinesisStreamingDestination,
     /// PutItem.
@@ -107,6 +119,12 @@ impl Operation {
             "DescribeContributorInsights" => Self::DescribeContributorInsights,
             "UpdateContributorInsights" => Self::UpdateContributorInsights,
             "DescribeKinesisStreamingDestination" => Self::DescribeKinesisStreamingDestination,
+            "CreateBackup" => Self::CreateBackup,
+            "DescribeBackup" => Self::DescribeBackup,
+            "ListBackups" => Self::ListBackups,
+            "DeleteBackup" => Self::DeleteBackup,
+            "RestoreTableFromBackup" => Self::RestoreTableFromBackup,
+            "RestoreTableToPointInTime" => Self::RestoreTableToPointInTime,
             "PutItem" => Self::PutItem,
             "GetItem" => Self::GetItem,
             "UpdateItem" => Self::UpdateItem,
@@ -153,6 +171,8 @@ impl Operation {
                 | Self::DescribeContinuousBackups
                 | Self::DescribeContributorInsights
                 | Self::DescribeKinesisStreamingDestination
+                | Self::DescribeBackup
+                | Self::ListBackups
                 | Self::GetShardIterator
         )
     }
@@ -175,6 +195,8 @@ impl Operation {
                 | Self::DescribeContinuousBackups
                 | Self::DescribeContributorInsights
                 | Self::DescribeKinesisStreamingDestination
+                | Self::DescribeBackup
+                | Self::ListBackups
                 | Self::ListStreams
                 | Self::DescribeStream
                 | Self::GetShardIterator

@@ -3,7 +3,7 @@
 
 use eddy_engine::{
     BillingMode, Consumed, IndexKey, IndexKind, IndexStatus, KeySchema, StreamDescription,
-    TableDescription,
+    TableDescription, TableStatus,
 };
 use serde::{Serialize, Serializer};
 
@@ -216,6 +216,19 @@ pub struct TableShape<'a> {
     global_secondary_indexes: Vec<IndexDescription<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     local_secondary_indexes: Vec<IndexDescription<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restore_summary: Option<RestoreSummaryShape<'a>>,
+}
+
+/// A restored table's RestoreSummary.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RestoreSummaryShape<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_backup_arn: Option<&'a str>,
+    source_table_arn: &'a str,
+    restore_date_time: EpochSeconds,
+    restore_in_progress: bool,
 }
 
 /// A TableDescription.
@@ -301,6 +314,12 @@ pub fn table_description(d: &TableDescription) -> TableShape<'_> {
         latest_stream_label: latest_stream.map(|(_, label)| label),
         global_secondary_indexes: globals,
         local_secondary_indexes: locals,
+        restore_summary: def.restore.as_ref().map(|r| RestoreSummaryShape {
+            source_backup_arn: r.source_backup_arn.as_deref(),
+            source_table_arn: &r.source_table_arn,
+            restore_date_time: EpochSeconds(r.restore_ms),
+            restore_in_progress: d.status == TableStatus::Creating,
+        }),
     }
 }
 

@@ -19,6 +19,20 @@ pub enum EngineError {
     /// A table the backup and recovery calls name does not exist (TableNotFoundException).
     #[error("Table not found: {0}")]
     TableNotFound(String),
+    /// No backup has this ARN (BackupNotFoundException).
+    #[error("Backup not found: {0}")]
+    BackupNotFound(String),
+    /// A restore's target table exists (TableAlreadyExistsException).
+    #[error("Table already exists: {0}")]
+    TableAlreadyExists(String),
+    /// A point-in-time restore of a table without point-in-time recovery
+    /// (PointInTimeRecoveryUnavailableException).
+    #[error("Point in time recovery is not enabled for table '{0}'")]
+    PointInTimeRecoveryUnavailable(String),
+    /// A point-in-time restore to a time outside what can be restored
+    /// (InvalidRestoreTimeException); the text says why.
+    #[error("{0}")]
+    InvalidRestoreTime(String),
     /// The resource exists already or is busy (ResourceInUseException).
     #[error("{0}")]
     ResourceInUse(String),

@@ -193,6 +193,14 @@ pub enum Invalid {
     /// KeySchema's second element is not the RANGE key.
     #[error("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")]
     SecondKeyNotRange,
+    /// A restore's index override names an index the source table did not have.
+    #[error(
+        "Invalid Request: Index {index} does not match a secondary index that existed in the source table and cannot be created during the restore operation"
+    )]
+    RestoreUnknownIndex {
+        /// The index.
+        index: String,
+    },
     /// A multi-attribute KeySchema names a RANGE element before a HASH element.
     #[error("{PARAM} All HASH key attributes must precede RANGE key attributes in the KeySchema")]
     HashAfterRange,

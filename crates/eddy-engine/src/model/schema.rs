@@ -384,6 +384,9 @@ pub struct TableDef {
     /// Whether CloudWatch Contributor Insights is enabled (stored and shown, not collected).
     #[serde(default)]
     pub contributor_insights: bool,
+    /// Where a restored table came from.
+    #[serde(default)]
+    pub restore: Option<crate::model::backup::RestoreSummary>,
 }
 
 /// Point-in-time recovery settings of a table.

@@ -1,6 +1,6 @@
 //! Continuous backups and point-in-time recovery settings, and Contributor Insights: what
 //! infrastructure tools (CDK, Terraform, SAM) read and set on every table. The settings are
-//! stored with the table and shown back; eddy keeps no history to restore from.
+//! stored with the table and shown back (restores are `restore`'s).
 
 use crate::model::error::{EngineError, Result};
 use crate::model::schema::PointInTimeRecovery;
@@ -22,7 +22,7 @@ pub struct ContinuousBackups {
 
 impl Engine {
     /// The table by name or ARN, or TableNotFoundException.
-    fn backup_table(&self, name: &str) -> Result<std::sync::Arc<Table>> {
+    pub(crate) fn backup_table(&self, name: &str) -> Result<std::sync::Arc<Table>> {
         let name = self.table_name(name)?;
         self.table_named(name)
             .ok_or_else(|| EngineError::TableNotFound(name.to_owned()))

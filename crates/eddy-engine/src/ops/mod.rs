@@ -8,6 +8,7 @@ pub(crate) mod items;
 pub(crate) mod open;
 pub(crate) mod partiql;
 pub(crate) mod query;
+pub(crate) mod restore;
 pub(crate) mod stream_api;
 pub(crate) mod tables;
 pub(crate) mod transactions;

@@ -6,6 +6,7 @@ use eddy_storage::WriteBatch;
 use eddy_streams::StreamViewType;
 
 use crate::keys::index_prefix;
+use crate::model::backup::RestoreSummary;
 use crate::model::error::{EngineError, Result};
 use crate::model::indexes::{IndexInput, IndexKind};
 use crate::model::invalid::Invalid;
@@ -102,6 +103,8 @@ pub enum StreamChange {
 /// A table's lifecycle state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableStatus {
+    /// Being created (a restore's answer).
+    Creating,
     /// Usable.
     Active,
     /// Being deleted (DeleteTable's answer).
@@ -112,6 +115,7 @@ impl TableStatus {
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Creating => "CREATING",
             Self::Active => "ACTIVE",
             Self::Deleting => "DELETING",
         }
@@ -136,7 +140,7 @@ pub struct TableDescription {
 }
 
 impl Engine {
-    fn describe(&self, table: &Table, status: TableStatus) -> TableDescription {
+    pub(crate) fn describe(&self, table: &Table, status: TableStatus) -> TableDescription {
         let def = table.def();
         TableDescription {
             arn: self.table_arn(&def.name),
@@ -158,6 +162,16 @@ impl Engine {
     /// ValidationException for an invalid schema or billing; ResourceInUseException when the
     /// table exists.
     pub fn create_table(&self, input: CreateTableInput) -> Result<TableDescription> {
+        let table = self.create_table_from(input, None)?;
+        Ok(self.describe(&table, TableStatus::Active))
+    }
+
+    /// Creates a table as CreateTable does, remembering where a restored one came from.
+    pub(crate) fn create_table_from(
+        &self,
+        input: CreateTableInput,
+        restore: Option<RestoreSummary>,
+    ) -> Result<Arc<Table>> {
         let key_schema = KeySchema::resolve(&input.key_schema, &input.attribute_definitions)?;
         let billing_mode = input.billing_mode.unwrap_or(BillingMode::Provisioned);
         let indexes = build_indexes(
@@ -209,14 +223,14 @@ impl Engine {
             ttl_attribute: None,
             point_in_time_recovery: None,
             contributor_insights: false,
+            restore,
         };
-        let table = self.catalog().create(self.storage(), def, |def, batch| {
+        self.catalog().create(self.storage(), def, |def, batch| {
             input
                 .stream
                 .map(|view_type| self.enable_stream(batch, def, view_type))
                 .transpose()
-        })?;
-        Ok(self.describe(&table, TableStatus::Active))
+        })
     }
 
     /// DescribeTable.

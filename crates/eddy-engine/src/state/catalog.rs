@@ -31,6 +31,10 @@ pub struct Table {
     stream: RwLock<Option<Arc<Stream>>>,
     /// Set by DeleteTable: background work (a backfill) on the table stops.
     dropped: AtomicBool,
+    /// When an item of the table last changed, epoch ms (since the engine started; a table
+    /// loaded at start-up counts as written then). A point-in-time restore to any later time
+    /// is the table as it is.
+    last_write_ms: std::sync::atomic::AtomicU64,
 }
 
 /// Proof that a table's write lock is held: staging a change to the table takes one, so "the
@@ -56,8 +60,9 @@ impl Table {
         }
     }
 
-    fn new(def: TableDef) -> Self {
+    fn new(def: TableDef, now_ms: u64) -> Self {
         Self {
+            last_write_ms: std::sync::atomic::AtomicU64::new(now_ms),
             def: RwLock::new(Arc::new(def)),
             write_lock: Mutex::new(()),
             item_count: AtomicI64::new(0),
@@ -66,6 +71,16 @@ impl Table {
             stream: RwLock::new(None),
             dropped: AtomicBool::new(false),
         }
+    }
+
+    /// Notes that an item changes at `now_ms`.
+    pub(crate) fn note_write(&self, now_ms: u64) {
+        self.last_write_ms.fetch_max(now_ms, Ordering::Relaxed);
+    }
+
+    /// When an item last changed (or the engine started), epoch ms.
+    pub(crate) fn last_write_ms(&self) -> u64 {
+        self.last_write_ms.load(Ordering::Relaxed)
     }
 
     /// The current definition.
@@ -162,6 +177,7 @@ impl Catalog {
         storage: &dyn Storage,
         streams: &StreamRegistry,
         default_scope: &Scope,
+        now_ms: u64,
     ) -> Result<Self> {
         let snap = storage.snapshot();
         let mut tables: BTreeMap<Scope, BTreeMap<String, Arc<Table>>> = BTreeMap::new();
@@ -181,7 +197,7 @@ impl Catalog {
                 migrated.delete(key.to_vec());
                 migrated.put(keys::catalog_key(&def.scope, &def.name), encode_def(&def)?);
             }
-            let table = Table::new(def);
+            let table = Table::new(def, now_ms);
             let def = table.def();
             table.set_stream(streams.enabled_for(def.id));
             tables
@@ -281,10 +297,28 @@ impl Catalog {
         batch.put(keys::catalog_key(&def.scope, &def.name), encode_def(&def)?);
         storage.commit(batch)?;
         *next_id += 1;
-        let table = Arc::new(Table::new(def.clone()));
+        let table = Arc::new(Table::new(def.clone(), def.created_ms));
         table.set_stream(stream);
         tables.insert(def.name, table.clone());
         Ok(table)
+    }
+
+    /// Takes a fresh id from the sequence table ids come from (backups use it too), persisted
+    /// before it is handed out so it is never given twice.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn reserve_id(&self, storage: &dyn Storage) -> Result<u64> {
+        let mut next_id = self.next_id.lock();
+        let id = *next_id;
+        let mut batch = WriteBatch::new();
+        batch.put(
+            keys::NEXT_TABLE_ID.to_vec(),
+            (id + 1).to_be_bytes().to_vec(),
+        );
+        storage.commit(batch)?;
+        *next_id += 1;
+        Ok(id)
     }
 
     /// Persists a changed definition of an existing table.

@@ -15,6 +15,7 @@ use crate::model::invalid::Invalid;
 use crate::model::schema::KeySchema;
 use crate::model::scope::Scope;
 use crate::state::backfills::Backfills;
+use crate::state::backups::Backups;
 use crate::state::catalog::{Catalog, Table};
 use crate::state::janitor::Janitor;
 use crate::state::streams::{StreamRegistry, StreamsConfig};
@@ -73,6 +74,7 @@ pub struct Engine {
 struct Shared {
     storage: Arc<dyn Storage>,
     catalog: Catalog,
+    backups: Backups,
     streams: StreamRegistry,
     tokens: Tokens,
     sweep_clock: SweepClock,
@@ -102,10 +104,13 @@ impl Engine {
     pub(crate) fn load(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
         let scope = Scope::new(config.account_id.clone(), config.region.clone());
         let streams = StreamRegistry::load(storage.as_ref(), config.streams.clone())?;
-        let catalog = Catalog::load(storage.as_ref(), &streams, &scope)?;
+        let clock = Clock::new();
+        let catalog = Catalog::load(storage.as_ref(), &streams, &scope, clock.now_ms())?;
         crate::state::catalog::count_items(storage.clone(), catalog.all());
+        let backups = Backups::load(storage.as_ref())?;
         let janitor = Janitor::start(storage.clone())?;
         let shared = Shared {
+            backups,
             janitor,
             backfills: Backfills::default(),
             storage,
@@ -113,7 +118,7 @@ impl Engine {
             streams,
             tokens: Default::default(),
             sweep_clock: Default::default(),
-            clock: Clock::new(),
+            clock,
             config,
         };
         Ok(Self {
@@ -181,6 +186,10 @@ impl Engine {
     #[must_use]
     pub fn writes_wait_for_sync(&self) -> bool {
         self.shared.storage.waits_for_sync()
+    }
+
+    pub(crate) fn backups(&self) -> &Backups {
+        &self.shared.backups
     }
 
     pub(crate) fn catalog(&self) -> &Catalog {

@@ -37,6 +37,11 @@ impl DropRange {
     pub(crate) fn stage(&self, batch: &mut WriteBatch) {
         batch.put(keys::drop_marker(&self.start), self.end.clone());
     }
+
+    /// Withdraws the range's marker in `batch`: what it covers is kept after all.
+    pub(crate) fn unstage(&self, batch: &mut WriteBatch) {
+        batch.delete(keys::drop_marker(&self.start));
+    }
 }
 
 #[derive(Default)]

@@ -283,6 +283,7 @@ mod tests {
             ttl_attribute: None,
             point_in_time_recovery: None,
             contributor_insights: false,
+            restore: None,
         }
     }
 

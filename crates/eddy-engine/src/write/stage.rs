@@ -45,6 +45,7 @@ impl Engine {
             return None;
         }
         let table = guard.table();
+        table.note_write(self.clock().now_ms());
         let def = table.def();
         let index = if def.indexes.is_empty() {
             Vec::new()

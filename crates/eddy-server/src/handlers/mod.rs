@@ -5,6 +5,7 @@ mod batch;
 mod items;
 mod partiql;
 mod query;
+mod restore;
 mod streams;
 mod tables;
 mod transactions;
@@ -44,6 +45,14 @@ pub fn dispatch(
         Operation::UpdateContributorInsights => backups::update_contributor_insights(engine, input),
         Operation::DescribeKinesisStreamingDestination => {
             backups::describe_kinesis_streaming_destination(engine, input)
+        }
+        Operation::CreateBackup => restore::create_backup(engine, input),
+        Operation::DescribeBackup => restore::describe_backup(engine, input),
+        Operation::ListBackups => restore::list_backups(engine, input),
+        Operation::DeleteBackup => restore::delete_backup(engine, input),
+        Operation::RestoreTableFromBackup => restore::restore_table_from_backup(engine, input),
+        Operation::RestoreTableToPointInTime => {
+            restore::restore_table_to_point_in_time(engine, input)
         }
         Operation::PutItem => items::put_item(engine, input),
         Operation::GetItem => items::get_item(engine, input),

@@ -298,7 +298,11 @@ fn index_input(i: &Input<'_>, path: &str, global: bool) -> Result<IndexInput, Ap
     })
 }
 
-fn indexes(input: &Input<'_>, param: &str, global: bool) -> Result<Vec<IndexInput>, ApiError> {
+pub(crate) fn indexes(
+    input: &Input<'_>,
+    param: &str,
+    global: bool,
+) -> Result<Vec<IndexInput>, ApiError> {
     let Some(list) = input.structures(param)? else {
         return Ok(Vec::new());
     };

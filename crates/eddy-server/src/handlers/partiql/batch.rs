@@ -220,6 +220,14 @@ fn error_code(kind: ErrorKind) -> &'static str {
         | ErrorKind::IdempotentParameterMismatch
         | ErrorKind::TransactionInProgress
         | ErrorKind::TableNotFound
+        | ErrorKind::BackupNotFound
+        | ErrorKind::TableAlreadyExists
+        | ErrorKind::PointInTimeRecoveryUnavailable
+        | ErrorKind::InvalidRestoreTime
+        | ErrorKind::PolicyNotFound
+        | ErrorKind::GlobalTableNotFound
+        | ErrorKind::ExportNotFound
+        | ErrorKind::ImportNotFound
         | ErrorKind::TrimmedDataAccess
         | ErrorKind::RequestEntityTooLarge
         | ErrorKind::InternalServerError => "InternalServerError",
