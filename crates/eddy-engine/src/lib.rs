@@ -40,7 +40,7 @@ pub use model::indexes::{
 pub use model::invalid::Invalid;
 pub use model::schema::{
     AttributeDefinition, BillingMode, KeyAttribute, KeySchema, KeySchemaElement, KeyType,
-    PointInTimeRecovery, ScalarType, TableDef, Tag, Throughput,
+    PointInTimeRecovery, ResourcePolicy, ScalarType, TableDef, Tag, Throughput,
 };
 pub use model::scope::Scope;
 pub use ops::backups::{ContinuousBackups, DEFAULT_RECOVERY_PERIOD_DAYS};

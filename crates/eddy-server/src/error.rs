@@ -281,6 +281,7 @@ impl From<EngineError> for ApiError {
                 ErrorKind::PointInTimeRecoveryUnavailable
             }
             EngineError::InvalidRestoreTime(_) => ErrorKind::InvalidRestoreTime,
+            EngineError::PolicyNotFound(_) => ErrorKind::PolicyNotFound,
             EngineError::ConditionalCheckFailed { .. } => ErrorKind::ConditionalCheckFailed,
             EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
             EngineError::AccessDenied(_) => ErrorKind::AccessDenied,

@@ -48,6 +48,48 @@ pub enum Operation {
     RestoreTableFromBackup,
     /// RestoreTableToPointInTime.
     RestoreTableToPointInTime,
+    /// PutResourcePolicy.
+    PutResourcePolicy,
+    /// GetResourcePolicy.
+    GetResourcePolicy,
+    /// DeleteResourcePolicy.
+    DeleteResourcePolicy,
+    /// DescribeTableReplicaAutoScaling.
+    DescribeTableReplicaAutoScaling,
+    /// UpdateTableReplicaAutoScaling.
+    UpdateTableReplicaAutoScaling,
+    /// CreateGlobalTable.
+    CreateGlobalTable,
+    /// UpdateGlobalTable.
+    UpdateGlobalTable,
+    /// DescribeGlobalTable.
+    DescribeGlobalTable,
+    /// DescribeGlobalTableSettings.
+    DescribeGlobalTableSettings,
+    /// UpdateGlobalTableSettings.
+    UpdateGlobalTableSettings,
+    /// ListGlobalTables.
+    ListGlobalTables,
+    /// ExportTableToPointInTime.
+    ExportTableToPointInTime,
+    /// DescribeExport.
+    DescribeExport,
+    /// ListExports.
+    ListExports,
+    /// ImportTable.
+    ImportTable,
+    /// DescribeImport.
+    DescribeImport,
+    /// ListImports.
+    ListImports,
+    /// EnableKinesisStreamingDestination.
+    EnableKinesisStreamingDestination,
+    /// DisableKinesisStreamingDestination.
+    DisableKinesisStreamingDestination,
+    /// UpdateKinesisStreamingDestination.
+    UpdateKinesisStreamingDestination,
+    /// ListContributorInsights.
+    ListContributorInsights,
     /// DescribeKinesisStreamingDestination.
     DescribeKinesisStreamingDestination,
     /// PutItem.
@@ -119,6 +161,27 @@ impl Operation {
             "DescribeContributorInsights" => Self::DescribeContributorInsights,
             "UpdateContributorInsights" => Self::UpdateContributorInsights,
             "DescribeKinesisStreamingDestination" => Self::DescribeKinesisStreamingDestination,
+            "PutResourcePolicy" => Self::PutResourcePolicy,
+            "GetResourcePolicy" => Self::GetResourcePolicy,
+            "DeleteResourcePolicy" => Self::DeleteResourcePolicy,
+            "DescribeTableReplicaAutoScaling" => Self::DescribeTableReplicaAutoScaling,
+            "UpdateTableReplicaAutoScaling" => Self::UpdateTableReplicaAutoScaling,
+            "CreateGlobalTable" => Self::CreateGlobalTable,
+            "UpdateGlobalTable" => Self::UpdateGlobalTable,
+            "DescribeGlobalTable" => Self::DescribeGlobalTable,
+            "DescribeGlobalTableSettings" => Self::DescribeGlobalTableSettings,
+            "UpdateGlobalTableSettings" => Self::UpdateGlobalTableSettings,
+            "ListGlobalTables" => Self::ListGlobalTables,
+            "ExportTableToPointInTime" => Self::ExportTableToPointInTime,
+            "DescribeExport" => Self::DescribeExport,
+            "ListExports" => Self::ListExports,
+            "ImportTable" => Self::ImportTable,
+            "DescribeImport" => Self::DescribeImport,
+            "ListImports" => Self::ListImports,
+            "EnableKinesisStreamingDestination" => Self::EnableKinesisStreamingDestination,
+            "DisableKinesisStreamingDestination" => Self::DisableKinesisStreamingDestination,
+            "UpdateKinesisStreamingDestination" => Self::UpdateKinesisStreamingDestination,
+            "ListContributorInsights" => Self::ListContributorInsights,
             "CreateBackup" => Self::CreateBackup,
             "DescribeBackup" => Self::DescribeBackup,
             "ListBackups" => Self::ListBackups,
@@ -172,6 +235,16 @@ impl Operation {
                 | Self::DescribeContributorInsights
                 | Self::DescribeKinesisStreamingDestination
                 | Self::DescribeBackup
+                | Self::GetResourcePolicy
+                | Self::DescribeTableReplicaAutoScaling
+                | Self::DescribeGlobalTable
+                | Self::DescribeGlobalTableSettings
+                | Self::ListGlobalTables
+                | Self::DescribeExport
+                | Self::ListExports
+                | Self::DescribeImport
+                | Self::ListImports
+                | Self::ListContributorInsights
                 | Self::ListBackups
                 | Self::GetShardIterator
         )
@@ -196,6 +269,16 @@ impl Operation {
                 | Self::DescribeContributorInsights
                 | Self::DescribeKinesisStreamingDestination
                 | Self::DescribeBackup
+                | Self::GetResourcePolicy
+                | Self::DescribeTableReplicaAutoScaling
+                | Self::DescribeGlobalTable
+                | Self::DescribeGlobalTableSettings
+                | Self::ListGlobalTables
+                | Self::DescribeExport
+                | Self::ListExports
+                | Self::DescribeImport
+                | Self::ListImports
+                | Self::ListContributorInsights
                 | Self::ListBackups
                 | Self::ListStreams
                 | Self::DescribeStream

@@ -3,7 +3,7 @@
 
 use eddy_engine::{
     BillingMode, Consumed, IndexKey, IndexKind, IndexStatus, KeySchema, StreamDescription,
-    TableDescription, TableStatus,
+    TableDescription, TableStatus, Throughput,
 };
 use serde::{Serialize, Serializer};
 
@@ -185,6 +185,8 @@ struct IndexDescription<'a> {
     backfilling: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     provisioned_throughput: Option<ProvisionedThroughput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warm_throughput: Option<WarmThroughput>,
 }
 
 /// A TableDescription.
@@ -218,6 +220,48 @@ pub struct TableShape<'a> {
     local_secondary_indexes: Vec<IndexDescription<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     restore_summary: Option<RestoreSummaryShape<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warm_throughput: Option<WarmThroughput>,
+}
+
+impl TableShape<'_> {
+    /// CreateTable's answer: WarmThroughput only when it was asked for, as being applied.
+    #[must_use]
+    pub fn warm_throughput_updating(mut self, requested: bool) -> Self {
+        self.warm_throughput = self
+            .warm_throughput
+            .filter(|_| requested)
+            .map(|w| WarmThroughput {
+                status: "UPDATING",
+                ..w
+            });
+        self
+    }
+}
+
+/// WarmThroughput of a table or a global index: what it was given, or what DynamoDB gives an
+/// on-demand table (12,000 reads and 4,000 writes a second) or a provisioned one (its
+/// capacity).
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct WarmThroughput {
+    read_units_per_second: i64,
+    write_units_per_second: i64,
+    status: &'static str,
+}
+
+impl WarmThroughput {
+    fn of(billing: BillingMode, throughput: Throughput, asked: Option<(i64, i64)>) -> Self {
+        let (read, write) = asked.unwrap_or(match billing {
+            BillingMode::PayPerRequest => (12_000, 4_000),
+            BillingMode::Provisioned => (throughput.read, throughput.write),
+        });
+        Self {
+            read_units_per_second: read,
+            write_units_per_second: write,
+            status: "ACTIVE",
+        }
+    }
 }
 
 /// A restored table's RestoreSummary.
@@ -250,6 +294,7 @@ pub fn table_description(d: &TableDescription) -> TableShape<'_> {
             index_arn: format!("{}/index/{}", d.arn, index.name),
             index_status: global.then(|| index.status.as_str()),
             backfilling: (global && index.status == IndexStatus::Creating).then_some(true),
+            warm_throughput: global.then(|| WarmThroughput::of(def.billing_mode, throughput, None)),
             provisioned_throughput: global.then_some(ProvisionedThroughput {
                 last_increase_date_time: None,
                 last_decrease_date_time: None,
@@ -314,6 +359,11 @@ pub fn table_description(d: &TableDescription) -> TableShape<'_> {
         latest_stream_label: latest_stream.map(|(_, label)| label),
         global_secondary_indexes: globals,
         local_secondary_indexes: locals,
+        warm_throughput: Some(WarmThroughput::of(
+            def.billing_mode,
+            def.throughput,
+            def.warm_throughput,
+        )),
         restore_summary: def.restore.as_ref().map(|r| RestoreSummaryShape {
             source_backup_arn: r.source_backup_arn.as_deref(),
             source_table_arn: &r.source_table_arn,

@@ -22,6 +22,9 @@ pub enum EngineError {
     /// No backup has this ARN (BackupNotFoundException).
     #[error("Backup not found: {0}")]
     BackupNotFound(String),
+    /// A resource has no policy, or not the one expected (PolicyNotFoundException).
+    #[error("{0}")]
+    PolicyNotFound(String),
     /// A restore's target table exists (TableAlreadyExistsException).
     #[error("Table already exists: {0}")]
     TableAlreadyExists(String),

@@ -377,6 +377,44 @@ pub enum Invalid {
         /// The table's ARN.
         arn: String,
     },
+    /// A resource call's ARN does not start with `arn:`.
+    #[error("{PARAM} ARNs must start with 'arn:': {arn}")]
+    NotAnArn {
+        /// What was given.
+        arn: String,
+    },
+    /// A resource call's ARN is not a DynamoDB resource's.
+    #[error("{PARAM} Provided Arn is not a DynamoDB resource arn: {arn}")]
+    NotADynamoDbArn {
+        /// What was given.
+        arn: String,
+    },
+    /// A resource call's ARN names an index (or another part of a table).
+    #[error(
+        "{PARAM} Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}"
+    )]
+    NotTableOrStreamArn {
+        /// What was given.
+        arn: String,
+    },
+    /// A policy document over the size limit.
+    #[error("{PARAM} Maximum policy size of {max} bytes exceeded")]
+    PolicyTooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// A policy document DynamoDB cannot read.
+    #[error("{PARAM} Invalid policy document: {problem}")]
+    PolicyDocument {
+        /// Why.
+        problem: &'static str,
+    },
+    /// A resource-policy call's ARN is of another region or partition.
+    #[error("{PARAM} Invalid resource Arn: {arn}")]
+    ForeignResourceArn {
+        /// What was given.
+        arn: String,
+    },
     /// A tag call's ARN is not an ARN.
     #[error("Invalid TableArn: Invalid ResourceArn provided as input {arn}")]
     InvalidTableArn {

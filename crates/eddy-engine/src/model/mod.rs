@@ -1,6 +1,7 @@
 //! The model layer: the engine's vocabulary (errors, schemas, backups, index definitions, capacity
 //! units, the clock, scopes). Pure definitions and the checks on them; uses only other model files.
 
+pub(crate) mod arn;
 pub(crate) mod backup;
 pub(crate) mod capacity;
 pub(crate) mod clock;

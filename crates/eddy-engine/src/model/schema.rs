@@ -387,6 +387,23 @@ pub struct TableDef {
     /// Where a restored table came from.
     #[serde(default)]
     pub restore: Option<crate::model::backup::RestoreSummary>,
+    /// Resource-based policies of the table and its stream, by ARN.
+    #[serde(default)]
+    pub policies: Vec<ResourcePolicy>,
+    /// WarmThroughput asked for (read, write units per second); None shows the defaults.
+    #[serde(default)]
+    pub warm_throughput: Option<(i64, i64)>,
+}
+
+/// A resource-based policy, stored as given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourcePolicy {
+    /// The table's or stream's ARN.
+    pub arn: String,
+    /// The policy document.
+    pub document: String,
+    /// RevisionId.
+    pub revision_id: String,
 }
 
 /// Point-in-time recovery settings of a table.

@@ -80,6 +80,19 @@ impl Engine {
         Ok(self.table(table)?.def().contributor_insights)
     }
 
+    /// The tables of this scope with Contributor Insights enabled, in name order.
+    pub fn contributor_insights_tables(&self) -> Vec<String> {
+        self.catalog()
+            .names_after(self.scope(), None, usize::MAX)
+            .0
+            .into_iter()
+            .filter(|name| {
+                self.table_named(name)
+                    .is_some_and(|t| t.def().contributor_insights)
+            })
+            .collect()
+    }
+
     /// Enables or disables Contributor Insights on a table.
     ///
     /// # Errors

@@ -7,6 +7,7 @@ pub(crate) mod index_admin;
 pub(crate) mod items;
 pub(crate) mod open;
 pub(crate) mod partiql;
+pub(crate) mod policies;
 pub(crate) mod query;
 pub(crate) mod restore;
 pub(crate) mod stream_api;

@@ -6,13 +6,14 @@ use eddy_storage::WriteBatch;
 use eddy_streams::StreamViewType;
 
 use crate::keys::index_prefix;
+use crate::model::arn::ResourceArn;
 use crate::model::backup::RestoreSummary;
 use crate::model::error::{EngineError, Result};
 use crate::model::indexes::{IndexInput, IndexKind};
 use crate::model::invalid::Invalid;
 use crate::model::schema::{
-    AttributeDefinition, BillingMode, KeySchema, KeySchemaElement, TableDef, Tag, Throughput,
-    check_billing,
+    AttributeDefinition, BillingMode, KeySchema, KeySchemaElement, ResourcePolicy, TableDef, Tag,
+    Throughput, check_billing,
 };
 use crate::ops::index_admin::{
     MAX_GSIS, build_index, build_indexes, check_definitions_used, merged_definitions,
@@ -49,6 +50,10 @@ pub struct CreateTableInput {
     pub global_indexes: Vec<IndexInput>,
     /// LocalSecondaryIndexes.
     pub local_indexes: Vec<IndexInput>,
+    /// ResourcePolicy: a policy document for the table.
+    pub resource_policy: Option<String>,
+    /// WarmThroughput: (read, write) units per second.
+    pub warm_throughput: Option<(i64, i64)>,
 }
 
 /// One entry of UpdateTable's GlobalSecondaryIndexUpdates.
@@ -197,7 +202,19 @@ impl Engine {
         if input.tags.len() > MAX_TAGS {
             return Err(Invalid::TooManyTags.into());
         }
+        if let Some(document) = &input.resource_policy {
+            crate::ops::policies::check_document(document)?;
+        }
         let now = self.clock().now_ms();
+        let policies = input
+            .resource_policy
+            .map(|document| ResourcePolicy {
+                arn: self.table_arn(&input.table_name),
+                document,
+                revision_id: now.to_string(),
+            })
+            .into_iter()
+            .collect();
         let def = TableDef {
             scope: self.scope().clone(),
             id: 0,
@@ -224,6 +241,8 @@ impl Engine {
             point_in_time_recovery: None,
             contributor_insights: false,
             restore,
+            policies,
+            warm_throughput: input.warm_throughput,
         };
         self.catalog().create(self.storage(), def, |def, batch| {
             input
@@ -493,9 +512,9 @@ impl Engine {
         Ok(description)
     }
 
+    /// The table a tag call's ARN names (a stream's ARN stands for its table).
     fn table_by_arn(&self, arn: &str, action: &str) -> Result<Arc<Table>> {
-        let prefix = self.table_arn("");
-        let name = arn.strip_prefix(&prefix).filter(|n| !n.contains('/'));
+        let parsed = ResourceArn::parse(arn)?;
         // DynamoDB authorises tag calls against the resource before it looks the table up, so
         // an ARN that names no table is denied rather than not found.
         let denied = || {
@@ -504,16 +523,10 @@ impl Engine {
                 self.scope().account_id
             ))
         };
-        let Some(name) = name else {
-            if arn.starts_with("arn:") {
-                return Err(denied());
-            }
-            return Err(Invalid::InvalidTableArn {
-                arn: arn.to_owned(),
-            }
-            .into());
-        };
-        self.table_named(name).ok_or_else(denied)
+        if !parsed.in_scope(self.scope()) {
+            return Err(denied());
+        }
+        self.table_named(parsed.table()).ok_or_else(denied)
     }
 
     /// TagResource: adds or replaces tags.

@@ -284,6 +284,8 @@ mod tests {
             point_in_time_recovery: None,
             contributor_insights: false,
             restore: None,
+            policies: Vec::new(),
+            warm_throughput: None,
         }
     }
 

@@ -3,7 +3,9 @@
 mod backups;
 mod batch;
 mod items;
+mod other_services;
 mod partiql;
+mod policies;
 mod query;
 mod restore;
 mod streams;
@@ -46,6 +48,35 @@ pub fn dispatch(
         Operation::DescribeKinesisStreamingDestination => {
             backups::describe_kinesis_streaming_destination(engine, input)
         }
+        Operation::PutResourcePolicy => policies::put_resource_policy(engine, input),
+        Operation::GetResourcePolicy => policies::get_resource_policy(engine, input),
+        Operation::DeleteResourcePolicy => policies::delete_resource_policy(engine, input),
+        Operation::DescribeTableReplicaAutoScaling | Operation::UpdateTableReplicaAutoScaling => {
+            other_services::replica_auto_scaling(input)
+        }
+        Operation::CreateGlobalTable | Operation::UpdateGlobalTable => {
+            Err(other_services::legacy_global_table())
+        }
+        Operation::DescribeGlobalTable
+        | Operation::DescribeGlobalTableSettings
+        | Operation::UpdateGlobalTableSettings => other_services::global_table_not_found(input),
+        Operation::ListGlobalTables => Ok(other_services::list_global_tables()),
+        Operation::ExportTableToPointInTime => other_services::export_table(engine, input),
+        Operation::DescribeExport => other_services::describe_export(input),
+        Operation::ListExports => Ok(other_services::list_exports()),
+        Operation::ImportTable => Err(other_services::import_table()),
+        Operation::DescribeImport => other_services::describe_import(input),
+        Operation::ListImports => Ok(other_services::list_imports()),
+        Operation::EnableKinesisStreamingDestination => {
+            other_services::enable_kinesis(engine, input)
+        }
+        Operation::DisableKinesisStreamingDestination => {
+            other_services::disable_kinesis(engine, input)
+        }
+        Operation::UpdateKinesisStreamingDestination => {
+            other_services::update_kinesis(engine, input)
+        }
+        Operation::ListContributorInsights => Ok(other_services::list_contributor_insights(engine)),
         Operation::CreateBackup => restore::create_backup(engine, input),
         Operation::DescribeBackup => restore::describe_backup(engine, input),
         Operation::ListBackups => restore::list_backups(engine, input),

@@ -128,6 +128,18 @@ fn throughput(input: &Input<'_>, c: &mut Constraints) -> Result<Option<Throughpu
     })
 }
 
+/// WarmThroughput: read and write units per second.
+fn warm_throughput(input: &Input<'_>, c: &mut Constraints) -> Result<Option<(i64, i64)>, ApiError> {
+    let Some(w) = input.object("WarmThroughput")? else {
+        return Ok(None);
+    };
+    let read = w.int("ReadUnitsPerSecond", "Long")?;
+    let write = w.int("WriteUnitsPerSecond", "Long")?;
+    c.range(read, "warmThroughput.readUnitsPerSecond", 1, i64::MAX);
+    c.range(write, "warmThroughput.writeUnitsPerSecond", 1, i64::MAX);
+    Ok(Some((read.unwrap_or(0), write.unwrap_or(0))))
+}
+
 /// StreamSpecification, checked: `Some(Some(view))` enables a stream, `Some(None)` disables
 /// it, `None` when absent.
 fn stream_spec(
@@ -222,6 +234,8 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
         "tableClass",
         &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
     );
+    let resource_policy = input.string("ResourcePolicy")?;
+    let warm_throughput = warm_throughput(input, &mut c)?;
     if name.is_some() {
         c.table_name(name, "tableName", 3);
     }
@@ -249,8 +263,14 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
         stream,
         global_indexes,
         local_indexes,
+        resource_policy: resource_policy.map(str::to_owned),
+        warm_throughput,
     })?;
-    Ok(Out::only("TableDescription", table_description(&out)))
+    // CreateTable shows WarmThroughput only when it was asked for, as being applied.
+    Ok(Out::only(
+        "TableDescription",
+        table_description(&out).warm_throughput_updating(warm_throughput.is_some()),
+    ))
 }
 
 /// One index definition of CreateTable or a GSI Create of UpdateTable.
