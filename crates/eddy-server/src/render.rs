@@ -5,6 +5,8 @@ use eddy_engine::{
     BillingMode, Consumed, IndexKey, IndexKind, IndexStatus, KeySchema, StreamDescription,
     TableDescription, TableStatus, Throughput,
 };
+use std::collections::BTreeMap;
+
 use serde::{Serialize, Serializer};
 
 /// ReturnConsumedCapacity.
@@ -50,11 +52,11 @@ struct Capacity {
 
 impl Capacity {
     /// The units; split into reads and writes only where DynamoDB splits them (transactions).
-    fn of(c: Consumed, split: bool) -> Self {
+    fn of(read: f64, write: f64, split: bool) -> Self {
         Self {
-            capacity_units: Units(c.total()),
-            read_capacity_units: (split && c.read > 0.0).then_some(Units(c.read)),
-            write_capacity_units: (split && c.write > 0.0).then_some(Units(c.write)),
+            capacity_units: Units(read + write),
+            read_capacity_units: (split && read > 0.0).then_some(Units(read)),
+            write_capacity_units: (split && write > 0.0).then_some(Units(write)),
         }
     }
 }
@@ -68,25 +70,48 @@ pub struct ConsumedCapacity<'a> {
     total: Capacity,
     #[serde(skip_serializing_if = "Option::is_none")]
     table: Option<Capacity>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    local_secondary_indexes: BTreeMap<&'a str, Capacity>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    global_secondary_indexes: BTreeMap<&'a str, Capacity>,
 }
 
 /// A ConsumedCapacity entry, or None when not asked for: CapacityUnits only, as DynamoDB
 /// answers single-item calls, queries, scans and batches.
-pub fn consumed(mode: ReturnConsumed, table: &str, c: Consumed) -> Option<ConsumedCapacity<'_>> {
+pub fn consumed<'a>(
+    mode: ReturnConsumed,
+    table: &'a str,
+    c: &'a Consumed,
+) -> Option<ConsumedCapacity<'a>> {
     capacity_entry(mode, table, c, false)
 }
 
 /// A ConsumedCapacity entry, also split into read and write units (`split`, transactions).
-pub fn capacity_entry(
+/// TOTAL gives the sum over the table and its indexes; INDEXES adds the table's own units and
+/// each index's.
+pub fn capacity_entry<'a>(
     mode: ReturnConsumed,
-    table: &str,
-    c: Consumed,
+    table: &'a str,
+    c: &'a Consumed,
     split: bool,
-) -> Option<ConsumedCapacity<'_>> {
-    (mode != ReturnConsumed::None).then(|| ConsumedCapacity {
+) -> Option<ConsumedCapacity<'a>> {
+    if mode == ReturnConsumed::None {
+        return None;
+    }
+    let indexes = mode == ReturnConsumed::Indexes;
+    let per_index = |global: bool| -> BTreeMap<&'a str, Capacity> {
+        c.indexes
+            .iter()
+            .filter(|i| indexes && i.global == global)
+            .map(|i| (i.name.as_str(), Capacity::of(i.read, i.write, split)))
+            .collect()
+    };
+    Some(ConsumedCapacity {
         table_name: table,
-        total: Capacity::of(c, split),
-        table: (mode == ReturnConsumed::Indexes).then(|| Capacity::of(c, split)),
+        total: Capacity::of(c.total_read(), c.total_write(), split),
+        table: indexes.then(|| Capacity::of(c.read, c.write, split)),
+        local_secondary_indexes: per_index(false),
+        global_secondary_indexes: per_index(true),
     })
 }
 

@@ -616,3 +616,80 @@ async fn a_backfill_leaves_out_items_whose_key_cannot_be_indexed() {
         .expect_err("empty index key");
     assert_eq!(code(&err), "ValidationException");
 }
+
+#[tokio::test]
+async fn index_writes_and_reads_are_billed_to_each_index() {
+    use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
+    let server = TestServer::start();
+    let client = server.client();
+    make_table(&client).await;
+    // by_status (GSI, INCLUDE total) and by_placed (LSI, KEYS_ONLY) both hold the new item.
+    let put = client
+        .put_item()
+        .table_name("orders")
+        .item("pk", s("carol"))
+        .item("sk", n("1"))
+        .item("status", s("new"))
+        .item("placed", n("7"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .expect("put");
+    let c = put.consumed_capacity().expect("capacity");
+    assert_eq!(c.capacity_units(), Some(3.0));
+    assert_eq!(c.table().and_then(|t| t.capacity_units()), Some(1.0));
+    let gsi = c.global_secondary_indexes().expect("gsi");
+    assert_eq!(gsi["by_status"].capacity_units(), Some(1.0));
+    let lsi = c.local_secondary_indexes().expect("lsi");
+    assert_eq!(lsi["by_placed"].capacity_units(), Some(1.0));
+    // Moving the item in by_status costs a delete and a put there; by_placed is untouched.
+    let update = client
+        .update_item()
+        .table_name("orders")
+        .key("pk", s("carol"))
+        .key("sk", n("1"))
+        .update_expression("SET #s = :s")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":s", s("shipped"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .expect("update");
+    let c = update.consumed_capacity().expect("capacity");
+    assert_eq!(c.capacity_units(), Some(3.0));
+    assert_eq!(
+        c.global_secondary_indexes().expect("gsi")["by_status"].capacity_units(),
+        Some(2.0)
+    );
+    assert!(c.local_secondary_indexes().is_none());
+    // TOTAL sums the table and its indexes.
+    let delete = client
+        .delete_item()
+        .table_name("orders")
+        .key("pk", s("carol"))
+        .key("sk", n("1"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .expect("delete");
+    let c = delete.consumed_capacity().expect("capacity");
+    assert_eq!(c.capacity_units(), Some(3.0));
+    assert!(c.table().is_none());
+    // A query of an index is the index's read.
+    let query = client
+        .query()
+        .table_name("orders")
+        .index_name("by_status")
+        .key_condition_expression("#s = :s")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":s", s("new"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .expect("query");
+    let c = query.consumed_capacity().expect("capacity");
+    assert_eq!(
+        c.global_secondary_indexes().expect("gsi")["by_status"].capacity_units(),
+        c.capacity_units()
+    );
+}

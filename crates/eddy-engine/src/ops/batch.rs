@@ -191,8 +191,10 @@ impl Engine {
             }
             if !staged.is_empty() {
                 last = last.max(self.storage().apply(batch)?);
+                let def = table.def();
                 for s in &staged {
                     account(&table, s);
+                    s.bill_indexes(&def, &mut units);
                 }
             }
             drop(guard);

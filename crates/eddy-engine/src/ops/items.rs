@@ -132,9 +132,9 @@ impl Engine {
             old.as_ref(),
             input.return_old_on_failure,
         )?;
-        let consumed = Consumed::write(size.max(old.as_ref().map_or(0, item_size)));
+        let mut consumed = Consumed::write(size.max(old.as_ref().map_or(0, item_size)));
         let new = input.item;
-        let ticket = self.commit_change(&guard, skey, old.as_ref(), Some(&new))?;
+        let ticket = self.commit_change(&guard, skey, old.as_ref(), Some(&new), &mut consumed)?;
         drop(guard);
         self.durable(ticket)?;
         Ok(ItemOutput {
@@ -191,14 +191,14 @@ impl Engine {
             size: new_size,
             creates_nothing,
         } = rules::updated_item(&def, &input.key, old.as_ref(), input.update.as_ref())?;
+        let mut consumed = Consumed::write(old_size.max(new_size));
         let ticket = if creates_nothing {
             Ticket::default()
         } else {
-            self.commit_change(&guard, skey, old.as_ref(), Some(&new))?
+            self.commit_change(&guard, skey, old.as_ref(), Some(&new), &mut consumed)?
         };
         drop(guard);
         self.durable(ticket)?;
-        let consumed = Consumed::write(old_size.max(new_size));
         let touched = || -> Vec<Path> {
             input
                 .update
@@ -235,9 +235,9 @@ impl Engine {
             old.as_ref(),
             input.return_old_on_failure,
         )?;
-        let consumed = Consumed::write(old.as_ref().map_or(0, item_size));
+        let mut consumed = Consumed::write(old.as_ref().map_or(0, item_size));
         let ticket = if old.is_some() {
-            self.commit_change(&guard, skey, old.as_ref(), None)?
+            self.commit_change(&guard, skey, old.as_ref(), None, &mut consumed)?
         } else {
             Ticket::default()
         };

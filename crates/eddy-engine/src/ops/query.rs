@@ -244,7 +244,8 @@ impl Engine {
         } else {
             Direction::Reverse
         };
-        self.read_page(&page, start, end, dir, input.consistent)
+        let out = self.read_page(&page, start, end, dir, input.consistent)?;
+        Ok(billed_to(out, source.index))
     }
 
     /// Scan.
@@ -287,7 +288,8 @@ impl Engine {
             range: None,
             fetch_from,
         };
-        self.read_page(&page, start, end, Direction::Forward, input.consistent)
+        let out = self.read_page(&page, start, end, Direction::Forward, input.consistent)?;
+        Ok(billed_to(out, source.index))
     }
 
     fn read_page(
@@ -355,6 +357,15 @@ impl Engine {
         out.consumed = Consumed::read(bytes_read, consistent);
         Ok(out)
     }
+}
+
+/// A page's read units, billed to the index it read, if any.
+fn billed_to(mut out: QueryOutput, index: Option<&IndexDef>) -> QueryOutput {
+    if let Some(index) = index {
+        out.consumed = std::mem::take(&mut out.consumed)
+            .on_index(&index.name, index.kind == IndexKind::Global);
+    }
+    out
 }
 
 fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {

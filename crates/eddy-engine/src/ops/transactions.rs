@@ -237,10 +237,6 @@ impl Engine {
             let mut units = Consumed::write(old_size.max(new_size));
             units.write *= 2.0;
             let name = item.action.table_name();
-            match consumed.iter_mut().find(|(t, _)| t == name) {
-                Some((_, c)) => *c += units,
-                None => consumed.push((name.to_owned(), units)),
-            }
             if let Some((old, new)) = change
                 && let Some(s) = self.stage_change(
                     &guards[name],
@@ -251,7 +247,17 @@ impl Engine {
                     Cause::Request,
                 )
             {
+                let mut index_units = Consumed::default();
+                s.bill_indexes(&target.table.def(), &mut index_units);
+                for mut i in index_units.indexes {
+                    i.write *= 2.0;
+                    units.add_index(i);
+                }
                 staged.push((target.table.clone(), s));
+            }
+            match consumed.iter_mut().find(|(t, _)| t == name) {
+                Some((_, c)) => *c += units,
+                None => consumed.push((name.to_owned(), units)),
             }
         }
         let ticket = if batch.is_empty() {

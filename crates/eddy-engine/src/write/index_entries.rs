@@ -5,16 +5,34 @@ use eddy_storage::WriteBatch;
 use eddy_types::{Item, encode_item, item_size};
 
 use crate::keys;
+use crate::model::capacity::write_units;
 use crate::model::indexes::IndexDef;
 use crate::model::schema::KeySchema;
 
-/// The sizes of an item's index entry before and after a change (None = no entry), for the
-/// index counters.
-pub(crate) type EntrySizes = (Option<usize>, Option<usize>);
+/// How a change moved an item's entry in one index: its sizes before and after (None = no
+/// entry), for the counters, and whether the entry moved to another key, which DynamoDB bills
+/// as a delete and a put.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EntryChange {
+    pub(crate) old: Option<usize>,
+    pub(crate) new: Option<usize>,
+    pub(crate) moved: bool,
+}
+
+impl EntryChange {
+    /// The write units the change costs the index.
+    pub(crate) fn write_units(&self) -> f64 {
+        match (self.old, self.new) {
+            (Some(o), Some(n)) if self.moved => write_units(o) + write_units(n),
+            (_, Some(n)) => write_units(n),
+            (Some(o), None) => write_units(o),
+            (None, None) => 0.0,
+        }
+    }
+}
 
 /// Adds the index maintenance of one item change to `batch`. Returns, per index (in the order
-/// of `indexes`), the entry sizes before and after, or None where the entry did not change
-/// (and nothing was written).
+/// of `indexes`), how its entry changed, or None where it did not (and nothing was written).
 pub(crate) fn maintain(
     batch: &mut WriteBatch,
     table_id: u64,
@@ -22,7 +40,7 @@ pub(crate) fn maintain(
     indexes: &[IndexDef],
     old: Option<&Item>,
     new: Option<&Item>,
-) -> Vec<Option<EntrySizes>> {
+) -> Vec<Option<EntryChange>> {
     indexes
         .iter()
         .map(|index| {
@@ -47,10 +65,12 @@ pub(crate) fn maintain(
                 encode_item(projected, &mut bytes);
                 batch.put(k.clone(), bytes);
             }
-            Some((
-                old_entry.map(|(_, p)| item_size(&p)),
-                new_entry.map(|(_, p)| item_size(&p)),
-            ))
+            let moved = matches!((&old_entry, &new_entry), (Some((o, _)), Some((n, _))) if o != n);
+            Some(EntryChange {
+                old: old_entry.map(|(_, p)| item_size(&p)),
+                new: new_entry.map(|(_, p)| item_size(&p)),
+                moved,
+            })
         })
         .collect()
 }

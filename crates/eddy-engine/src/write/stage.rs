@@ -6,10 +6,13 @@
 use eddy_storage::{Ticket, WriteBatch};
 use eddy_types::{Item, encode_item, item_size};
 
+use crate::model::capacity::{Consumed, IndexConsumed};
 use crate::model::error::Result;
+use crate::model::indexes::IndexKind;
+use crate::model::schema::TableDef;
 use crate::state::catalog::{Table, TableWriteGuard};
 use crate::state::engine::Engine;
-use crate::write::index_entries;
+use crate::write::index_entries::{self, EntryChange};
 
 /// Why an item changes: stream records of TTL deletions carry a service identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,8 +28,24 @@ pub(crate) enum Cause {
 pub(crate) struct Staged {
     old_size: Option<usize>,
     new_size: Option<usize>,
-    /// (index id, old entry size, new entry size) of each index entry that changed.
-    index: Vec<(u32, Option<usize>, Option<usize>)>,
+    /// (index id, how its entry changed) of each index entry that changed.
+    index: Vec<(u32, EntryChange)>,
+}
+
+impl Staged {
+    /// What the change costs the table's indexes, added to `consumed`.
+    pub(crate) fn bill_indexes(&self, def: &TableDef, consumed: &mut Consumed) {
+        for (id, change) in &self.index {
+            if let Some(index) = def.indexes.iter().find(|i| i.id == *id) {
+                consumed.add_index(IndexConsumed {
+                    name: index.name.clone(),
+                    global: index.kind == IndexKind::Global,
+                    read: 0.0,
+                    write: change.write_units(),
+                });
+            }
+        }
+    }
 }
 
 impl Engine {
@@ -53,7 +72,7 @@ impl Engine {
             index_entries::maintain(batch, def.id, &def.key_schema, &def.indexes, old, new)
                 .into_iter()
                 .zip(&def.indexes)
-                .filter_map(|(change, index)| change.map(|(o, n)| (index.id, o, n)))
+                .filter_map(|(change, index)| change.map(|c| (index.id, c)))
                 .collect()
         };
         if let Some(stream) = table.stream() {
@@ -74,16 +93,17 @@ impl Engine {
         })
     }
 
-    /// Applies one item change as one atomic batch and accounts it. The caller releases the
-    /// guard and only then waits for the returned ticket ([`Engine::durable`]), so that the
-    /// writes queued behind the lock share a journal sync. A change that changes nothing
-    /// writes nothing.
+    /// Applies one item change as one atomic batch, accounts it, and bills its index writes
+    /// to `consumed`. The caller releases the guard and only then waits for the returned
+    /// ticket ([`Engine::durable`]), so that the writes queued behind the lock share a journal
+    /// sync. A change that changes nothing writes nothing.
     pub(crate) fn commit_change(
         &self,
         guard: &TableWriteGuard<'_>,
         skey: Vec<u8>,
         old: Option<&Item>,
         new: Option<&Item>,
+        consumed: &mut Consumed,
     ) -> Result<Ticket> {
         let mut batch = WriteBatch::new();
         let Some(staged) = self.stage_change(guard, &mut batch, skey, old, new, Cause::Request)
@@ -92,6 +112,7 @@ impl Engine {
         };
         let ticket = self.storage().apply(batch)?;
         account(guard.table(), &staged);
+        staged.bill_indexes(&guard.table().def(), consumed);
         Ok(ticket)
     }
 
@@ -105,7 +126,7 @@ impl Engine {
 /// Applies a committed change to the table's counters.
 pub(crate) fn account(table: &Table, staged: &Staged) {
     table.account(staged.old_size, staged.new_size);
-    for (id, old, new) in &staged.index {
-        table.account_index(*id, *old, *new);
+    for (id, change) in &staged.index {
+        table.account_index(*id, change.old, change.new);
     }
 }

@@ -123,7 +123,7 @@ fn attributes_out(out: ItemOutput, table: &str, rc: ReturnConsumed, metrics: boo
     if let Some(item) = &out.item {
         o.set_item("Attributes", item);
     }
-    o.set_opt("ConsumedCapacity", consumed(rc, table, out.consumed));
+    o.set_opt("ConsumedCapacity", consumed(rc, table, &out.consumed));
     if metrics && let Some(key) = &out.item_collection_key {
         o.set_object("ItemCollectionMetrics", |m| {
             m.set_item("ItemCollectionKey", key);
@@ -224,7 +224,7 @@ pub fn get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
     if let Some(item) = &out.item {
         o.set_item("Item", item);
     }
-    o.set_opt("ConsumedCapacity", consumed(rc, table, out.consumed));
+    o.set_opt("ConsumedCapacity", consumed(rc, table, &out.consumed));
     Ok(o.done())
 }
 

@@ -129,7 +129,7 @@ impl Out {
     ) {
         let list: Vec<_> = per_table
             .iter()
-            .filter_map(|(t, units)| crate::render::capacity_entry(rc, t, *units, split))
+            .filter_map(|(t, units)| crate::render::capacity_entry(rc, t, units, split))
             .collect();
         if !list.is_empty() {
             self.set("ConsumedCapacity", list);

@@ -86,7 +86,7 @@ fn page_out(out: QueryOutput, table: &str, rc: ReturnConsumed, count_only: bool)
     if let Some(k) = &out.last_evaluated_key {
         o.set_item("LastEvaluatedKey", k);
     }
-    o.set_opt("ConsumedCapacity", consumed(rc, table, out.consumed));
+    o.set_opt("ConsumedCapacity", consumed(rc, table, &out.consumed));
     o.done()
 }
 

@@ -140,7 +140,7 @@ pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Reply, Ap
             }
             o.set_opt(
                 "ConsumedCapacity",
-                consumed(rc, &select.table, page.consumed),
+                consumed(rc, &select.table, &page.consumed),
             );
         }
         Statement::Write(write) => {
@@ -149,7 +149,10 @@ pub fn execute_statement(engine: &Engine, input: &Input<'_>) -> Result<Reply, Ap
                 .ready()?
                 .execute(engine, return_old_on_failure(input)?)?;
             o.set_items("Items", &done.item);
-            o.set_opt("ConsumedCapacity", consumed(rc, &done.table, done.consumed));
+            o.set_opt(
+                "ConsumedCapacity",
+                consumed(rc, &done.table, &done.consumed),
+            );
         }
         Statement::Exists(_) => return Err(exists_outside_transaction()),
     }
