@@ -46,7 +46,8 @@ pub use model::scope::Scope;
 pub use ops::backups::{ContinuousBackups, DEFAULT_RECOVERY_PERIOD_DAYS};
 pub use ops::batch::{BatchGetOutput, BatchGetRequest, BatchWriteRequest, WriteRequest};
 pub use ops::items::{
-    DeleteItemInput, GetItemInput, ItemOutput, PutItemInput, ReturnValues, UpdateItemInput,
+    DeleteItemInput, GetItemInput, ItemCollection, ItemOutput, PutItemInput, ReturnValues,
+    UpdateItemInput,
 };
 pub use ops::query::{QueryInput, QueryOutput, ScanInput};
 pub use ops::restore::{BackupStatus, ListBackupsInput, RestoreOverrides};

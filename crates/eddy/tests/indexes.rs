@@ -693,3 +693,94 @@ async fn index_writes_and_reads_are_billed_to_each_index() {
         c.capacity_units()
     );
 }
+
+#[tokio::test]
+async fn item_collection_metrics_for_every_write() {
+    use aws_sdk_dynamodb::types::{
+        Put, PutRequest, ReturnItemCollectionMetrics, TransactWriteItem, WriteRequest,
+    };
+    let server = TestServer::start();
+    let client = server.client();
+    make_table(&client).await;
+    let item = |pk: &str, sk: &str| {
+        std::collections::HashMap::from([
+            ("pk".to_owned(), s(pk)),
+            ("sk".to_owned(), n(sk)),
+            ("placed".to_owned(), n("1")),
+        ])
+    };
+    let batch = client
+        .batch_write_item()
+        .request_items(
+            "orders",
+            vec![
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(item("dave", "1")))
+                            .build()
+                            .expect("put"),
+                    )
+                    .build(),
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(item("dave", "2")))
+                            .build()
+                            .expect("put"),
+                    )
+                    .build(),
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(item("erin", "1")))
+                            .build()
+                            .expect("put"),
+                    )
+                    .build(),
+            ],
+        )
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .expect("batch");
+    let metrics = &batch.item_collection_metrics().expect("metrics")["orders"];
+    assert_eq!(metrics.len(), 2, "one entry per collection");
+    assert_eq!(
+        metrics[0].item_collection_key().expect("key")["pk"],
+        s("dave")
+    );
+    assert_eq!(metrics[0].size_estimate_range_gb(), [0.0, 1.0]);
+    let transaction = client
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name("orders")
+                        .set_item(Some(item("frank", "1")))
+                        .build()
+                        .expect("put"),
+                )
+                .build(),
+        )
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .expect("transaction");
+    let metrics = &transaction.item_collection_metrics().expect("metrics")["orders"];
+    assert_eq!(
+        metrics[0].item_collection_key().expect("key")["pk"],
+        s("frank")
+    );
+    let put = client
+        .put_item()
+        .table_name("orders")
+        .set_item(Some(item("frank", "2")))
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .expect("put");
+    let metrics = put.item_collection_metrics().expect("metrics");
+    assert_eq!(metrics.size_estimate_range_gb(), [0.0, 1.0]);
+}

@@ -8,6 +8,7 @@ use eddy_expr::{Condition, Path, Update, project};
 use eddy_storage::Ticket;
 use eddy_types::{Item, item_size};
 
+use crate::keys;
 use crate::model::capacity::Consumed;
 use crate::model::error::Result;
 use crate::model::indexes::IndexKind;
@@ -103,6 +104,24 @@ pub struct ItemOutput {
     pub item_collection_key: Option<Item>,
 }
 
+/// An item collection (the items of one partition key, on a table with local secondary
+/// indexes) as ItemCollectionMetrics reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemCollection {
+    /// ItemCollectionKey: the partition key.
+    pub key: Item,
+    /// The collection's items and their local index entries, in bytes.
+    pub size_bytes: u64,
+}
+
+impl ItemCollection {
+    /// SizeEstimateRangeGB: the whole gigabytes the collection holds, and one more.
+    pub fn size_estimate_range_gb(&self) -> [f64; 2] {
+        let gb = (self.size_bytes / (1 << 30)) as f64;
+        [gb, gb + 1.0]
+    }
+}
+
 /// The ItemCollectionKey of a write on a table with local secondary indexes.
 fn collection_key(def: &TableDef, key: &Item) -> Option<Item> {
     def.indexes
@@ -116,6 +135,40 @@ fn collection_key(def: &TableDef, key: &Item) -> Option<Item> {
 }
 
 impl Engine {
+    /// ItemCollectionMetrics of the collection `item` (or a key) belongs to: None when the
+    /// table has no local secondary index. The size is read from the collection's items and
+    /// their local index entries, as they are now.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException; storage errors.
+    pub fn item_collection(&self, table: &str, item: &Item) -> Result<Option<ItemCollection>> {
+        let def = self.table(table)?.def();
+        let Some(key) = collection_key(&def, item) else {
+            return Ok(None);
+        };
+        let Some(pk) = key.values().next() else {
+            return Ok(None);
+        };
+        let snap = self.storage().snapshot();
+        let mut prefixes = vec![keys::partition_prefix(def.id, pk)];
+        for index in def.indexes.iter().filter(|i| i.kind == IndexKind::Local) {
+            prefixes.push(keys::index_partition_prefix(def.id, index.id, [pk]));
+        }
+        let mut size_bytes = 0u64;
+        for prefix in prefixes {
+            let end = keys::prefix_end(&prefix);
+            for entry in snap.range(
+                std::ops::Bound::Included(prefix.as_slice()),
+                std::ops::Bound::Excluded(end.as_slice()),
+                eddy_storage::Direction::Forward,
+            ) {
+                let (k, v) = entry?;
+                size_bytes += (k.len() + v.len()) as u64;
+            }
+        }
+        Ok(Some(ItemCollection { key, size_bytes }))
+    }
+
     /// PutItem.
     ///
     /// # Errors

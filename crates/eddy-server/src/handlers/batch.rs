@@ -180,9 +180,27 @@ pub fn batch_write_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, Api
             "Value '{{...}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {MAX_WRITES}, Member must have length greater than or equal to 1]"
         )));
     }
+    let metrics = input.string("ReturnItemCollectionMetrics")? == Some("SIZE");
+    // The items and keys written, for ItemCollectionMetrics (the batch consumes the requests).
+    let written: Vec<(String, eddy_types::Item)> = if metrics {
+        requests
+            .iter()
+            .flat_map(|r| {
+                r.requests.iter().map(|w| {
+                    let item = match w {
+                        WriteRequest::Put(item) | WriteRequest::Delete(item) => item.clone(),
+                    };
+                    (r.table_name.clone(), item)
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let out = engine.batch_write_item(requests)?;
     let mut o = Out::default();
     o.set_object("UnprocessedItems", |_| {});
     o.set_consumed_list(rc, &out, false);
+    o.set_collection_metrics(engine, written.iter().map(|(t, i)| (t.as_str(), i)))?;
     Ok(o.done())
 }

@@ -118,20 +118,27 @@ pub(super) fn projection(
     Ok(None)
 }
 
-fn attributes_out(out: ItemOutput, table: &str, rc: ReturnConsumed, metrics: bool) -> Reply {
+fn attributes_out(
+    engine: &Engine,
+    out: ItemOutput,
+    table: &str,
+    rc: ReturnConsumed,
+    metrics: bool,
+) -> Result<Reply, ApiError> {
     let mut o = Out::default();
     if let Some(item) = &out.item {
         o.set_item("Attributes", item);
     }
     o.set_opt("ConsumedCapacity", consumed(rc, table, &out.consumed));
-    if metrics && let Some(key) = &out.item_collection_key {
+    if metrics
+        && let Some(key) = &out.item_collection_key
+        && let Some(collection) = engine.item_collection(table, key)?
+    {
         o.set_object("ItemCollectionMetrics", |m| {
-            m.set_item("ItemCollectionKey", key);
-            // eddy does not bound item collections, so the estimate is always the first GB.
-            m.set("SizeEstimateRangeGB", vec![0.0, 1.0]);
+            super::collection_metrics(m, &collection);
         });
     }
-    o.done()
+    Ok(o.done())
 }
 
 fn wants_metrics(input: &Input<'_>) -> Result<bool, ApiError> {
@@ -196,7 +203,7 @@ pub fn put_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
         return_values: w.return_values,
         return_old_on_failure: return_old_on_failure(input)?,
     })?;
-    Ok(attributes_out(out, w.table, w.rc, wants_metrics(input)?))
+    attributes_out(engine, out, w.table, w.rc, wants_metrics(input)?)
 }
 
 pub fn get_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
@@ -263,7 +270,7 @@ pub fn update_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError
         return_values: rv,
         return_old_on_failure: return_old_on_failure(input)?,
     })?;
-    Ok(attributes_out(out, table, rc, wants_metrics(input)?))
+    attributes_out(engine, out, table, rc, wants_metrics(input)?)
 }
 
 pub fn delete_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
@@ -275,5 +282,5 @@ pub fn delete_item(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError
         return_values: w.return_values,
         return_old_on_failure: return_old_on_failure(input)?,
     })?;
-    Ok(attributes_out(out, w.table, w.rc, wants_metrics(input)?))
+    attributes_out(engine, out, w.table, w.rc, wants_metrics(input)?)
 }

@@ -119,6 +119,41 @@ fn return_consumed(input: &Input<'_>, c: &mut Constraints) -> Result<ReturnConsu
 }
 
 impl Out {
+    /// ItemCollectionMetrics of a batch or a transaction: for each written item of a table with
+    /// local secondary indexes, its collection (once per collection), by table.
+    pub(crate) fn set_collection_metrics<'a>(
+        &mut self,
+        engine: &Engine,
+        written: impl IntoIterator<Item = (&'a str, &'a eddy_types::Item)>,
+    ) -> Result<(), ApiError> {
+        let mut by_table: Vec<(&str, Vec<eddy_engine::ItemCollection>)> = Vec::new();
+        for (table, item) in written {
+            let Some(collection) = engine.item_collection(table, item)? else {
+                continue;
+            };
+            let at = match by_table.iter().position(|(t, _)| *t == table) {
+                Some(at) => at,
+                None => {
+                    by_table.push((table, Vec::new()));
+                    by_table.len() - 1
+                }
+            };
+            if let Some((_, list)) = by_table.get_mut(at)
+                && !list.iter().any(|c| c.key == collection.key)
+            {
+                list.push(collection);
+            }
+        }
+        if !by_table.is_empty() {
+            self.set_object("ItemCollectionMetrics", |m| {
+                for (table, list) in &by_table {
+                    m.set_objects(table, list, collection_metrics);
+                }
+            });
+        }
+        Ok(())
+    }
+
     /// ConsumedCapacity as a list, one entry per table (batches and transactions), when asked;
     /// `split` adds read and write units, as transactions answer.
     fn set_consumed_list(
@@ -135,4 +170,10 @@ impl Out {
             self.set("ConsumedCapacity", list);
         }
     }
+}
+
+/// One ItemCollectionMetrics entry.
+pub(crate) fn collection_metrics(o: &mut Out, c: &eddy_engine::ItemCollection) {
+    o.set_item("ItemCollectionKey", &c.key);
+    o.set("SizeEstimateRangeGB", c.size_estimate_range_gb());
 }

@@ -163,6 +163,24 @@ pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply,
     }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     input.text().hash(&mut hasher);
+    let metrics = input.string("ReturnItemCollectionMetrics")? == Some("SIZE");
+    // The items and keys written, for ItemCollectionMetrics (condition checks write nothing).
+    let written: Vec<(String, eddy_types::Item)> = actions
+        .iter()
+        .filter(|_| metrics)
+        .filter_map(|a| match &a.action {
+            TransactWriteAction::Put { table_name, item } => {
+                Some((table_name.clone(), item.clone()))
+            }
+            TransactWriteAction::Update {
+                table_name, key, ..
+            }
+            | TransactWriteAction::Delete { table_name, key } => {
+                Some((table_name.clone(), key.clone()))
+            }
+            TransactWriteAction::ConditionCheck { .. } => None,
+        })
+        .collect();
     let out = engine.transact_write_items(TransactWriteInput {
         items: actions,
         client_request_token: token.map(str::to_owned),
@@ -170,6 +188,7 @@ pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply,
     })?;
     let mut o = Out::default();
     o.set_consumed_list(rc, &out, true);
+    o.set_collection_metrics(engine, written.iter().map(|(t, i)| (t.as_str(), i)))?;
     Ok(o.done())
 }
 
