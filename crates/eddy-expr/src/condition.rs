@@ -25,7 +25,7 @@ pub(crate) enum Cond {
     In(Operand, Vec<Operand>),
     Exists(Path),
     NotExists(Path),
-    AttributeType(Path, AttrType),
+    AttributeType(Operand, AttrType),
     BeginsWith(Operand, Operand),
     Contains(Operand, Operand),
     Not(Box<Cond>),
@@ -116,7 +116,9 @@ impl Cond {
             },
             Cond::Exists(path) => path.get(item).is_some(),
             Cond::NotExists(path) => path.get(item).is_none(),
-            Cond::AttributeType(path, ty) => path.get(item).is_some_and(|v| v.attr_type() == *ty),
+            Cond::AttributeType(subject, ty) => {
+                subject.eval(item).is_some_and(|v| v.attr_type() == *ty)
+            }
             Cond::BeginsWith(subject, prefix) => match (subject.eval(item), prefix.eval(item)) {
                 (Some(v), Some(p)) => match (v.as_ref(), p.as_ref()) {
                     (AttributeValue::S(s), AttributeValue::S(p)) => s.starts_with(p.as_str()),
@@ -152,7 +154,8 @@ impl Cond {
                     c.collect_paths(out);
                 }
             }
-            Cond::Exists(p) | Cond::NotExists(p) | Cond::AttributeType(p, _) => out.push(p),
+            Cond::Exists(p) | Cond::NotExists(p) => out.push(p),
+            Cond::AttributeType(subject, _) => subject.collect_paths(out),
             Cond::Not(inner) => inner.collect_paths(out),
             Cond::And(members) | Cond::Or(members) => {
                 for c in members {
@@ -359,12 +362,10 @@ mod tests {
 
     #[test]
     fn functions() {
-        assert!(eval(Cond::AttributeType(Path::attr("ss"), AttrType::Ss)));
-        assert!(!eval(Cond::AttributeType(Path::attr("ss"), AttrType::S)));
-        assert!(!eval(Cond::AttributeType(
-            Path::attr("missing"),
-            AttrType::S
-        )));
+        assert!(eval(Cond::AttributeType(path("ss"), AttrType::Ss)));
+        assert!(!eval(Cond::AttributeType(path("ss"), AttrType::S)));
+        assert!(!eval(Cond::AttributeType(path("missing"), AttrType::S)));
+        assert!(eval(Cond::AttributeType(val(s("x")), AttrType::S)));
         assert!(eval(Cond::BeginsWith(path("s"), val(s("he")))));
         assert!(!eval(Cond::BeginsWith(path("s"), val(s("lo")))));
         assert!(eval(Cond::BeginsWith(

@@ -283,10 +283,8 @@ impl Resolver<'_, '_> {
         let path = match &first {
             Operand::Path(p) => p.clone(),
             _ => {
-                if matches!(
-                    name,
-                    "attribute_exists" | "attribute_not_exists" | "attribute_type"
-                ) {
+                // attribute_type also takes a value, as DynamoDB does.
+                if matches!(name, "attribute_exists" | "attribute_not_exists") {
                     problems.record(OPERAND_TYPE, Problem::RequiresPath(name.to_owned()));
                 }
                 Path(Vec::new())
@@ -296,7 +294,7 @@ impl Resolver<'_, '_> {
             ("attribute_exists", None) => Cond::Exists(path),
             ("attribute_not_exists", None) => Cond::NotExists(path),
             ("attribute_type", Some(type_name)) => {
-                Cond::AttributeType(path, attribute_type_name(&type_name, problems))
+                Cond::AttributeType(first, attribute_type_name(&type_name, problems))
             }
             ("begins_with", Some(second)) => {
                 for o in [&first, &second] {

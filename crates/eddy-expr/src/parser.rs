@@ -14,10 +14,11 @@ use crate::ast::{
 use crate::error::Problem;
 use crate::tokenizer::{Keyword, Kind, Token, tokenize};
 
-/// Deepest nesting of parentheses, NOT and function calls the parser follows (the house limit,
-/// like a document path's 32 levels). A level costs up to ~12 KB of stack in a debug build, so
-/// this stays well inside the 2 MB stacks of worker threads.
-const MAX_DEPTH: usize = 32;
+/// Deepest nesting of parentheses, NOT and function calls the parser follows: past DynamoDB's
+/// 300 operators, which bound how deep a valid expression can nest. A level costs up to ~12 KB
+/// of stack in a debug build, which the server's 16 MiB threads hold
+/// (`eddy_server::THREAD_STACK_BYTES`).
+pub(crate) const MAX_DEPTH: usize = 300;
 
 /// Parses a condition (ConditionExpression, FilterExpression, KeyConditionExpression).
 pub(crate) fn parse_condition(text: &str) -> Result<CondExpr<'_>, Problem> {
@@ -641,6 +642,16 @@ mod tests {
 
     #[test]
     fn deep_nesting_fails_cleanly() {
+        // As deep as the server's threads allow.
+        std::thread::Builder::new()
+            .stack_size(16 * 1024 * 1024)
+            .spawn(deep_nesting_cases)
+            .expect("thread")
+            .join()
+            .expect("no overflow");
+    }
+
+    fn deep_nesting_cases() {
         let deep = format!("{}a = b{}", "(a = b AND ".repeat(2000), ")".repeat(2000));
         assert_eq!(parse_condition(&deep), Err(Problem::TooDeep(MAX_DEPTH + 1)));
         let nots = format!("{}a = b", "NOT ".repeat(5000));

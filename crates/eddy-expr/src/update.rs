@@ -82,6 +82,16 @@ impl UpdateAction {
 }
 
 impl Update {
+    /// True when every action only takes something away (REMOVE, DELETE): such an update of
+    /// a missing item creates nothing, where any other (even one without actions) creates it.
+    pub fn only_removes(&self) -> bool {
+        !self.actions.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|a| matches!(a, UpdateAction::Remove(_) | UpdateAction::Delete(..)))
+    }
+
     /// Applies the update to `item` with DynamoDB's semantics. A missing item is updated as an
     /// empty one (the caller adds the key).
     ///

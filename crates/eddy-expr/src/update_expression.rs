@@ -256,6 +256,11 @@ impl Resolver<'_, '_> {
         if name == "list_append" {
             for o in [&first, &second] {
                 self.check_literal_type(name, o, AttrType::L);
+                // DynamoDB takes if_not_exists inside list_append, but not list_append itself.
+                if matches!(o, UpdateOperand::ListAppend(..)) {
+                    self.problems
+                        .record(FUNCTION, Problem::MisusedFunction(name.to_owned()));
+                }
             }
             return UpdateOperand::ListAppend(Box::new(first), Box::new(second));
         }

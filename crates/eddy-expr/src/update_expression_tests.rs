@@ -66,6 +66,10 @@ fn functions() {
         "Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 1"
     );
     assert_eq!(
+        problem("set a = list_append(list_append(a, b), c)"),
+        "The function is not allowed to be used this way in an expression; function: list_append"
+    );
+    assert_eq!(
         problem("set a = list_append(c)"),
         "Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 1"
     );

@@ -59,6 +59,9 @@ pub fn placeholders(
             ));
         }
         check_keys("ExpressionAttributeNames", names.keys(), '#')?;
+        for name in names.values() {
+            crate::input::check_attribute_name(name)?;
+        }
         let mut keys: Vec<&String> = names.keys().collect();
         keys.sort();
         if let Some(key) = keys.into_iter().find(|k| names[*k].is_empty()) {
@@ -227,6 +230,7 @@ pub fn attribute_updates(
     };
     let mut out = Vec::with_capacity(map.len());
     for (name, v) in map.entries() {
+        crate::input::check_attribute_name(name)?;
         let u = entry(&v)?;
         out.push((
             name.to_owned(),

@@ -211,9 +211,13 @@ impl<'a> Raw<'a> {
     /// An attribute map (an item, a key), decoded straight from the text.
     pub fn item(&self) -> Result<Item, ApiError> {
         let mut d = serde_json::Deserializer::from_str(self.text());
-        read_item(&mut d, READ_OPTIONS)
+        let item = read_item(&mut d, READ_OPTIONS)
             .map_err(|e| shape_error(&e))?
-            .map_err(ApiError::from)
+            .map_err(ApiError::from)?;
+        for name in item.keys() {
+            check_attribute_name(name)?;
+        }
+        Ok(item)
     }
 
     /// One attribute value, with its validation error as given.
@@ -544,6 +548,8 @@ impl Constraints {
                     );
                 }
             }
+            // The shape allows one character, for ARNs; a name is still at least three.
+            Some(n) if !n.is_empty() => self.table_name(name, path, min.max(3)),
             _ => self.table_name(name, path, min),
         }
     }
@@ -605,6 +611,23 @@ impl Constraints {
             ))),
         }
     }
+}
+
+/// The longest attribute name DynamoDB stores, plus one.
+const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_536;
+
+/// Refuses an attribute name DynamoDB cannot store (key attributes have their own, lower limit,
+/// checked with the key).
+///
+/// # Errors
+/// ValidationException for a name of 64 KB or more.
+pub fn check_attribute_name(name: &str) -> Result<(), ApiError> {
+    if name.len() >= MAX_ATTRIBUTE_NAME_BYTES {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Attribute name is too large, must be less than {MAX_ATTRIBUTE_NAME_BYTES} bytes"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -32,6 +32,19 @@ pub use http::MAX_BODY_BYTES;
 pub use protocol::Operation;
 pub use state::{AppState, DEFAULT_MAX_IN_FLIGHT};
 
+/// Stack of each runtime thread. Expressions are parsed and evaluated recursively, and
+/// DynamoDB accepts conditions nested well over a hundred levels deep (its limit is 300
+/// operators in 4 KB), which needs more than the default 2 MiB in a debug build. The stack is
+/// reserved, not committed, so idle threads cost no memory for it.
+pub const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// The multi-threaded tokio runtime eddy serves on, with [`THREAD_STACK_BYTES`] stacks.
+pub fn runtime_builder() -> tokio::runtime::Builder {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all().thread_stack_size(THREAD_STACK_BYTES);
+    builder
+}
+
 /// Serves requests on `listener` until `shutdown` completes. Also runs the engine's due
 /// background work (shard rollover, record trimming) once a second.
 pub async fn serve(

@@ -191,9 +191,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         state = state.with_shared_db();
     }
     let state = Arc::new(state);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = eddy_server::runtime_builder().build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
         let addr = listener.local_addr()?;

@@ -257,6 +257,17 @@ impl IndexDef {
         )
     }
 
+    /// True when the index holds attribute `name` of its items.
+    pub fn projects(&self, table: &KeySchema, name: &str) -> bool {
+        match self.projection.projection_type {
+            ProjectionType::All => true,
+            ProjectionType::KeysOnly | ProjectionType::Include => {
+                self.is_key(table, name)
+                    || self.projection.non_key_attributes.iter().any(|n| n == name)
+            }
+        }
+    }
+
     /// True when `name` is a key attribute of the index or the table.
     fn is_key(&self, table: &KeySchema, name: &str) -> bool {
         self.key_schema.is_key(name) || table.is_key(name)
@@ -330,6 +341,7 @@ impl IndexDef {
                 return Err(Invalid::IndexKeyTooLarge {
                     attribute: attr.name.clone(),
                     index: self.name.clone(),
+                    actual: len,
                     max,
                 }
                 .into());

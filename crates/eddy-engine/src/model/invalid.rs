@@ -130,13 +130,15 @@ pub enum Invalid {
     },
     /// An item's index key value is over its limit.
     #[error(
-        "{PARAM} Index key {attribute} of index {index} exceeds the maximum size of {max} bytes"
+        "{PARAM} Size limit exceeded for Index Key {attribute} Actual Size: {actual} bytes Max Size: {max} bytes IndexName: {index}"
     )]
     IndexKeyTooLarge {
         /// The key attribute.
         attribute: String,
         /// The index.
         index: String,
+        /// The value's size.
+        actual: usize,
         /// The limit.
         max: usize,
     },
@@ -161,6 +163,14 @@ pub enum Invalid {
     AllAttributesOnPartialGsi {
         /// The index.
         index: String,
+    },
+    /// A read of a global index asks for attributes the index does not hold.
+    #[error("{PARAM} Global secondary index {index} does not project [{}]", attributes.join(", "))]
+    NotProjected {
+        /// The index.
+        index: String,
+        /// The attributes asked for and missing.
+        attributes: Vec<String>,
     },
     /// A key condition's value has another type than the key.
     #[error("{PARAM} Condition parameter type does not match schema type")]
@@ -297,6 +307,15 @@ pub enum Invalid {
         /// The index.
         index: String,
     },
+    /// NonKeyAttributes names an attribute twice.
+    #[error("{PARAM} Duplicate element in NonKeyAttributes: {attribute}")]
+    DuplicateNonKeyAttribute {
+        /// The attribute.
+        attribute: String,
+    },
+    /// An index KeySchema names one attribute as both its partition and sort key.
+    #[error("Both the Hash Key and the Range Key element in the KeySchema have the same name")]
+    IndexKeySameName,
     /// INCLUDE without NonKeyAttributes.
     #[error("{PARAM} ProjectionType is INCLUDE, but NonKeyAttributes is not specified")]
     IncludeWithoutAttributes,

@@ -84,6 +84,11 @@ pub(crate) fn build_index(
         }
         other => other,
     };
+    if let [first, second] = index.key_schema.as_slice()
+        && first.attribute_name == second.attribute_name
+    {
+        return Err(Invalid::IndexKeySameName.into());
+    }
     let key_schema = match kind {
         IndexKind::Global => {
             IndexKey::resolve_global(&index.key_schema, defs).map_err(undefined)?
@@ -108,6 +113,17 @@ pub(crate) fn build_index(
         }
     };
     let p = &index.projection;
+    if let Some(repeated) = p
+        .non_key_attributes
+        .iter()
+        .enumerate()
+        .find(|(i, a)| p.non_key_attributes[..*i].contains(a))
+    {
+        return Err(Invalid::DuplicateNonKeyAttribute {
+            attribute: repeated.1.clone(),
+        }
+        .into());
+    }
     match p.projection_type {
         ProjectionType::Include if p.non_key_attributes.is_empty() => {
             return Err(Invalid::IncludeWithoutAttributes.into());

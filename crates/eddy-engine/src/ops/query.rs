@@ -112,11 +112,15 @@ struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
+    /// The source `index` names (the table when None). A read that needs attributes a local
+    /// index does not project (ALL_ATTRIBUTES, or named ones in `wanted`) fetches each item
+    /// from the table; a global index refuses it.
     fn new(
         def: &'a TableDef,
         index: Option<&str>,
         consistent: bool,
         all_attributes: bool,
+        wanted: Option<&[Path]>,
     ) -> Result<(Self, Option<(u64, &'a KeySchema)>)> {
         let table_attrs = std::iter::once(&def.key_schema.hash)
             .chain(def.key_schema.range.as_ref())
@@ -151,8 +155,23 @@ impl<'a> Source<'a> {
                 .into());
             }
         }
-        let fetch = (index.kind == IndexKind::Local && partial && all_attributes)
-            .then_some((def.id, &def.key_schema));
+        let mut missing: Vec<String> = Vec::new();
+        for path in wanted.unwrap_or_default() {
+            let top = path.top();
+            if !index.projects(&def.key_schema, top) && !missing.iter().any(|m| m == top) {
+                missing.push(top.to_owned());
+            }
+        }
+        if index.kind == IndexKind::Global && !missing.is_empty() {
+            return Err(Invalid::NotProjected {
+                index: name.to_owned(),
+                attributes: missing,
+            }
+            .into());
+        }
+        let fetch =
+            (index.kind == IndexKind::Local && partial && (all_attributes || !missing.is_empty()))
+                .then_some((def.id, &def.key_schema));
         Ok((
             Self {
                 key_schema: std::borrow::Cow::Borrowed(&index.key_schema),
@@ -177,6 +196,7 @@ impl Engine {
             input.index_name.as_deref(),
             input.consistent,
             input.all_attributes,
+            input.projection.as_deref(),
         )?;
         let schema = &*source.key_schema;
         let kc = &input.key_condition;
@@ -260,6 +280,7 @@ impl Engine {
             input.index_name.as_deref(),
             input.consistent,
             input.all_attributes,
+            input.projection.as_deref(),
         )?;
         let (segment, total) = input.segment.unwrap_or((0, 1));
         let prefix = match source.index {

@@ -202,8 +202,11 @@ pub(crate) fn updated_item(
     old: Option<&Item>,
     update: Option<&Update>,
 ) -> Result<Updated> {
+    let creates_nothing = old.is_none() && update.is_some_and(Update::only_removes);
     let mut new = old.cloned().unwrap_or_else(|| key.clone());
-    if let Some(update) = update {
+    // Removing from a missing item does nothing, even at a nested path that would fail on an
+    // item that exists.
+    if let Some(update) = update.filter(|_| !creates_nothing) {
         update.apply(&mut new)?;
     }
     let size = item_size(&new);
@@ -211,7 +214,6 @@ pub(crate) fn updated_item(
         return Err(Invalid::UpdatedItemTooLarge.into());
     }
     index_keys(def, &new)?;
-    let creates_nothing = old.is_none() && update.is_some() && new == *key;
     Ok(Updated {
         new,
         size,

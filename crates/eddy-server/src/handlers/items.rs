@@ -96,6 +96,9 @@ pub(super) fn projection(
         return Ok(Some(parse_projection(text, resolver)?));
     }
     if let Some(names) = input.strings("AttributesToGet")? {
+        for name in &names {
+            crate::input::check_attribute_name(name)?;
+        }
         if names.is_empty() {
             return Err(ApiError::constraint(
                 "Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1",

@@ -29,6 +29,7 @@ fn key_schema(
         let key_type = e.string("KeyType")?;
         let p = format!("{path}.{}.member", i + 1);
         c.required(name, &format!("{p}.attributeName"));
+        key_name_length(c, name, &format!("{p}.attributeName"));
         c.required(key_type, &format!("{p}.keyType"));
         c.one_of(key_type, &format!("{p}.keyType"), &["HASH", "RANGE"]);
         if let (Some(name), Some(kt)) = (name, key_type) {
@@ -72,6 +73,27 @@ fn java_list(elements: &[KeySchemaElement]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
+/// A key attribute's name: 1 to 255 bytes.
+fn key_name_length(c: &mut Constraints, name: Option<&str>, path: &str) {
+    match name {
+        Some(n) if n.is_empty() => {
+            c.fail(
+                Some(n),
+                path,
+                "Member must have length greater than or equal to 1",
+            );
+        }
+        Some(n) if n.len() > 255 => {
+            c.fail(
+                Some(n),
+                path,
+                "Member must have length less than or equal to 255",
+            );
+        }
+        _ => {}
+    }
+}
+
 fn attribute_definitions(
     input: &Input<'_>,
     c: &mut Constraints,
@@ -85,6 +107,7 @@ fn attribute_definitions(
         let ty = d.string("AttributeType")?;
         let p = format!("attributeDefinitions.{}.member", i + 1);
         c.required(name, &format!("{p}.attributeName"));
+        key_name_length(c, name, &format!("{p}.attributeName"));
         c.required(ty, &format!("{p}.attributeType"));
         c.one_of(ty, &format!("{p}.attributeType"), &["B", "N", "S"]);
         if let (Some(name), Some(ty)) = (name, ty.and_then(ScalarType::parse)) {
@@ -273,6 +296,9 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
     ))
 }
 
+/// The most NonKeyAttributes one index projection names.
+const MAX_NON_KEY_ATTRIBUTES: usize = 20;
+
 /// One index definition of CreateTable or a GSI Create of UpdateTable.
 /// `global` indexes take multi-attribute keys and provisioned throughput.
 fn index_input(i: &Input<'_>, path: &str, global: bool) -> Result<IndexInput, ApiError> {
@@ -291,7 +317,24 @@ fn index_input(i: &Input<'_>, path: &str, global: bool) -> Result<IndexInput, Ap
                 &format!("{path}.projection.projectionType"),
                 &["ALL", "KEYS_ONLY", "INCLUDE"],
             );
-            (t, p.strings("NonKeyAttributes")?.unwrap_or_default())
+            let non_key = p.strings("NonKeyAttributes")?;
+            if let Some(list) = &non_key
+                && (list.is_empty() || list.len() > MAX_NON_KEY_ATTRIBUTES)
+            {
+                c.fail(
+                    Some(&format!("[{}]", list.join(", "))),
+                    &format!("{path}.projection.nonKeyAttributes"),
+                    if list.is_empty() {
+                        "Member must have length greater than or equal to 1".to_owned()
+                    } else {
+                        format!(
+                            "Member must have length less than or equal to {MAX_NON_KEY_ATTRIBUTES}"
+                        )
+                    }
+                    .as_str(),
+                );
+            }
+            (t, non_key.unwrap_or_default())
         }
         None => (None, Vec::new()),
     };

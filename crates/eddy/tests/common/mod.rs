@@ -78,9 +78,8 @@ impl TestServer {
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
+            let rt = eddy_server::runtime_builder()
                 .worker_threads(2)
-                .enable_all()
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
