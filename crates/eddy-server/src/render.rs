@@ -218,11 +218,14 @@ struct IndexDescription<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TableShape<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     attribute_definitions: Vec<AttributeDefinition<'a>>,
     table_name: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     key_schema: Vec<KeyElement<'a>>,
     table_status: &'static str,
-    creation_date_time: EpochSeconds,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    creation_date_time: Option<EpochSeconds>,
     provisioned_throughput: ProvisionedThroughput,
     table_size_bytes: i64,
     item_count: i64,
@@ -250,6 +253,19 @@ pub struct TableShape<'a> {
 }
 
 impl TableShape<'_> {
+    /// DeleteTable's answer: the table's identity, status and capacity, without its schema,
+    /// creation time or indexes.
+    #[must_use]
+    pub fn deleting(mut self) -> Self {
+        self.attribute_definitions.clear();
+        self.key_schema.clear();
+        self.creation_date_time = None;
+        self.global_secondary_indexes.clear();
+        self.local_secondary_indexes.clear();
+        self.warm_throughput = None;
+        self
+    }
+
     /// CreateTable's answer: WarmThroughput only when it was asked for, as being applied.
     #[must_use]
     pub fn warm_throughput_updating(mut self, requested: bool) -> Self {
@@ -346,19 +362,22 @@ pub fn table_description(d: &TableDescription) -> TableShape<'_> {
         .latest_stream_arn
         .as_deref()
         .zip(def.latest_stream_label.as_deref());
+    // DynamoDB lists the definitions by name, whatever order they were given in.
+    let mut attribute_definitions: Vec<AttributeDefinition<'_>> = def
+        .attribute_definitions
+        .iter()
+        .map(|a| AttributeDefinition {
+            attribute_name: &a.attribute_name,
+            attribute_type: a.attribute_type.as_str(),
+        })
+        .collect();
+    attribute_definitions.sort_by_key(|a| a.attribute_name);
     TableShape {
-        attribute_definitions: def
-            .attribute_definitions
-            .iter()
-            .map(|a| AttributeDefinition {
-                attribute_name: &a.attribute_name,
-                attribute_type: a.attribute_type.as_str(),
-            })
-            .collect(),
+        attribute_definitions,
         table_name: &def.name,
         key_schema: key_elements(&def.key_schema),
         table_status: d.status.as_str(),
-        creation_date_time: EpochSeconds(def.created_ms),
+        creation_date_time: Some(EpochSeconds(def.created_ms)),
         provisioned_throughput: ProvisionedThroughput {
             last_increase_date_time: def.last_increase_ms.map(EpochSeconds),
             last_decrease_date_time: def.last_decrease_ms.map(EpochSeconds),

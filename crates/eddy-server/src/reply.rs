@@ -9,11 +9,16 @@
 use eddy_types::{Item, write_item_json, write_str_json};
 use serde::Serialize;
 
-/// A response body: one JSON object's bytes.
+/// A response body: one JSON object's bytes, or nothing.
 #[derive(Debug)]
 pub struct Reply(Vec<u8>);
 
 impl Reply {
+    /// No body at all, as DynamoDB answers TagResource and UntagResource.
+    pub fn empty() -> Self {
+        Self(Vec::new())
+    }
+
     /// The body's bytes.
     pub fn into_bytes(self) -> Vec<u8> {
         self.0

@@ -178,6 +178,15 @@ pub enum Invalid {
     /// A Query's ExclusiveStartKey is in another partition.
     #[error("The provided starting key is outside query boundaries based on provided conditions")]
     StartKeyOutsideQuery,
+    /// A Query's ExclusiveStartKey has a sort key its range condition excludes.
+    #[error("The provided starting key does not match the range key predicate")]
+    StartKeyOutsideRange,
+    /// A Query of a table without a sort key was given an ExclusiveStartKey.
+    #[error("The provided exclusive start key is invalid: ExclusiveStartKey: {key}")]
+    StartKeyWithoutSortKey {
+        /// The key, as DynamoDB prints it.
+        key: String,
+    },
     /// A parallel Scan's ExclusiveStartKey belongs to another segment.
     #[error(
         "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {segment}"
@@ -203,6 +212,28 @@ pub enum Invalid {
     /// KeySchema's second element is not the RANGE key.
     #[error("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")]
     SecondKeyNotRange,
+    /// UpdateTable creates a global index without AttributeDefinitions.
+    #[error("{PARAM} AttributeDefinitions is not specified for index: {index}")]
+    IndexDefinitionsMissing {
+        /// The index.
+        index: String,
+    },
+    /// UpdateTable updates a global index's throughput on an on-demand table.
+    #[error(
+        "{PARAM} The only Updates for index: {index} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
+    )]
+    IndexThroughputOnDemand {
+        /// The index.
+        index: String,
+    },
+    /// UpdateTable updates or deletes a local index.
+    #[error("Cannot {action} an index that is not a GlobalSecondaryIndex: {index}")]
+    NotAGlobalIndex {
+        /// update or delete.
+        action: &'static str,
+        /// The index.
+        index: String,
+    },
     /// A restore's index override names an index the source table did not have.
     #[error(
         "Invalid Request: Index {index} does not match a secondary index that existed in the source table and cannot be created during the restore operation"
@@ -373,7 +404,7 @@ pub enum Invalid {
     },
     /// UpdateTable with nothing to change.
     #[error(
-        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required"
     )]
     NothingToUpdate,
     /// Enabling a stream on a table that has one.

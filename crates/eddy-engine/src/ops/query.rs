@@ -243,6 +243,31 @@ impl Engine {
             if !in_partition {
                 return Err(Invalid::StartKeyOutsideQuery.into());
             }
+            // A partition of a table without a sort key holds one item: there is nothing after
+            // it to start from.
+            if source.index.is_none() && schema.range.is_empty() {
+                return Err(Invalid::StartKeyWithoutSortKey { key: java_map(esk) }.into());
+            }
+            let prefix_matches = schema
+                .range
+                .iter()
+                .zip(&kc.sort_prefix)
+                .all(|(attr, v)| esk.get(&attr.name) == Some(v));
+            if !prefix_matches {
+                return Err(Invalid::StartKeyOutsideQuery.into());
+            }
+            if let (Some(r), Some(attr)) = (range, range_attr) {
+                let value = esk.get(&attr.name);
+                match r {
+                    RangeCondition::Eq(v) if value != Some(v) => {
+                        return Err(Invalid::StartKeyOutsideQuery.into());
+                    }
+                    _ if !value.is_some_and(|v| r.matches(v)) => {
+                        return Err(Invalid::StartKeyOutsideRange.into());
+                    }
+                    _ => {}
+                }
+            }
             if input.forward {
                 start = Bound::Excluded(k);
             } else {
@@ -442,6 +467,17 @@ fn start_key(def: &TableDef, source: &Source<'_>, esk: &Item, scan: bool) -> Res
         }
         .into()
     };
+    // The right attributes with a value of the wrong type: DynamoDB's plain schema mismatch
+    // (but for a Scan of the table, which says the starting key is invalid first).
+    let names_match = esk.len() == source.key_attrs.len()
+        && source.key_attrs.iter().all(|a| esk.contains_key(&a.name));
+    let types_match = source.key_attrs.iter().all(|a| {
+        esk.get(&a.name)
+            .is_some_and(|v| v.attr_type() == a.ty.attr_type())
+    });
+    if names_match && !types_match && !(scan && source.index.is_none()) {
+        return Err(Invalid::KeyMismatch.into());
+    }
     match source.index {
         None => {
             def.key_schema.check_key(esk).map_err(|e| match e {
@@ -466,6 +502,27 @@ fn start_key(def: &TableDef, source: &Source<'_>, esk: &Item, scan: bool) -> Res
             keys::index_entry_key(index, def.id, &def.key_schema, esk).ok_or_else(|| invalid(None))
         }
     }
+}
+
+/// A key as DynamoDB's messages print it (Java's map of AttributeValue):
+/// `{p=AttributeValue: {S:x}}`.
+fn java_map(key: &Item) -> String {
+    let entries: Vec<String> = key
+        .iter()
+        .map(|(name, v)| {
+            let value = match v {
+                eddy_types::AttributeValue::S(s) => format!("S:{s}"),
+                eddy_types::AttributeValue::N(n) => format!("N:{n}"),
+                other => {
+                    let mut json = Vec::new();
+                    eddy_types::write_value_json(other, &mut json);
+                    String::from_utf8_lossy(&json).into_owned()
+                }
+            };
+            format!("{name}=AttributeValue: {{{value}}}")
+        })
+        .collect();
+    format!("{{{}}}", entries.join(", "))
 }
 
 fn table_schema_attrs(schema: &KeySchema) -> Vec<&KeyAttribute> {

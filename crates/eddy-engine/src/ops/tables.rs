@@ -75,6 +75,28 @@ pub enum IndexUpdate {
     },
 }
 
+impl IndexUpdate {
+    /// The index the update is about.
+    pub fn index_name(&self) -> &str {
+        match self {
+            Self::Create(index) => &index.name,
+            Self::Update { name, .. } | Self::Delete { name } => name,
+        }
+    }
+}
+
+/// Refuses an UpdateTable that updates or deletes a local index as if it were global.
+fn global_index_named(def: &TableDef, name: &str, action: &'static str) -> Result<()> {
+    match def.index(name) {
+        Some(index) if index.kind == IndexKind::Local => Err(Invalid::NotAGlobalIndex {
+            action,
+            index: name.to_owned(),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 /// UpdateTable's input.
 #[derive(Clone, Debug, Default)]
 pub struct UpdateTableInput {
@@ -360,6 +382,12 @@ impl Engine {
             changed = true;
             match update {
                 IndexUpdate::Create(index) => {
+                    if input.attribute_definitions.is_empty() {
+                        return Err(Invalid::IndexDefinitionsMissing {
+                            index: index.name.clone(),
+                        }
+                        .into());
+                    }
                     let attr_defs = merged_definitions(
                         &def.attribute_definitions,
                         &input.attribute_definitions,
@@ -397,6 +425,10 @@ impl Engine {
                     def.indexes.push(built);
                 }
                 IndexUpdate::Update { name, throughput } => {
+                    global_index_named(&def, &name, "update")?;
+                    if def.billing_mode == BillingMode::PayPerRequest {
+                        return Err(Invalid::IndexThroughputOnDemand { index: name }.into());
+                    }
                     let index = def
                         .indexes
                         .iter_mut()
@@ -410,6 +442,7 @@ impl Engine {
                         Some(check_billing(BillingMode::Provisioned, Some(throughput))?);
                 }
                 IndexUpdate::Delete { name } => {
+                    global_index_named(&def, &name, "delete")?;
                     let pos = def
                         .indexes
                         .iter()

@@ -169,10 +169,17 @@ impl Engine {
                     targets.push(Some(Target { table, skey }));
                 }
                 Err(e) => {
-                    reasons[i] = CancellationReason::from_error(e);
+                    // The first action a rule refuses cancels the transaction alone: no other
+                    // action's rules or condition are reported.
+                    if reasons.iter().all(|r| r.code == "None") {
+                        reasons[i] = CancellationReason::from_error(e);
+                    }
                     targets.push(None);
                 }
             }
+        }
+        if reasons.iter().any(|r| r.code != "None") {
+            return Err(EngineError::TransactionCanceled { reasons });
         }
         let mut names: Vec<&String> = tables.keys().collect();
         names.sort();

@@ -29,27 +29,30 @@ fn check_select(input: &Input<'_>, has_index: bool, query: bool) -> Result<bool,
     } else {
         None
     };
+    // Query states these as a validation error of the request; Scan gives the bare text.
+    let refuse = |text: String| {
+        Err(ApiError::validation(if query {
+            format!("1 validation error detected: {text}")
+        } else {
+            text
+        }))
+    };
     match (select, projection) {
-        (Some("ALL_ATTRIBUTES"), Some(p)) => Err(ApiError::validation(format!(
+        (Some("ALL_ATTRIBUTES"), Some(p)) => refuse(format!(
             "Cannot specify the {p} when choosing to get ALL_ATTRIBUTES"
-        ))),
-        (Some("ALL_PROJECTED_ATTRIBUTES"), Some(p)) => Err(ApiError::validation(format!(
+        )),
+        (Some("ALL_PROJECTED_ATTRIBUTES"), Some(p)) => refuse(format!(
             "Cannot specify the {p} when choosing to get ALL_PROJECTED_ATTRIBUTES"
-        ))),
-        (Some("COUNT"), Some(p)) => Err(ApiError::validation(format!(
-            "{}Cannot specify the {p} when choosing to get only the Count",
-            if query {
-                "1 validation error detected: "
-            } else {
-                ""
-            }
-        ))),
-        (Some("SPECIFIC_ATTRIBUTES"), None) => Err(ApiError::validation(
-            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
         )),
-        (Some("ALL_PROJECTED_ATTRIBUTES"), None) if !has_index => Err(ApiError::validation(
-            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+        (Some("COUNT"), Some(p)) => refuse(format!(
+            "Cannot specify the {p} when choosing to get only the Count"
         )),
+        (Some("SPECIFIC_ATTRIBUTES"), None) => refuse(
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES".to_owned(),
+        ),
+        (Some("ALL_PROJECTED_ATTRIBUTES"), None) if !has_index => refuse(
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName".to_owned(),
+        ),
         (select, _) => Ok(select == Some("COUNT")),
     }
 }

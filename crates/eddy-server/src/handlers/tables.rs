@@ -401,7 +401,7 @@ pub fn delete_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
     let name = table_name(input)?;
     Ok(Out::only(
         "TableDescription",
-        table_description(&engine.delete_table(name)?),
+        table_description(&engine.delete_table(name)?).deleting(),
     ))
 }
 
@@ -445,6 +445,15 @@ pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
         .enumerate()
     {
         let path = format!("globalSecondaryIndexUpdates.{}.member", n + 1);
+        let actions = ["Create", "Update", "Delete"]
+            .iter()
+            .filter(|a| u.has(a))
+            .count();
+        if actions > 1 {
+            return Err(ApiError::validation(
+                "One or more parameter values were invalid: Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object",
+            ));
+        }
         if let Some(create) = u.object("Create")? {
             index_updates.push(IndexUpdate::Create(index_input(
                 &create,
@@ -472,9 +481,30 @@ pub fn update_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
             });
         } else {
             return Err(ApiError::validation(
-                "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update or GlobalSecondaryIndexUpdate.Delete must be specified",
+                "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null",
             ));
         }
+    }
+    let names: Vec<&str> = index_updates.iter().map(IndexUpdate::index_name).collect();
+    if let Some(repeated) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+    {
+        return Err(ApiError::validation(format!(
+            "One or more parameter values were invalid: Only one global secondary index update per index is allowed simultaneously. Index: {}",
+            repeated.1
+        )));
+    }
+    let online = index_updates
+        .iter()
+        .filter(|u| !matches!(u, IndexUpdate::Update { .. }))
+        .count();
+    if online > 1 {
+        return Err(ApiError::new(
+            crate::error::ErrorKind::LimitExceeded,
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+        ));
     }
     let out = engine.update_table(UpdateTableInput {
         table_name: name.unwrap_or_default().to_owned(),
@@ -518,7 +548,7 @@ pub fn tag_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
     let tags = tags(input, &mut c)?;
     c.finish()?;
     engine.tag_resource(arn, tags)?;
-    Ok(Out::default().done())
+    Ok(Reply::empty())
 }
 
 pub fn untag_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
@@ -528,7 +558,7 @@ pub fn untag_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
     c.required(keys.as_ref(), "tagKeys");
     c.finish()?;
     engine.untag_resource(arn, &keys.unwrap_or_default())?;
-    Ok(Out::default().done())
+    Ok(Reply::empty())
 }
 
 pub fn list_tags_of_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {

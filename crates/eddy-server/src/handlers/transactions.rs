@@ -154,11 +154,18 @@ pub fn transact_write_items(engine: &Engine, input: &Input<'_>) -> Result<Reply,
                 key: required("Key")?,
             },
         };
+        let on_failure = body.string("ReturnValuesOnConditionCheckFailure")?;
+        let mut c = Constraints::new();
+        c.one_of(
+            on_failure,
+            &format!("{path}.returnValuesOnConditionCheckFailure"),
+            &["ALL_OLD", "NONE"],
+        );
+        c.finish()?;
         actions.push(TransactWriteItem {
             action,
             condition,
-            return_old_on_failure: body.string("ReturnValuesOnConditionCheckFailure")?
-                == Some("ALL_OLD"),
+            return_old_on_failure: on_failure == Some("ALL_OLD"),
         });
     }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
