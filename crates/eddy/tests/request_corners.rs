@@ -216,6 +216,8 @@ async fn disabling_ttl_names_its_attribute() {
         message(&e),
         "TimeToLive is active on a different AttributeName: current AttributeName is exp"
     );
+    // Another change waits an hour after the last.
+    server.advance(3600);
     client
         .update_time_to_live()
         .table_name("legacy")

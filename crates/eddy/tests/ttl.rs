@@ -150,6 +150,19 @@ async fn update_time_to_live_errors() {
         .await
         .expect_err("missing");
     assert_eq!(code(&err), "ResourceNotFoundException");
+    // A change within an hour of the last one is refused.
+    let err = client
+        .update_time_to_live()
+        .table_name("ttl_e")
+        .time_to_live_specification(spec(false, "exp"))
+        .send()
+        .await
+        .expect_err("too soon");
+    assert_eq!(
+        message(&err),
+        "Time to live has been modified multiple times within a fixed interval"
+    );
+    server.advance(3600);
     client
         .update_time_to_live()
         .table_name("ttl_e")

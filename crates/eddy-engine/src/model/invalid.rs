@@ -234,6 +234,9 @@ pub enum Invalid {
         /// The index.
         index: String,
     },
+    /// UpdateTimeToLive within an hour of the previous change.
+    #[error("Time to live has been modified multiple times within a fixed interval")]
+    TtlChangedTooOften,
     /// A restore's index override names an index the source table did not have.
     #[error(
         "Invalid Request: Index {index} does not match a secondary index that existed in the source table and cannot be created during the restore operation"

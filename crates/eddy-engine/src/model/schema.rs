@@ -378,6 +378,9 @@ pub struct TableDef {
     /// The TTL attribute, when time to live is enabled.
     #[serde(default)]
     pub ttl_attribute: Option<String>,
+    /// When time to live was last enabled or disabled, epoch ms.
+    #[serde(default)]
+    pub ttl_changed_ms: Option<u64>,
     /// Point-in-time recovery, when enabled: since when (epoch ms) and for how many days.
     #[serde(default)]
     pub point_in_time_recovery: Option<PointInTimeRecovery>,

@@ -260,6 +260,7 @@ impl Engine {
             latest_stream_label: None,
             last_stream_ms: None,
             ttl_attribute: None,
+            ttl_changed_ms: None,
             point_in_time_recovery: None,
             contributor_insights: false,
             restore,

@@ -37,11 +37,16 @@ fn expired(item: &Item, attr: &str, now_secs: i64) -> bool {
     }
 }
 
+/// How long after a change of a table's time to live another one is refused: DynamoDB takes up
+/// to an hour to apply one, and refuses further UpdateTimeToLive calls meanwhile.
+const TTL_CHANGE_INTERVAL_MS: u64 = 60 * 60 * 1000;
+
 impl Engine {
     /// UpdateTimeToLive: enables TTL on `attribute` or disables it.
     ///
     /// # Errors
-    /// ResourceNotFoundException; ValidationException when nothing would change.
+    /// ResourceNotFoundException; ValidationException when nothing would change, or within an
+    /// hour (by the engine's clock) of the previous change.
     pub fn update_time_to_live(
         &self,
         table_name: &str,
@@ -76,9 +81,17 @@ impl Engine {
                 }
                 .into());
             }
-            (_, true) => def.ttl_attribute = Some(attribute.to_owned()),
-            (_, false) => def.ttl_attribute = None,
+            _ => {}
         }
+        let now = self.clock().now_ms();
+        if def
+            .ttl_changed_ms
+            .is_some_and(|at| now < at.saturating_add(TTL_CHANGE_INTERVAL_MS))
+        {
+            return Err(Invalid::TtlChangedTooOften.into());
+        }
+        def.ttl_attribute = enabled.then(|| attribute.to_owned());
+        def.ttl_changed_ms = Some(now);
         self.catalog().update(self.storage(), &table, def)
     }
 

@@ -283,6 +283,7 @@ mod tests {
             latest_stream_label: None,
             last_stream_ms: None,
             ttl_attribute: None,
+            ttl_changed_ms: None,
             point_in_time_recovery: None,
             contributor_insights: false,
             restore: None,

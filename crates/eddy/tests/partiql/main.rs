@@ -311,6 +311,14 @@ async fn selects_query_scan_and_page() {
     )
     .await;
     assert_eq!(sks(out.items()), ["1", "1", "0", "0"]);
+    // ... across its pages too.
+    let (items, _) = select_all(
+        &client,
+        "SELECT * FROM cmp WHERE pk IN ['a', 'b'] AND sk < 4 ORDER BY sk DESC",
+        3,
+    )
+    .await;
+    assert_eq!(sks(&items), ["3", "2", "2", "1", "1", "0", "0"]);
     let out = exec(
         &client,
         "SELECT sk, m.k FROM cmp WHERE pk = 'b' AND sk = 2",

@@ -65,7 +65,9 @@ impl Engine {
             }
             None => None,
         };
-        let scanned = key_condition.is_none();
+        if key_condition.is_none() && !select.order_by.is_empty() {
+            return self.ordered_scan(select, paging);
+        }
         let out = match key_condition {
             Some((key_condition, filter)) => self.query(QueryInput {
                 table_name: select.table.clone(),
@@ -90,16 +92,56 @@ impl Engine {
                 ..ScanInput::default()
             })?,
         };
-        let mut items = out.items;
-        if scanned && !select.order_by.is_empty() {
-            // A Scan reads in storage order; ORDER BY (allowed here when every branch of an OR or
-            // IN pins the partition key) orders what it found.
-            sort(&mut items, &select.order_by);
-        }
         Ok(Page {
-            items: items.iter().map(|i| select.project(i)).collect(),
+            items: out.items.iter().map(|i| select.project(i)).collect(),
             last_evaluated_key: out.last_evaluated_key,
             consumed: out.consumed,
+        })
+    }
+
+    /// A SELECT with ORDER BY that a Scan serves (every branch of an OR or IN pins the
+    /// partition key): a Scan reads in storage order, so every match is read and ordered, and
+    /// the page is cut from the ordered matches, starting after the item the NextToken names.
+    fn ordered_scan(&self, select: &Select, paging: Paging) -> Result<Page> {
+        let filter = select.filter.as_ref().map(|w| w.condition()).transpose()?;
+        let mut matches = Vec::new();
+        let mut consumed = Consumed::default();
+        let mut start = None;
+        loop {
+            let out = self.scan(ScanInput {
+                table_name: select.table.clone(),
+                index_name: select.index.clone(),
+                filter: filter.clone(),
+                exclusive_start_key: start,
+                consistent: paging.consistent,
+                ..ScanInput::default()
+            })?;
+            consumed += out.consumed;
+            matches.extend(out.items);
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => break,
+            }
+        }
+        sort(&mut matches, &select.order_by);
+        let table_keys = Keys::of_table(self, &select.table)?;
+        let from = match &paging.start {
+            Some(after) => matches
+                .iter()
+                .position(|i| table_keys.key_of(i) == table_keys.key_of(after))
+                .map_or(matches.len(), |at| at + 1),
+            None => 0,
+        };
+        let limit = paging.limit.unwrap_or(usize::MAX);
+        let rest = matches.get(from..).unwrap_or_default();
+        let page: Vec<&Item> = rest.iter().take(limit).collect();
+        let last_evaluated_key = (rest.len() > page.len())
+            .then(|| page.last().map(|i| table_keys.key_of(i)))
+            .flatten();
+        Ok(Page {
+            items: page.iter().map(|i| select.project(i)).collect(),
+            last_evaluated_key,
+            consumed,
         })
     }
 }
