@@ -59,15 +59,15 @@ pub fn placeholders(
             ));
         }
         check_keys("ExpressionAttributeNames", names.keys(), '#')?;
-        for name in names.values() {
-            crate::input::check_attribute_name(name)?;
-        }
         let mut keys: Vec<&String> = names.keys().collect();
         keys.sort();
         if let Some(key) = keys.into_iter().find(|k| names[*k].is_empty()) {
             return Err(ApiError::validation(format!(
                 "ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}"
             )));
+        }
+        for name in names.values() {
+            crate::input::check_attribute_name(name)?;
         }
     }
     if let Some(values) = &values {

@@ -620,8 +620,13 @@ const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_536;
 /// checked with the key).
 ///
 /// # Errors
-/// ValidationException for a name of 64 KB or more.
+/// ValidationException for an empty name, or one of 64 KB or more.
 pub fn check_attribute_name(name: &str) -> Result<(), ApiError> {
+    if name.is_empty() {
+        return Err(ApiError::validation(
+            "One or more parameter values were invalid: Empty attribute name",
+        ));
+    }
     if name.len() >= MAX_ATTRIBUTE_NAME_BYTES {
         return Err(ApiError::validation(format!(
             "1 validation error detected: Attribute name is too large, must be less than {MAX_ATTRIBUTE_NAME_BYTES} bytes"

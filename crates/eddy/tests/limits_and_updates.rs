@@ -176,6 +176,20 @@ async fn names_and_keys_have_their_limits() {
         message(&e),
         "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"
     );
+    let e = client
+        .put_item()
+        .table_name("names")
+        .item("pk", s("a"))
+        .item("", s("v"))
+        .send()
+        .await
+        .expect_err("empty name")
+        .into_service_error();
+    assert!(
+        message(&e).contains("Empty attribute name"),
+        "{}",
+        message(&e)
+    );
     // A data-plane name of one or two characters is no table name.
     let e = client
         .get_item()
