@@ -362,3 +362,50 @@ async fn every_operation_is_routed() {
         assert!(resp.status < 500, "{op}: {}", resp.status);
     }
 }
+
+#[tokio::test]
+async fn tags_are_checked_as_dynamodb_checks_them() {
+    use aws_sdk_dynamodb::types::Tag;
+    let server = TestServer::start();
+    let client = server.client();
+    create_table(&client, "tagged", None).await;
+    let arn = "arn:aws:dynamodb:us-east-1:000000000000:table/tagged";
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().expect("tag");
+    for (tags, expected) in [
+        (
+            vec![tag("a#b", "v")],
+            "The Tag Key provided is invalid, Key: a#b",
+        ),
+        (
+            vec![tag("aws:owner", "v")],
+            "Tag Key cannot be prefixed with aws:, Key: aws:owner",
+        ),
+        (
+            vec![tag("k", "v*")],
+            "The Tag Value provided is invalid, Value: v*",
+        ),
+        (
+            vec![tag("k", "1"), tag("k", "2")],
+            "Duplicate Tag Keys provided as input: Duplicate Tag Key found k",
+        ),
+        (vec![], "Atleast one Tag needs to be provided as Input."),
+    ] {
+        let e = client
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .expect_err("refused")
+            .into_service_error();
+        assert_eq!(code(&e), "ValidationException");
+        assert_eq!(message(&e), expected);
+    }
+    client
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(tag("team", "data eng/2026@x"))
+        .send()
+        .await
+        .expect("allowed characters");
+}

@@ -290,7 +290,7 @@ pub enum Invalid {
         used: Vec<String>,
     },
     /// More tags than a table may carry.
-    #[error("{PARAM} Too many tags")]
+    #[error("Number of Tags exceed the current limit for the provided ResourceArn")]
     TooManyTags,
 
     // Secondary index definitions.

@@ -578,9 +578,7 @@ impl Engine {
             }
         }
         if def.tags.len() > MAX_TAGS {
-            return Err(EngineError::LimitExceeded(
-                "The number of tags on the resource exceeds the maximum of 50".into(),
-            ));
+            return Err(Invalid::TooManyTags.into());
         }
         self.catalog().update(self.storage(), &table, def)
     }

@@ -198,6 +198,42 @@ fn stream_spec(
     })
 }
 
+/// Tag keys and values hold letters, digits, spaces and `_ . : / = + - @`; keys may not start
+/// with `aws:`; a request names each key once.
+fn check_tags(tags: &[Tag]) -> Result<(), ApiError> {
+    let allowed = |s: &str| {
+        s.chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+    };
+    for (i, t) in tags.iter().enumerate() {
+        if !allowed(&t.key) {
+            return Err(ApiError::validation(format!(
+                "The Tag Key provided is invalid, Key: {}",
+                t.key
+            )));
+        }
+        if t.key.starts_with("aws:") {
+            return Err(ApiError::validation(format!(
+                "Tag Key cannot be prefixed with aws:, Key: {}",
+                t.key
+            )));
+        }
+        if !allowed(&t.value) {
+            return Err(ApiError::validation(format!(
+                "The Tag Value provided is invalid, Value: {}",
+                t.value
+            )));
+        }
+        if tags[..i].iter().any(|o| o.key == t.key) {
+            return Err(ApiError::validation(format!(
+                "Duplicate Tag Keys provided as input: Duplicate Tag Key found {}",
+                t.key
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn tags(input: &Input<'_>, c: &mut Constraints) -> Result<Vec<Tag>, ApiError> {
     let Some(list) = input.structures("Tags")? else {
         return Ok(Vec::new());
@@ -271,6 +307,7 @@ pub fn create_table(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
         ));
     };
     c.finish()?;
+    check_tags(&tags)?;
     let stream = stream?.flatten();
     let global_indexes = indexes(input, "GlobalSecondaryIndexes", true)?;
     let local_indexes = indexes(input, "LocalSecondaryIndexes", false)?;
@@ -547,6 +584,12 @@ pub fn tag_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
     }
     let tags = tags(input, &mut c)?;
     c.finish()?;
+    if tags.is_empty() {
+        return Err(ApiError::validation(
+            "Atleast one Tag needs to be provided as Input.",
+        ));
+    }
+    check_tags(&tags)?;
     engine.tag_resource(arn, tags)?;
     Ok(Reply::empty())
 }
@@ -557,6 +600,11 @@ pub fn untag_resource(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiEr
     let mut c = Constraints::new();
     c.required(keys.as_ref(), "tagKeys");
     c.finish()?;
+    if keys.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ApiError::validation(
+            "Atleast one Tag Key needs to be provided as Input.",
+        ));
+    }
     engine.untag_resource(arn, &keys.unwrap_or_default())?;
     Ok(Reply::empty())
 }
