@@ -7,27 +7,12 @@ mod common;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::primitives::DateTime;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BackupStatus, BackupTypeFilter, BillingMode, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, PointInTimeRecoverySpecification, Projection, ProjectionType,
-    ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+    BackupStatus, BackupTypeFilter, BillingMode, GlobalSecondaryIndex, KeyType,
+    PointInTimeRecoverySpecification, Projection, ProjectionType, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TableStatus,
 };
+use common::schema::{def, key};
 use common::{TestServer, code, message, n, s};
-
-fn def(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ty)
-        .build()
-        .expect("def")
-}
-
-fn key(name: &str, kt: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kt)
-        .build()
-        .expect("key")
-}
 
 /// `fixture` (pk S, sk N) with a GSI on `color`, a stream, and 30 items.
 async fn fixture(client: &Client) {

@@ -6,36 +6,12 @@ mod common;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
-    DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
-    IndexStatus, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
-    ScalarAttributeType, Select,
+    BillingMode, CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
+    GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, IndexStatus, KeyType, LocalSecondaryIndex,
+    ProjectionType, ScalarAttributeType, Select,
 };
+use common::schema::{def, key, projection};
 use common::{TestServer, code, message, n, s};
-
-fn def(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ty)
-        .build()
-        .expect("def")
-}
-
-fn key(name: &str, kt: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kt)
-        .build()
-        .expect("key")
-}
-
-fn projection(pt: ProjectionType, include: &[&str]) -> Projection {
-    let mut p = Projection::builder().projection_type(pt);
-    for a in include {
-        p = p.non_key_attributes(*a);
-    }
-    p.build()
-}
 
 async fn make_table(client: &Client) {
     client

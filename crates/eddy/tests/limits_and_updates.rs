@@ -8,34 +8,11 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    LocalSecondaryIndex, Projection, ProjectionType, ReturnValue, ScalarAttributeType, Select,
+    BillingMode, GlobalSecondaryIndex, KeyType, LocalSecondaryIndex, ProjectionType, ReturnValue,
+    ScalarAttributeType, Select,
 };
+use common::schema::{def, key, projection};
 use common::{TestServer, code, create_table, message, n, s};
-
-fn def(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ty)
-        .build()
-        .expect("def")
-}
-
-fn key(name: &str, kt: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kt)
-        .build()
-        .expect("key")
-}
-
-fn projection(pt: ProjectionType, include: &[&str]) -> Projection {
-    let mut p = Projection::builder().projection_type(pt);
-    for a in include {
-        p = p.non_key_attributes(*a);
-    }
-    p.build()
-}
 
 /// `proj` (p S, c N) with a KEYS_ONLY GSI on `g` and a KEYS_ONLY LSI on `l`.
 async fn projected_table(client: &Client) {

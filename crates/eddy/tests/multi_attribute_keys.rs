@@ -9,28 +9,12 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, CreateGlobalSecondaryIndexAction,
-    GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType,
-    Projection, ProjectionType, Put, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TransactWriteItem,
+    AttributeValue, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeyType, Projection, ProjectionType, Put,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TransactWriteItem,
 };
+use common::schema::{def, key};
 use common::{TestServer, code, message, n, s};
-
-fn def(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ty)
-        .build()
-        .expect("def")
-}
-
-fn key(name: &str, kt: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kt)
-        .build()
-        .expect("key")
-}
 
 fn gsi(name: &str, keys: &[(&str, KeyType)]) -> GlobalSecondaryIndex {
     let mut b = GlobalSecondaryIndex::builder().index_name(name).projection(

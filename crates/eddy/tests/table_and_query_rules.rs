@@ -4,10 +4,11 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
-    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ScalarAttributeType, Select, TransactWriteItem,
+    CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType, Select,
+    TransactWriteItem,
 };
+use common::schema::def;
 use common::{TestServer, code, create_table, message, n, s};
 
 fn create_gsi(name: &str, attr: &str) -> GlobalSecondaryIndexUpdate {
@@ -33,14 +34,6 @@ fn create_gsi(name: &str, attr: &str) -> GlobalSecondaryIndexUpdate {
         .build()
 }
 
-fn def(name: &str) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("def")
-}
-
 #[tokio::test]
 async fn index_updates_follow_dynamodbs_rules() {
     let server = TestServer::start();
@@ -49,8 +42,8 @@ async fn index_updates_follow_dynamodbs_rules() {
     let e = client
         .update_table()
         .table_name("gsi_rules")
-        .attribute_definitions(def("a"))
-        .attribute_definitions(def("b"))
+        .attribute_definitions(def("a", ScalarAttributeType::S))
+        .attribute_definitions(def("b", ScalarAttributeType::S))
         .global_secondary_index_updates(create_gsi("gsi_a", "a"))
         .global_secondary_index_updates(create_gsi("gsi_b", "b"))
         .send()
@@ -65,7 +58,7 @@ async fn index_updates_follow_dynamodbs_rules() {
     let e = client
         .update_table()
         .table_name("gsi_rules")
-        .attribute_definitions(def("a"))
+        .attribute_definitions(def("a", ScalarAttributeType::S))
         .global_secondary_index_updates(create_gsi("gsi_a", "a"))
         .global_secondary_index_updates(
             GlobalSecondaryIndexUpdate::builder()

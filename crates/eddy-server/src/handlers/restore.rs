@@ -3,11 +3,10 @@
 
 use eddy_engine::{
     BackupRecord, BackupStatus, BillingMode, Engine, IndexKind, ListBackupsInput, RestoreOverrides,
-    Throughput,
 };
 
 use crate::error::ApiError;
-use crate::handlers::tables::indexes;
+use crate::handlers::tables::{indexes, throughput_member};
 use crate::input::{Constraints, Input};
 use crate::render::{EpochSeconds, table_description};
 use crate::reply::{Out, Reply};
@@ -233,29 +232,7 @@ fn overrides(input: &Input<'_>, c: &mut Constraints) -> Result<RestoreOverrides,
         "billingModeOverride",
         &["PROVISIONED", "PAY_PER_REQUEST"],
     );
-    let throughput = match input.object("ProvisionedThroughputOverride")? {
-        Some(pt) => {
-            let read = pt.int("ReadCapacityUnits", "Long")?;
-            let write = pt.int("WriteCapacityUnits", "Long")?;
-            c.required(read, "provisionedThroughputOverride.readCapacityUnits");
-            c.required(write, "provisionedThroughputOverride.writeCapacityUnits");
-            c.range(
-                read,
-                "provisionedThroughputOverride.readCapacityUnits",
-                1,
-                i64::MAX,
-            );
-            c.range(
-                write,
-                "provisionedThroughputOverride.writeCapacityUnits",
-                1,
-                i64::MAX,
-            );
-            read.zip(write)
-                .map(|(read, write)| Throughput { read, write })
-        }
-        None => None,
-    };
+    let throughput = throughput_member(input, c, "ProvisionedThroughputOverride")?;
     let listed = |param: &str, global: bool| -> Result<Option<_>, ApiError> {
         Ok(if input.has(param) {
             Some(indexes(input, param, global)?)

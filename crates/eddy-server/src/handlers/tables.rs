@@ -131,20 +131,26 @@ fn billing_mode(input: &Input<'_>, c: &mut Constraints) -> Result<Option<Billing
 }
 
 fn throughput(input: &Input<'_>, c: &mut Constraints) -> Result<Option<Throughput>, ApiError> {
-    let Some(pt) = input.object("ProvisionedThroughput")? else {
+    throughput_member(input, c, "ProvisionedThroughput")
+}
+
+/// A ProvisionedThroughput shape under `member` (ProvisionedThroughput, or a restore's
+/// ProvisionedThroughputOverride).
+pub(crate) fn throughput_member(
+    input: &Input<'_>,
+    c: &mut Constraints,
+    member: &str,
+) -> Result<Option<Throughput>, ApiError> {
+    let Some(pt) = input.object(member)? else {
         return Ok(None);
     };
+    let path = crate::expressions::lower_first(member);
     let read = pt.int("ReadCapacityUnits", "Long")?;
     let write = pt.int("WriteCapacityUnits", "Long")?;
-    c.required(write, "provisionedThroughput.writeCapacityUnits");
-    c.required(read, "provisionedThroughput.readCapacityUnits");
-    c.range(
-        write,
-        "provisionedThroughput.writeCapacityUnits",
-        1,
-        i64::MAX,
-    );
-    c.range(read, "provisionedThroughput.readCapacityUnits", 1, i64::MAX);
+    c.required(write, &format!("{path}.writeCapacityUnits"));
+    c.required(read, &format!("{path}.readCapacityUnits"));
+    c.range(write, &format!("{path}.writeCapacityUnits"), 1, i64::MAX);
+    c.range(read, &format!("{path}.readCapacityUnits"), 1, i64::MAX);
     Ok(match (read, write) {
         (Some(read), Some(write)) => Some(Throughput { read, write }),
         _ => None,

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod schema;
 pub mod streams;
 
 use std::io::{Read, Write};
