@@ -241,3 +241,81 @@ async fn a_transaction_reports_its_first_refused_action_only() {
     assert_eq!(resp.status, 200);
     assert!(resp.body.is_empty());
 }
+
+#[tokio::test]
+async fn dropping_an_index_drops_the_definitions_only_it_used() {
+    use aws_sdk_dynamodb::types::{BillingMode, GlobalSecondaryIndex};
+    let server = TestServer::start();
+    let client = server.client();
+    client
+        .create_table()
+        .table_name("prune")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(def("pk", ScalarAttributeType::S))
+        .attribute_definitions(def("g", ScalarAttributeType::S))
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by_g")
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("g")
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .expect("key"),
+                )
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .expect("gsi"),
+        )
+        .send()
+        .await
+        .expect("create");
+    let e = client
+        .update_table()
+        .table_name("prune")
+        .attribute_definitions(def("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(create_gsi("by_g", "g"))
+        .send()
+        .await
+        .expect_err("exists")
+        .into_service_error();
+    assert_eq!(
+        message(&e),
+        "Attempting to create an index which already exists"
+    );
+    let updated = client
+        .update_table()
+        .table_name("prune")
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(
+                    DeleteGlobalSecondaryIndexAction::builder()
+                        .index_name("by_g")
+                        .build()
+                        .expect("delete"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("delete");
+    let names: Vec<&str> = updated
+        .table_description()
+        .expect("table")
+        .attribute_definitions()
+        .iter()
+        .map(|d| d.attribute_name())
+        .collect();
+    assert_eq!(names, ["pk"]);
+}

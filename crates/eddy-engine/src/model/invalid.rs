@@ -318,11 +318,8 @@ pub enum Invalid {
         index: String,
     },
     /// UpdateTable creates an index that exists.
-    #[error("{PARAM} Index {index} already exists")]
-    IndexExists {
-        /// The name.
-        index: String,
-    },
+    #[error("Attempting to create an index which already exists")]
+    IndexExists,
     /// An LSI whose partition key is not the table's.
     #[error(
         "{PARAM} Index KeySchema does not have the same leading hash key as table KeySchema for index: {index}. index hash key: {index_hash}, table hash key: {table_hash}"

@@ -401,10 +401,7 @@ impl Engine {
                         def.billing_mode,
                     )?;
                     if def.index(&built.name).is_some() {
-                        return Err(Invalid::IndexExists {
-                            index: built.name.clone(),
-                        }
-                        .into());
+                        return Err(Invalid::IndexExists.into());
                     }
                     if def
                         .indexes
@@ -456,6 +453,13 @@ impl Engine {
                     let index = def.indexes.remove(pos);
                     dropped.push(DropRange::prefix(index_prefix(def.id, index.id)));
                     table.forget_index(index.id);
+                    // Definitions only the dropped index used go with it.
+                    let key_schema = &def.key_schema;
+                    let indexes = &def.indexes;
+                    def.attribute_definitions.retain(|d| {
+                        let name = d.attribute_name.as_str();
+                        key_schema.is_key(name) || indexes.iter().any(|i| i.key_schema.is_key(name))
+                    });
                 }
             }
         }
