@@ -33,6 +33,7 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
     let cors = Cors::of(&req);
     let path = req.uri().path();
     let mut resp = match (req.method(), path) {
+        _ if oversized_head(&req) => plain(StatusCode::BAD_REQUEST, "Bad Request\n"),
         // The path leaves out the query, so presigned requests (`POST /?X-Amz-...`) land here.
         (&Method::POST, "/") => api(&state, req).await,
         (&Method::GET, "/_eddy/health") => plain(StatusCode::OK, "ok\n"),
@@ -51,6 +52,21 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
     headers.insert("server", HeaderValue::from_static("Server"));
     cors.apply(headers);
     Ok(resp)
+}
+
+/// The most bytes DynamoDB takes in a request line, and in a request's headers together.
+const MAX_HEAD_PART_BYTES: usize = 16 * 1024;
+
+/// A request line or header block over DynamoDB's 16 KB: answered 400 Bad Request before
+/// anything reads the request.
+fn oversized_head(req: &Request<Incoming>) -> bool {
+    let line = req.uri().path().len() + req.uri().query().map_or(0, str::len);
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    line > MAX_HEAD_PART_BYTES || headers > MAX_HEAD_PART_BYTES
 }
 
 /// What a cross-origin request gets, as DynamoDB answers it: any origin is allowed, the

@@ -247,3 +247,26 @@ fn every_answer_names_its_server_and_health_names_the_host() {
     );
     assert_eq!(r.json()["Endpoints"][0]["CachePeriodInMinutes"], 1440);
 }
+
+#[test]
+fn oversized_request_lines_and_headers_get_400() {
+    let server = TestServer::start();
+    let body = br#"{}"#;
+    let ok = server.raw(Some("DynamoDB_20120810.ListTables"), body);
+    assert_eq!(ok.status, 200);
+    let long_path = format!("/{}", "x".repeat(17_000));
+    let resp = server.raw_request("POST", &long_path, &[], body);
+    assert_eq!(resp.status, 400);
+    let big = "y".repeat(8_192);
+    let resp = server.raw_request(
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "DynamoDB_20120810.ListTables".to_owned()),
+            ("header1", big.clone()),
+            ("header2", big),
+        ],
+        body,
+    );
+    assert_eq!(resp.status, 400);
+}

@@ -294,6 +294,22 @@ async fn dropping_an_index_drops_the_definitions_only_it_used() {
         message(&e),
         "Attempting to create an index which already exists"
     );
+    let e = client
+        .update_table()
+        .table_name("prune")
+        .attribute_definitions(def("g", ScalarAttributeType::N))
+        .global_secondary_index_updates(create_gsi("by_g_too", "g"))
+        .send()
+        .await
+        .expect_err("redefined")
+        .into_service_error();
+    assert!(
+        message(&e).starts_with(
+            "One or more parameter values were invalid: Attributes cannot be redefined."
+        ),
+        "{}",
+        message(&e)
+    );
     let updated = client
         .update_table()
         .table_name("prune")

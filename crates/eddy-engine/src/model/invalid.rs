@@ -212,6 +212,18 @@ pub enum Invalid {
     /// KeySchema's second element is not the RANGE key.
     #[error("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")]
     SecondKeyNotRange,
+    /// UpdateTable gives a new index's key attribute another type than the table defines.
+    #[error(
+        "{PARAM} Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: {{{attribute}={existing}}} New schema: {{{attribute}={new}}}"
+    )]
+    AttributeRedefined {
+        /// The attribute.
+        attribute: String,
+        /// Its defined type.
+        existing: &'static str,
+        /// The type given now.
+        new: &'static str,
+    },
     /// UpdateTable creates a global index without AttributeDefinitions.
     #[error("{PARAM} AttributeDefinitions is not specified for index: {index}")]
     IndexDefinitionsMissing {

@@ -389,6 +389,28 @@ impl Engine {
                         }
                         .into());
                     }
+                    // A definition the new index uses may not change an existing one's type.
+                    for element in &index.key_schema {
+                        let name = &element.attribute_name;
+                        let given = input
+                            .attribute_definitions
+                            .iter()
+                            .find(|d| &d.attribute_name == name);
+                        let existing = def
+                            .attribute_definitions
+                            .iter()
+                            .find(|d| &d.attribute_name == name);
+                        if let (Some(given), Some(existing)) = (given, existing)
+                            && given.attribute_type != existing.attribute_type
+                        {
+                            return Err(Invalid::AttributeRedefined {
+                                attribute: name.clone(),
+                                existing: existing.attribute_type.as_str(),
+                                new: given.attribute_type.as_str(),
+                            }
+                            .into());
+                        }
+                    }
                     let attr_defs = merged_definitions(
                         &def.attribute_definitions,
                         &input.attribute_definitions,
