@@ -94,10 +94,16 @@ impl AppState {
         } else {
             default.account_id.as_str()
         };
-        let region = if region.is_empty() {
-            default.region.as_str()
-        } else {
+        // A region name is lowercase letters, digits and dashes; anything else in a credential
+        // scope (which no AWS region is) leaves the request in the default region.
+        let is_region = !region.is_empty()
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let region = if is_region {
             region
+        } else {
+            default.region.as_str()
         };
         (account != default.account_id || region != default.region)
             .then(|| Scope::new(account, region))
