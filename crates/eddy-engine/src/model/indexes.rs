@@ -56,8 +56,8 @@ pub const MAX_KEY_ATTRIBUTES: usize = 4;
 
 impl IndexKey {
     /// Resolves a global index's KeySchema, which may name up to four HASH elements followed by
-    /// up to four RANGE elements, against `defs`. A schema of one or two elements is resolved
-    /// as a table's, with its messages.
+    /// up to four RANGE elements, against `defs`. A schema of a table's shape is resolved as a
+    /// table's, with its messages.
     ///
     /// # Errors
     /// ValidationException for a RANGE element first or before a HASH element, too many
@@ -66,7 +66,8 @@ impl IndexKey {
         elements: &[KeySchemaElement],
         defs: &[AttributeDefinition],
     ) -> Result<Self> {
-        if elements.len() <= 2 {
+        // One HASH, or a HASH and a RANGE: a table's shape, with its messages.
+        if elements.len() <= 2 && elements.get(1).is_none_or(|e| e.key_type == KeyType::Range) {
             return KeySchema::resolve(elements, defs).map(|k| Self::from(&k));
         }
         let first = elements.first().ok_or(Invalid::FirstKeyNotHash)?;
@@ -397,5 +398,12 @@ mod tests {
         assert_eq!(names, ["b", "a", "c"]);
         assert_eq!(key.hash.len(), 2);
         assert_eq!(key.elements()[2].key_type, KeyType::Range);
+        // Two partition attributes and no sort key.
+        let key = IndexKey::resolve_global(
+            &[element("a", KeyType::Hash), element("b", KeyType::Hash)],
+            &defs,
+        )
+        .expect("two HASH elements");
+        assert_eq!((key.hash.len(), key.range.len()), (2, 0));
     }
 }

@@ -185,10 +185,16 @@ impl Engine {
             .filter(|b| input.after_ms.is_none_or(|t| b.created_ms >= t))
             .filter(|b| input.before_ms.is_none_or(|t| b.created_ms < t))
             .collect();
-        if let Some(start) = &input.exclusive_start_arn
-            && let Some(at) = all.iter().position(|b| &b.arn == start)
-        {
-            all.drain(..=at);
+        // Pages follow creation time, then ARN; a page starts after the start in that order,
+        // even when the start itself was deleted since (its ARN names its creation time).
+        all.sort_by(|a, b| (a.created_ms, &a.arn).cmp(&(b.created_ms, &b.arn)));
+        if let Some(start) = &input.exclusive_start_arn {
+            let start_ms = start
+                .rsplit_once("/backup/")
+                .and_then(|(_, tail)| tail.split_once('-'))
+                .and_then(|(ms, _)| ms.parse::<u64>().ok())
+                .unwrap_or(0);
+            all.retain(|b| (b.created_ms, b.arn.as_str()) > (start_ms, start.as_str()));
         }
         let limit = input.limit.unwrap_or(usize::MAX);
         let more = all.len() > limit;
@@ -209,13 +215,18 @@ impl Engine {
         target: &str,
         overrides: RestoreOverrides,
     ) -> Result<TableDescription> {
+        // The snapshot first: a backup deleted after it still restores whole, and one deleted
+        // before it is not found.
+        let snap = self.storage().snapshot();
         let record = self.backup(arn)?;
+        if snap.get(&keys::backup_record_key(record.id))?.is_none() {
+            return Err(EngineError::BackupNotFound(arn.to_owned()));
+        }
         let summary = RestoreSummary {
             source_backup_arn: Some(record.arn.clone()),
             source_table_arn: record.table_arn.clone(),
             restore_ms: record.created_ms,
         };
-        let snap = self.storage().snapshot();
         self.restore(
             &record.table,
             target,
@@ -241,7 +252,6 @@ impl Engine {
         overrides: RestoreOverrides,
     ) -> Result<TableDescription> {
         let table = self.backup_table(source)?;
-        let now = self.clock().now_ms();
         let (snap, def, last_write) = {
             let _guard = table.lock_writes();
             (
@@ -250,6 +260,8 @@ impl Engine {
                 table.last_write_ms(),
             )
         };
+        // Read after the snapshot, so the table's last write is never later than now.
+        let now = self.clock().now_ms().max(last_write);
         let Some(pitr) = def.point_in_time_recovery else {
             return Err(EngineError::PointInTimeRecoveryUnavailable(
                 def.name.clone(),
@@ -307,6 +319,8 @@ impl Engine {
     }
 
     /// Writes every item under `from` in `snap` into `table`, holding its write lock throughout.
+    /// A write that reached the new table first is replaced as any write replaces an item (its
+    /// index entries and counters follow); a DeleteTable stops the fill.
     fn fill(&self, table: &Table, snap: &dyn Snapshot, from: &[u8]) -> Result<()> {
         let guard = table.lock_writes();
         let prefix = keys::table_prefix(table.def().id);
@@ -322,15 +336,19 @@ impl Engine {
             let item = decode_item(&value).map_err(|e| EngineError::Corrupt(e.to_string()))?;
             let mut skey = prefix.clone();
             skey.extend_from_slice(key.get(from.len()..).unwrap_or_default());
+            let old = self.read_item(&skey)?;
             staged.extend(self.stage_change(
                 &guard,
                 &mut batch,
                 skey,
-                None,
+                old.as_ref(),
                 Some(&item),
                 Cause::Request,
             ));
             if staged.len() >= CHUNK {
+                if table.is_dropped() {
+                    return Ok(());
+                }
                 self.storage().commit(std::mem::take(&mut batch))?;
                 for s in staged.drain(..) {
                     account(table, &s);

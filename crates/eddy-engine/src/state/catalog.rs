@@ -194,8 +194,14 @@ impl Catalog {
                 .map_err(|e| EngineError::Corrupt(format!("catalog record: {e}")))?;
             if def.scope.account_id.is_empty() {
                 def.scope = default_scope.clone();
+                let scoped = keys::catalog_key(&def.scope, &def.name);
+                // A table of that name exists in the default scope already: the newer record
+                // stands, and the old one is left as it is.
+                if snap.get(&scoped)?.is_some() {
+                    continue;
+                }
                 migrated.delete(key.to_vec());
-                migrated.put(keys::catalog_key(&def.scope, &def.name), encode_def(&def)?);
+                migrated.put(scoped, encode_def(&def)?);
             }
             let table = Table::new(def, now_ms);
             let def = table.def();
