@@ -139,6 +139,30 @@ async fn names_and_keys_have_their_limits() {
         "{}",
         message(&e)
     );
+    let e = client
+        .create_table()
+        .table_name("long_projection")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(def("pk", ScalarAttributeType::S))
+        .attribute_definitions(def("g", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("gin")
+                .key_schema(key("g", KeyType::Hash))
+                .projection(projection(ProjectionType::Include, &[&"a".repeat(256)]))
+                .build()
+                .expect("gsi"),
+        )
+        .send()
+        .await
+        .expect_err("projected name too long")
+        .into_service_error();
+    assert!(
+        message(&e).contains("Member must have length less than or equal to 255"),
+        "{}",
+        message(&e)
+    );
     create_table(&client, "names", None).await;
     let e = client
         .put_item()

@@ -377,6 +377,15 @@ fn index_input(i: &Input<'_>, path: &str, global: bool) -> Result<IndexInput, Ap
                     .as_str(),
                 );
             }
+            if let Some(list) = &non_key
+                && list.iter().any(|a| a.is_empty() || a.len() > 255)
+            {
+                c.fail(
+                    Some(&format!("[{}]", list.join(", "))),
+                    &format!("{path}.projection.nonKeyAttributes"),
+                    "Member must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 1]",
+                );
+            }
             (t, non_key.unwrap_or_default())
         }
         None => (None, Vec::new()),
