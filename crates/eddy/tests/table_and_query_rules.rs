@@ -5,10 +5,10 @@ mod common;
 
 use aws_sdk_dynamodb::types::{
     CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType, Select,
-    TransactWriteItem,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, Select, TransactWriteItem,
 };
 use common::schema::def;
+use common::schema::key;
 use common::{TestServer, code, create_table, message, n, s};
 
 fn create_gsi(name: &str, attr: &str) -> GlobalSecondaryIndexUpdate {
@@ -16,13 +16,7 @@ fn create_gsi(name: &str, attr: &str) -> GlobalSecondaryIndexUpdate {
         .create(
             CreateGlobalSecondaryIndexAction::builder()
                 .index_name(name)
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name(attr)
-                        .key_type(KeyType::Hash)
-                        .build()
-                        .expect("key"),
-                )
+                .key_schema(key(attr, KeyType::Hash))
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::All)
@@ -253,23 +247,11 @@ async fn dropping_an_index_drops_the_definitions_only_it_used() {
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(def("pk", ScalarAttributeType::S))
         .attribute_definitions(def("g", ScalarAttributeType::S))
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
+        .key_schema(key("pk", KeyType::Hash))
         .global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name("by_g")
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name("g")
-                        .key_type(KeyType::Hash)
-                        .build()
-                        .expect("key"),
-                )
+                .key_schema(key("g", KeyType::Hash))
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::All)

@@ -4,10 +4,8 @@
 
 mod common;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    WarmThroughput,
-};
+use aws_sdk_dynamodb::types::{BillingMode, KeyType, ScalarAttributeType, WarmThroughput};
+use common::schema::{def, key};
 use common::{TestServer, code, create_table, message};
 
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"dynamodb:GetItem","Resource":"*"}]}"#;
@@ -126,20 +124,8 @@ async fn resource_policies_are_stored_and_shown_back() {
         .create_table()
         .table_name("born_guarded")
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("def"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
+        .attribute_definitions(def("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
         .resource_policy(POLICY)
         .send()
         .await
@@ -174,20 +160,8 @@ async fn warm_throughput_is_shown() {
         .create_table()
         .table_name("warmer")
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("def"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
+        .attribute_definitions(def("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
         .warm_throughput(
             WarmThroughput::builder()
                 .read_units_per_second(15_000)

@@ -112,7 +112,9 @@ impl Engine {
         };
         let ticket = self.storage().apply(batch)?;
         account(guard.table(), &staged);
-        staged.bill_indexes(&guard.table().def(), consumed);
+        if !staged.index.is_empty() {
+            staged.bill_indexes(&guard.table().def(), consumed);
+        }
         Ok(ticket)
     }
 
