@@ -52,6 +52,7 @@
 
 mod checkpoint;
 mod client;
+mod clock;
 mod consumer;
 mod error;
 mod paginator;
@@ -63,8 +64,9 @@ pub use checkpoint::{
     Checkpoint, CheckpointStore, FileCheckpointStore, LeaseTableStore, MemoryCheckpointStore,
 };
 pub use client::{StreamsClient, can_paginate};
+pub use clock::{Clock, Sleep, SystemClock};
 pub use consumer::{
-    Batch, ConsumerConfig, ConsumerEvent, HandlerError, RunSummary, ShutdownHandle,
+    Batch, ConsumerConfig, ConsumerEvent, Handled, HandlerError, RunSummary, ShutdownHandle,
     StartingPosition, StreamConsumer,
 };
 pub use error::{Error, Result, ServiceError};

@@ -43,6 +43,7 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
         (&Method::POST, "/_eddy/streams/split") if state.test_control => {
             streams_split(&state, req).await
         }
+        (&Method::GET, "/_eddy/triggers") => triggers(&state),
         (&Method::GET, "/") => healthy(&state, &req),
         (&Method::OPTIONS, _) => Response::new(Full::new(Bytes::new())),
         _ => plain(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n"),
@@ -329,8 +330,21 @@ async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
     if let Err(e) = run_due_work(state, true).await {
         return control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
     }
+    state.clock_advanced.send_replace(now);
     let body = Out::only("now", now).into_bytes();
     json_response(StatusCode::OK, body)
+}
+
+/// Every trigger's status; a server without triggers has an empty list.
+fn triggers(state: &AppState) -> Resp {
+    let body = match &state.triggers {
+        Some(page) => (page.0)(),
+        None => b"{\"triggers\": []}".to_vec(),
+    };
+    let mut resp = json_response(StatusCode::OK, body);
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    resp
 }
 
 /// Runs the engine's due background work off the async threads.

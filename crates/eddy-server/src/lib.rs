@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 pub use error::{ApiError, ErrorKind};
 pub use http::MAX_BODY_BYTES;
 pub use protocol::Operation;
-pub use state::{AppState, DEFAULT_MAX_IN_FLIGHT};
+pub use state::{AppState, DEFAULT_MAX_IN_FLIGHT, StatusPage};
 
 /// Stack of each runtime thread. Expressions are parsed and evaluated recursively, and
 /// DynamoDB accepts conditions nested well over a hundred levels deep (its limit is 300

@@ -11,6 +11,17 @@ use crate::streams_limits::StreamsLimits;
 /// API requests served at once unless `with_max_in_flight` says otherwise.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 
+/// A page the server shows without knowing what it holds (`GET /_eddy/triggers`): a
+/// function that renders it as JSON.
+#[derive(Clone)]
+pub struct StatusPage(pub Arc<dyn Fn() -> Vec<u8> + Send + Sync>);
+
+impl std::fmt::Debug for StatusPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatusPage")
+    }
+}
+
 /// Server-wide state.
 #[derive(Debug)]
 pub struct AppState {
@@ -28,6 +39,11 @@ pub struct AppState {
     /// Every request acts in the engine's default scope, whatever its credentials say (as
     /// DynamoDB Local's `-sharedDb`).
     shared_db: bool,
+    /// Told the new now after every test-control clock advance, so that waits on the clock
+    /// outside the engine (triggers' batching windows and retries) end when they are due.
+    pub(crate) clock_advanced: tokio::sync::watch::Sender<u64>,
+    /// `GET /_eddy/triggers`.
+    pub(crate) triggers: Option<StatusPage>,
     request_counter: AtomicU64,
     request_seed: u64,
 }
@@ -47,6 +63,8 @@ impl AppState {
             streams_limits: None,
             in_flight: Arc::new(tokio::sync::Semaphore::new(DEFAULT_MAX_IN_FLIGHT)),
             shared_db: false,
+            clock_advanced: tokio::sync::watch::channel(0).0,
+            triggers: None,
             request_counter: AtomicU64::new(0),
             request_seed: seed,
         }
@@ -72,6 +90,17 @@ impl AppState {
     pub fn with_streams_rate_limits(mut self) -> Self {
         self.streams_limits = Some(StreamsLimits::default());
         self
+    }
+
+    /// Shows the triggers' status at `GET /_eddy/triggers`.
+    pub fn with_triggers_status(mut self, page: StatusPage) -> Self {
+        self.triggers = Some(page);
+        self
+    }
+
+    /// Receives the new now (epoch ms) after every test-control clock advance.
+    pub fn clock_advances(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.clock_advanced.subscribe()
     }
 
     /// Puts every request in the default scope (`--shared-db`).

@@ -1,8 +1,8 @@
 //! The eddy binary: `eddy serve` starts a DynamoDB-compatible server; `eddy streams` reads
 //! DynamoDB Streams from any endpoint.
 
-mod duration;
 mod streams_cli;
+mod triggers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use duration::parse_duration;
 use eddy_engine::{Engine, EngineConfig, StreamsConfig};
 use eddy_server::AppState;
 use eddy_storage::{Durability, FjallStorage, MemoryStorage, Storage};
+use eddy_triggers::parse_duration;
 
 // Every request allocates its parsed JSON, items and response; glibc's allocator took a tenth
 // of the server's CPU under a PutItem load, mimalloc's thread-local free lists much less.
@@ -97,6 +97,14 @@ struct ServeArgs {
     #[arg(long, default_value_t = eddy_server::DEFAULT_MAX_IN_FLIGHT,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_in_flight: usize,
+    /// A stream trigger: `table=NAME,url=URL` (or `function=NAME,lambda-endpoint=URL`, or
+    /// `command=CMD`) and the event source mapping's parameters (`batch-size=10`, ...).
+    /// Repeatable.
+    #[arg(long = "trigger", value_name = "KEY=VALUE,...")]
+    triggers: Vec<String>,
+    /// A TOML file of `[[trigger]]` tables with the same keys as --trigger.
+    #[arg(long = "triggers", value_name = "FILE")]
+    triggers_file: Option<PathBuf>,
 }
 
 fn parse_credential(text: &str) -> Result<(String, String), String> {
@@ -155,6 +163,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 .into(),
         );
     }
+    let trigger_specs = triggers::parse(&args.triggers, args.triggers_file.as_deref())?;
     let storage: Arc<dyn Storage> = if args.in_memory {
         Arc::new(MemoryStorage::new())
     } else {
@@ -168,8 +177,8 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let engine = Arc::new(Engine::open(
         storage,
         EngineConfig {
-            region: args.region,
-            account_id: args.account_id,
+            region: args.region.clone(),
+            account_id: args.account_id.clone(),
             streams: StreamsConfig {
                 table_partitions: args.table_partitions,
                 shard_lifetime_ms: millis(args.shard_lifetime),
@@ -180,6 +189,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         },
     )?);
     let mut state = AppState::new(Arc::clone(&engine), args.test_control);
+    let trigger_credentials = args.credentials.first().cloned();
     if args.verify_signatures {
         state = state.with_signature_verification(args.credentials);
     }
@@ -190,14 +200,35 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.shared_db {
         state = state.with_shared_db();
     }
-    let state = Arc::new(state);
     let runtime = eddy_server::runtime_builder().build()?;
+    let checkpoint_dir = (!args.in_memory).then(|| args.data_dir.join("triggers"));
+    let engine_for_triggers = Arc::clone(&engine);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
         let addr = listener.local_addr()?;
+        if !trigger_specs.is_empty() {
+            let started = triggers::start(
+                trigger_specs,
+                engine_for_triggers,
+                state.clock_advances(),
+                triggers::Connection {
+                    endpoint: format!("http://{addr}"),
+                    region: args.region,
+                    account_id: args.account_id,
+                    credentials: trigger_credentials,
+                    checkpoint_dir,
+                    record_expiry: args.stream_retention,
+                },
+            )
+            .await
+            .map_err(std::io::Error::other)?;
+            state = state.with_triggers_status(eddy_server::StatusPage(Arc::new(move || {
+                started.status_json()
+            })));
+        }
         // Tests and scripts read this line to learn the port.
         println!("eddy listening on http://{addr}");
-        eddy_server::serve(listener, state, shutdown_signal()).await;
+        eddy_server::serve(listener, Arc::new(state), shutdown_signal()).await;
         Ok::<(), std::io::Error>(())
     })?;
     engine.close()?;

@@ -28,13 +28,24 @@ use shard_reader::{Exit, ShardReader, backoff, pause};
 
 use crate::checkpoint::{Checkpoint, CheckpointStore, MemoryCheckpointStore};
 use crate::client::StreamsClient;
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 
 /// A handler's error.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
-type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send>>;
+type HandlerFuture = Pin<Box<dyn Future<Output = Result<Handled, HandlerError>> + Send>>;
 type Handler = dyn Fn(Batch) -> HandlerFuture + Send + Sync;
 type EventSink = dyn Fn(ConsumerEvent) + Send + Sync;
+
+/// How much of a batch a handler dealt with (see [`StreamConsumer::run_with_progress`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Handled {
+    /// Every record: the batch is checkpointed.
+    All,
+    /// The records up to and including this sequence number: they are checkpointed, and the
+    /// rest of the batch comes to the handler again as the next batch.
+    Through(String),
+}
 
 /// Where a shard with no checkpoint starts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,6 +69,13 @@ pub struct ConsumerConfig {
     pub max_concurrent_shards: usize,
     /// GetRecords' `Limit` (1-1000).
     pub records_per_call: i32,
+    /// Records handed to the handler in one batch, at most: pages are gathered until there
+    /// are this many, the batching window ends, the shard ends, or its tip is reached with
+    /// `stop_at_tip`.
+    pub max_batch_records: usize,
+    /// How long a batch may gather records, from its first one, before it goes to the
+    /// handler; zero hands over each page as it comes.
+    pub batching_window: Duration,
     /// Pause after an empty page of an open shard.
     pub idle_poll: Duration,
     /// How often the stream is described again for new shards, its status, and leases to take.
@@ -83,6 +101,8 @@ impl Default for ConsumerConfig {
             starting_position: StartingPosition::TrimHorizon,
             max_concurrent_shards: 16,
             records_per_call: 1000,
+            max_batch_records: 1000,
+            batching_window: Duration::ZERO,
             idle_poll: Duration::from_secs(1),
             rediscover_interval: Duration::from_secs(10),
             lease_duration: Duration::from_secs(10),
@@ -127,6 +147,7 @@ enum Source {
 /// What every shard reader of a run shares.
 pub(crate) struct Context {
     client: StreamsClient,
+    clock: Arc<dyn Clock>,
     store: Arc<dyn CheckpointStore>,
     config: ConsumerConfig,
     handler: Arc<Handler>,
@@ -162,6 +183,7 @@ impl Context {
 /// ```
 pub struct StreamConsumer {
     client: StreamsClient,
+    clock: Arc<dyn Clock>,
     source: Source,
     store: Arc<dyn CheckpointStore>,
     config: ConsumerConfig,
@@ -183,6 +205,7 @@ impl StreamConsumer {
     fn new(client: StreamsClient, source: Source) -> Self {
         Self {
             client,
+            clock: Arc::new(SystemClock),
             source,
             store: Arc::new(MemoryCheckpointStore::new()),
             config: ConsumerConfig::default(),
@@ -200,6 +223,13 @@ impl StreamConsumer {
     /// The consumer's settings.
     pub fn config(mut self, config: ConsumerConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// The clock that idle polls, backoffs and batching windows wait by (the system's by
+    /// default).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -228,6 +258,25 @@ impl StreamConsumer {
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<HandlerError> + 'static,
     {
+        self.run_with_progress(move |batch| {
+            let fut = handler(batch);
+            async move { fut.await.map(|()| Handled::All) }
+        })
+        .await
+    }
+
+    /// As [`StreamConsumer::run`], with a handler that may deal with only the first part of
+    /// a batch ([`Handled::Through`]): that part is checkpointed, and the rest is handed to
+    /// it again as the next batch.
+    ///
+    /// # Errors
+    /// As [`StreamConsumer::run`].
+    pub async fn run_with_progress<F, Fut, E>(self, handler: F) -> Result<RunSummary>
+    where
+        F: Fn(Batch) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Handled, E>> + Send + 'static,
+        E: Into<HandlerError> + 'static,
+    {
         let stream_arn = match &self.source {
             Source::Stream(arn) => arn.clone(),
             Source::Table(table) => self.client.latest_stream_arn(table).await?,
@@ -238,6 +287,7 @@ impl StreamConsumer {
         });
         let ctx = Arc::new(Context {
             client: self.client,
+            clock: self.clock,
             store: self.store,
             config: self.config,
             handler,

@@ -10,7 +10,9 @@ use aws_sdk_dynamodbstreams::operation::get_shard_iterator::GetShardIteratorInpu
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use rand::Rng;
 
-use super::{Batch, ConsumerEvent, Context, retry};
+use aws_sdk_dynamodbstreams::types::Record;
+
+use super::{Batch, ConsumerEvent, Context, Handled, retry};
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 
@@ -54,7 +56,7 @@ pub(crate) async fn pause(ctx: &Context, delay: Duration) -> bool {
         return true;
     }
     tokio::select! {
-        () = tokio::time::sleep(delay) => *shutdown.borrow(),
+        () = ctx.clock.sleep(delay) => *shutdown.borrow(),
         _ = shutdown.changed() => true,
     }
 }
@@ -111,6 +113,11 @@ impl ShardReader {
             shard_id: self.shard_id.clone(),
             position: described,
         });
+        let max_batch = ctx.config.max_batch_records.max(1);
+        // Records read but not yet handed over, while a batch gathers; and when its batching
+        // window (started by its first record) ends, on the consumer's clock.
+        let mut pending: Vec<Record> = Vec::new();
+        let mut window_ends: Option<u64> = None;
         loop {
             if *ctx.shutdown.borrow() {
                 return Ok(Exit::Stopped);
@@ -118,12 +125,14 @@ impl ShardReader {
             if !self.renew_lease().await? {
                 return Ok(Exit::LeaseLost);
             }
+            let limit =
+                (max_batch - pending.len()).clamp(1, ctx.config.records_per_call.max(1) as usize);
             let page = ctx
                 .client
                 .get_records(
                     GetRecordsInput::builder()
                         .shard_iterator(&iterator)
-                        .limit(ctx.config.records_per_call)
+                        .limit(i32::try_from(limit).unwrap_or(i32::MAX))
                         .build()
                         .map_err(|e| Error::InvalidArgument(e.to_string()))?,
                 )
@@ -157,6 +166,9 @@ impl ShardReader {
                         }
                         e => return Err(e),
                     };
+                    // The fresh iterator reads the gathered records again.
+                    pending.clear();
+                    window_ends = None;
                     match self.iterator(position).await? {
                         Some(it) => iterator = it,
                         None => return Ok(self.gone_or_stopped()),
@@ -167,19 +179,28 @@ impl ShardReader {
             self.failures = 0;
             let records = page.records.unwrap_or_default();
             let empty = records.is_empty();
-            if !empty {
-                let batch = Batch {
-                    stream_arn: ctx.stream_arn.clone(),
-                    shard_id: self.shard_id.clone(),
-                    records: records.into(),
-                };
-                let last = batch.last_sequence_number().map(str::to_owned);
-                self.deliver(batch).await?;
-                if let Some(last) = last {
-                    match self.save(Checkpoint::Sequence(last.clone())).await? {
-                        true => self.last = Some(last),
-                        false => return Ok(Exit::LeaseLost),
-                    }
+            if !empty && pending.is_empty() {
+                window_ends = Some(
+                    ctx.clock
+                        .now_ms()
+                        .saturating_add(millis(ctx.config.batching_window)),
+                );
+            }
+            pending.extend(records);
+            let ended = page.next_shard_iterator.is_none();
+            // A closed shard may answer an empty page before its end; only an open one has a
+            // tip to wait at.
+            let at_tip = empty && !closed;
+            let window_over = window_ends.is_some_and(|t| ctx.clock.now_ms() >= t);
+            if !pending.is_empty()
+                && (pending.len() >= max_batch
+                    || ended
+                    || window_over
+                    || (at_tip && ctx.config.stop_at_tip))
+            {
+                window_ends = None;
+                if !self.deliver(std::mem::take(&mut pending)).await? {
+                    return Ok(Exit::LeaseLost);
                 }
             }
             match page.next_shard_iterator {
@@ -194,13 +215,19 @@ impl ShardReader {
                 }
                 Some(next) => iterator = next,
             }
-            // A closed shard may answer an empty page before its end; only an open one has a
-            // tip to wait at.
-            if empty && !closed {
+            if at_tip {
                 if ctx.config.stop_at_tip {
                     return Ok(Exit::AtTip);
                 }
-                if pause(&ctx, ctx.config.idle_poll).await {
+                let now = ctx.clock.now_ms();
+                let wait = match window_ends {
+                    Some(t) => ctx
+                        .config
+                        .idle_poll
+                        .min(Duration::from_millis(t.saturating_sub(now))),
+                    None => ctx.config.idle_poll,
+                };
+                if pause(&ctx, wait).await {
                     return Ok(Exit::Stopped);
                 }
             }
@@ -262,9 +289,45 @@ impl ShardReader {
         }
     }
 
-    /// Hands the batch to the handler, retrying it after a failure; the batch's records are
-    /// checkpointed by the caller only once this returns Ok.
-    async fn deliver(&mut self, batch: Batch) -> Result<()> {
+    /// Hands the records to the handler as one batch and checkpoints what it handled; when it
+    /// handled only a part, the rest goes to it again as the next batch. False when the lease
+    /// was lost.
+    async fn deliver(&mut self, mut records: Vec<Record>) -> Result<bool> {
+        loop {
+            let batch = Batch {
+                stream_arn: self.ctx.stream_arn.clone(),
+                shard_id: self.shard_id.clone(),
+                records: records.into(),
+            };
+            let through = match self.handle(batch.clone()).await? {
+                Handled::All => batch.last_sequence_number().map(str::to_owned),
+                Handled::Through(seq) => Some(seq),
+            };
+            let Some(through) = through else {
+                return Ok(true);
+            };
+            if !self.save(Checkpoint::Sequence(through.clone())).await? {
+                return Ok(false);
+            }
+            records = batch
+                .records
+                .iter()
+                .filter(|r| {
+                    r.dynamodb()
+                        .and_then(|d| d.sequence_number())
+                        .is_some_and(|s| sequence_after(s, &through))
+                })
+                .cloned()
+                .collect();
+            self.last = Some(through);
+            if records.is_empty() {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Calls the handler with the batch, retrying it after a failure.
+    async fn handle(&mut self, batch: Batch) -> Result<Handled> {
         let ctx = Arc::clone(&self.ctx);
         let mut attempt = 0u32;
         loop {
@@ -283,7 +346,7 @@ impl ShardReader {
                 }
             };
             match outcome {
-                Ok(()) => return Ok(()),
+                Ok(handled) => return Ok(handled),
                 Err(e) => {
                     ctx.emit(ConsumerEvent::HandlerFailed {
                         shard_id: self.shard_id.clone(),
@@ -293,7 +356,7 @@ impl ShardReader {
                     if attempt > ctx.config.handler_retries {
                         return Err(Error::Handler(e));
                     }
-                    tokio::time::sleep(backoff(&ctx, attempt)).await;
+                    ctx.clock.sleep(backoff(&ctx, attempt)).await;
                 }
             }
         }
@@ -355,5 +418,28 @@ impl ShardReader {
         });
         self.failures += 1;
         pause(&self.ctx, backoff(&self.ctx, self.failures)).await
+    }
+}
+
+/// Whether sequence number `a` comes after `b`: both are decimal, so the longer is the larger,
+/// and text order decides between equal lengths.
+fn sequence_after(a: &str, b: &str) -> bool {
+    (a.len(), a) > (b.len(), b)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_numbers_compare_as_numbers() {
+        assert!(sequence_after("100", "99"));
+        assert!(sequence_after("000200", "000199"));
+        assert!(!sequence_after("99", "100"));
+        assert!(!sequence_after("42", "42"));
     }
 }

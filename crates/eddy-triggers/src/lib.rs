@@ -1,0 +1,259 @@
+//! Stream triggers: each one reads a table's DynamoDB stream with the `eddy-client`
+//! [`StreamConsumer`] (lineage order, checkpoints, recovery) and delivers the records to a
+//! handler with the semantics of Lambda's event source mappings (see [`batches`]).
+//!
+//! A trigger talks to its stream through the DynamoDB Streams API like any client; it needs
+//! no server internals, only a clock that moves with the server's test clock.
+
+#![deny(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod batches;
+pub mod deliver;
+mod duration;
+pub mod event;
+pub mod filter;
+pub mod on_failure;
+pub mod spec;
+pub mod status;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use eddy_client::{
+    CheckpointStore, Clock, ConsumerConfig, Error as ClientError, FileCheckpointStore,
+    MemoryCheckpointStore, StartingPosition, StreamConsumer, StreamsClient,
+};
+
+pub use duration::parse_duration;
+pub use spec::{TriggerSpec, parse_all};
+
+use batches::Delivery;
+use deliver::{CommandHandler, FunctionEnv, HttpClient, Invoke, InvokeApi, UrlHandler};
+use spec::{Source, Start, Target};
+use status::{State, TriggerStatus};
+
+/// How often a trigger looks for its table's stream while there is none.
+const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How often an open shard is polled at its tip: Lambda polls each shard four times a second.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// What every trigger of a server shares.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    /// The server's endpoint, for handlers that write back to it.
+    pub endpoint: String,
+    /// The region and account handlers are told they run in.
+    pub region: String,
+    /// The account in function ARNs.
+    pub account_id: String,
+    /// Where checkpoints are kept (`<dir>/<trigger>.json`); None keeps them in memory.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// How long the stream keeps records: failing records are retried until then.
+    pub record_expiry: Duration,
+}
+
+/// The running triggers of a server.
+#[derive(Clone)]
+pub struct Triggers {
+    statuses: Vec<Arc<TriggerStatus>>,
+}
+
+impl Triggers {
+    /// Starts every trigger on the current tokio runtime.
+    ///
+    /// # Errors
+    /// A checkpoint file that cannot be read.
+    pub async fn start(
+        specs: Vec<TriggerSpec>,
+        client: StreamsClient,
+        clock: Arc<dyn Clock>,
+        host: HostConfig,
+    ) -> Result<Self, String> {
+        let mut statuses = Vec::new();
+        for spec in specs {
+            let source = match &spec.source {
+                Source::Table(t) => format!("table/{t}"),
+                Source::Stream(s) => s.clone(),
+            };
+            let handler = match &spec.target {
+                Target::Url(u) => u.clone(),
+                Target::Function { name, endpoint } => format!("{endpoint} function {name}"),
+                Target::Command(c) => format!("command {c}"),
+            };
+            let state = if spec.enabled {
+                State::WaitingForStream
+            } else {
+                State::Disabled
+            };
+            let status = Arc::new(TriggerStatus::new(&spec.name, &source, &handler, state));
+            statuses.push(Arc::clone(&status));
+            if !spec.enabled {
+                continue;
+            }
+            let store: Arc<dyn CheckpointStore> = match &host.checkpoint_dir {
+                Some(dir) => {
+                    tokio::fs::create_dir_all(dir)
+                        .await
+                        .map_err(|e| format!("{}: {e}", dir.display()))?;
+                    let path = dir.join(format!("{}.json", spec.name));
+                    Arc::new(
+                        FileCheckpointStore::open(&path)
+                            .await
+                            .map_err(|e| e.to_string())?,
+                    )
+                }
+                None => Arc::new(MemoryCheckpointStore::new()),
+            };
+            let runner = Runner::new(spec, &client, Arc::clone(&clock), store, status, &host);
+            tokio::spawn(runner.run());
+        }
+        Ok(Self { statuses })
+    }
+
+    /// `GET /_eddy/triggers`: every trigger's status.
+    pub fn status_json(&self) -> Vec<u8> {
+        let list: Vec<serde_json::Value> = self.statuses.iter().map(|s| s.to_json()).collect();
+        serde_json::to_vec_pretty(&serde_json::json!({ "triggers": list })).unwrap_or_default()
+    }
+}
+
+/// One trigger: finds its stream, consumes it, and moves on to the next stream of its table.
+struct Runner {
+    client: StreamsClient,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn CheckpointStore>,
+    delivery: Arc<Delivery>,
+    status: Arc<TriggerStatus>,
+}
+
+impl Runner {
+    fn new(
+        spec: TriggerSpec,
+        client: &StreamsClient,
+        clock: Arc<dyn Clock>,
+        store: Arc<dyn CheckpointStore>,
+        status: Arc<TriggerStatus>,
+        host: &HostConfig,
+    ) -> Self {
+        let http = HttpClient::default();
+        let function = match &spec.target {
+            Target::Function { name, .. } => name.clone(),
+            _ => spec.name.clone(),
+        };
+        let function_arn = format!(
+            "arn:aws:lambda:{}:{}:function:{function}",
+            host.region, host.account_id
+        );
+        let invoker: Box<dyn Invoke> = match &spec.target {
+            Target::Url(url) => Box::new(UrlHandler {
+                url: url.clone(),
+                client: http.clone(),
+            }),
+            Target::Function { name, endpoint } => {
+                Box::new(InvokeApi::new(endpoint, name, http.clone()))
+            }
+            Target::Command(command) => Box::new(CommandHandler::new(FunctionEnv {
+                command: command.clone(),
+                name: function,
+                memory_mb: spec.memory_mb,
+                region: host.region.clone(),
+                account_id: host.account_id.clone(),
+                endpoint: host.endpoint.clone(),
+            })),
+        };
+        let delivery = Delivery::new(
+            spec,
+            invoker,
+            http,
+            Arc::clone(&clock),
+            Arc::clone(&status),
+            function_arn,
+            host.record_expiry,
+        );
+        Self {
+            client: client.clone(),
+            clock,
+            store,
+            delivery: Arc::new(delivery),
+            status,
+        }
+    }
+
+    async fn run(self) {
+        let spec = &self.delivery.spec;
+        // Streams read to their end: a table's next stream is waited for instead.
+        let mut ended: HashSet<String> = HashSet::new();
+        // The stream found by the first lookup, if any: LATEST applies to it alone, since a
+        // stream found later was written to entirely after the trigger started.
+        let mut at_start: Option<Option<String>> = None;
+        loop {
+            let arn = match &spec.source {
+                Source::Stream(arn) => Ok(arn.clone()),
+                Source::Table(table) => self.client.latest_stream_arn(table).await,
+            };
+            let first = at_start.get_or_insert_with(|| arn.as_ref().ok().cloned());
+            let latest =
+                spec.starting_position == Start::Latest && arn.as_ref().ok() == first.as_ref();
+            let arn = match arn {
+                Ok(arn) if !ended.contains(&arn) => arn,
+                Ok(_) | Err(ClientError::NoStream { .. } | ClientError::ResourceNotFound(_)) => {
+                    self.status.set_state(State::WaitingForStream, None);
+                    if matches!(spec.source, Source::Stream(_)) && !ended.is_empty() {
+                        return;
+                    }
+                    self.clock.sleep(LOOKUP_INTERVAL).await;
+                    continue;
+                }
+                Err(e) => {
+                    self.status.set_error(e.to_string());
+                    self.clock.sleep(LOOKUP_INTERVAL).await;
+                    continue;
+                }
+            };
+            self.status.set_state(State::Enabled, Some(&arn));
+            let config = ConsumerConfig {
+                starting_position: if latest {
+                    StartingPosition::Latest
+                } else {
+                    StartingPosition::TrimHorizon
+                },
+                records_per_call: i32::try_from(
+                    (spec.batch_size * spec.parallelization_factor).min(1000),
+                )
+                .unwrap_or(1000),
+                max_batch_records: spec.batch_size * spec.parallelization_factor,
+                batching_window: spec.batching_window,
+                idle_poll: POLL_INTERVAL,
+                rediscover_interval: Duration::from_secs(1),
+                handler_retries: u32::MAX,
+                worker_id: format!("trigger-{}", spec.name),
+                ..ConsumerConfig::default()
+            };
+            let delivery = Arc::clone(&self.delivery);
+            let result = StreamConsumer::for_stream(self.client.clone(), &arn)
+                .checkpoint_store(Arc::clone(&self.store))
+                .clock(Arc::clone(&self.clock))
+                .config(config)
+                .run_with_progress(move |batch| {
+                    let delivery = Arc::clone(&delivery);
+                    async move { Ok::<_, std::convert::Infallible>(delivery.handle(batch).await) }
+                })
+                .await;
+            match result {
+                Ok(summary) if summary.stream_ended => {
+                    ended.insert(arn);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(trigger = %spec.name, error = %e, "trigger's consumer stopped");
+                    self.status.set_error(e.to_string());
+                    self.clock.sleep(LOOKUP_INTERVAL).await;
+                }
+            }
+        }
+    }
+}
