@@ -87,6 +87,8 @@ impl Delivery {
             .map(|r| EventRecord::new(r, &batch.stream_arn))
             .collect();
         let total = records.len();
+        self.status
+            .shard(&batch.stream_arn, &batch.shard_id, |s| s.gathering = 0);
         let matching: Vec<EventRecord> = match &self.spec.filter {
             Some(filter) => records
                 .into_iter()
@@ -140,13 +142,15 @@ impl Delivery {
             _ => 0,
         };
         while let Some(mut chunk) = queue.pop_front() {
+            if attempts > 0 {
+                self.clock.sleep(retry_delay(attempts)).await;
+            }
             chunk = self.drop_expired(batch, chunk, attempts).await;
             if chunk.is_empty() {
                 attempts = 0;
                 continue;
             }
             if attempts > 0 {
-                self.clock.sleep(retry_delay(attempts)).await;
                 self.status.shard(&batch.stream_arn, &batch.shard_id, |s| {
                     s.batches_retried += 1
                 });

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eddy_client::{
-    CheckpointStore, Clock, ConsumerConfig, Error as ClientError, FileCheckpointStore,
-    MemoryCheckpointStore, StartingPosition, StreamConsumer, StreamsClient,
+    CheckpointStore, Clock, ConsumerConfig, ConsumerEvent, Error as ClientError,
+    FileCheckpointStore, MemoryCheckpointStore, StartingPosition, StreamConsumer, StreamsClient,
 };
 
 pub use duration::parse_duration;
@@ -234,10 +234,17 @@ impl Runner {
                 ..ConsumerConfig::default()
             };
             let delivery = Arc::clone(&self.delivery);
+            let status = Arc::clone(&self.status);
+            let stream = arn.clone();
             let result = StreamConsumer::for_stream(self.client.clone(), &arn)
                 .checkpoint_store(Arc::clone(&self.store))
                 .clock(Arc::clone(&self.clock))
                 .config(config)
+                .on_event(move |event| {
+                    if let ConsumerEvent::Gathering { shard_id, records } = event {
+                        status.shard(&stream, &shard_id, |s| s.gathering = records);
+                    }
+                })
                 .run_with_progress(move |batch| {
                     let delivery = Arc::clone(&delivery);
                     async move { Ok::<_, std::convert::Infallible>(delivery.handle(batch).await) }

@@ -270,7 +270,7 @@ fn from_params(params: &[(String, String)]) -> Result<TriggerSpec, String> {
         }
     }
     let source = match (one.get("table"), one.get("stream")) {
-        (Some(t), None) if !t.is_empty() => Source::Table((*t).to_owned()),
+        (Some(t), None) => Source::Table(table_name(t)?),
         (None, Some(s)) if s.starts_with("arn:") => Source::Stream((*s).to_owned()),
         (None, Some(s)) => return Err(format!("stream must be a stream ARN, got {s:?}")),
         (Some(_), Some(_)) => return Err("give table or stream, not both".into()),
@@ -401,6 +401,20 @@ fn seconds(
     Ok(Some(d))
 }
 
+/// A table name as DynamoDB allows it: 3 to 255 of `a-z A-Z 0-9 _ - .`.
+fn table_name(t: &str) -> Result<String, String> {
+    let valid = (3..=255).contains(&t.len())
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if valid {
+        Ok(t.to_owned())
+    } else {
+        Err(format!(
+            "table must be a table name, 3 to 255 letters, digits, _, - and ., got {t:?}"
+        ))
+    }
+}
+
 fn http_url(key: &str, v: &str) -> Result<String, String> {
     let rest = v
         .strip_prefix("http://")
@@ -438,7 +452,7 @@ mod tests {
     #[test]
     fn commas_inside_filters_and_quotes_stay_in_the_value() {
         let s = one(
-            r#"table=T,command='sh -c "echo a,b"',filter={"eventName":["INSERT","MODIFY"]},batch-size=10"#,
+            r#"table=Tab,command='sh -c "echo a,b"',filter={"eventName":["INSERT","MODIFY"]},batch-size=10"#,
         )
         .expect("parses");
         assert_eq!(s.target, Target::Command(r#"sh -c "echo a,b""#.into()));
@@ -450,44 +464,51 @@ mod tests {
     fn errors_name_the_parameter_and_its_range() {
         for (flag, needle) in [
             (
-                "table=T,url=http://h/,batch-size=0",
+                "table=Tab,url=http://h/,batch-size=0",
                 "batch-size must be a whole number from 1 to 10000",
             ),
-            ("table=T,url=http://h/,batch-size=10001", "from 1 to 10000"),
             (
-                "table=T,url=http://h/,parallelization-factor=11",
+                "table=Tab,url=http://h/,batch-size=10001",
+                "from 1 to 10000",
+            ),
+            (
+                "table=Tab,url=http://h/,parallelization-factor=11",
                 "parallelization-factor must be a whole number from 1 to 10",
             ),
             (
-                "table=T,url=http://h/,max-retries=-2",
+                "table=Tab,url=http://h/,max-retries=-2",
                 "max-retries must be a whole number from -1 to 10000",
             ),
             (
-                "table=T,url=http://h/,max-record-age=59",
+                "table=Tab,url=http://h/,max-record-age=59",
                 "max-record-age must be from 60 to 604800 seconds",
             ),
             (
-                "table=T,url=http://h/,batching-window=301",
+                "table=Tab,url=http://h/,batching-window=301",
                 "batching-window must be from 0 to 300 seconds",
             ),
             (
-                "table=T,url=http://h/,starting-position=at",
+                "table=Tab,url=http://h/,starting-position=at",
                 "starting-position must be trim-horizon or latest",
             ),
             (
-                "table=T,url=http://h/,enabled=yes",
+                "table=Tab,url=http://h/,enabled=yes",
                 "enabled must be true or false",
             ),
             (
-                "table=T,url=http://h/,colour=red",
+                "table=Tab,url=http://h/,colour=red",
                 "unknown parameter \"colour\"",
             ),
             ("url=http://h/", "table (or stream) is required"),
-            ("table=T", "a handler is required"),
-            ("table=T,url=http://h/,command=x", "give one handler"),
-            ("table=T,function=f", "function needs lambda-endpoint"),
-            ("table=T,url=ftp://h/", "url must be an http:// URL"),
-            ("table=T,url=http://h/,filter={\"a\":1}", "filter"),
+            (
+                "table=T,url=http://h/",
+                "table must be a table name, 3 to 255",
+            ),
+            ("table=Tab", "a handler is required"),
+            ("table=Tab,url=http://h/,command=x", "give one handler"),
+            ("table=Tab,function=f", "function needs lambda-endpoint"),
+            ("table=Tab,url=ftp://h/", "url must be an http:// URL"),
+            ("table=Tab,url=http://h/,filter={\"a\":1}", "filter"),
         ] {
             let err = one(flag).expect_err(flag);
             assert!(err.contains(needle), "{flag}: {err}");
@@ -520,7 +541,7 @@ mod tests {
         assert_eq!(specs[1].max_record_age, Some(Duration::from_secs(3600)));
         let bad = parse_all(
             &[],
-            Some("[[trigger]]\ntable = \"T\"\nurl = \"http://h/\"\nbatch-size = 0\n"),
+            Some("[[trigger]]\ntable = \"Tab\"\nurl = \"http://h/\"\nbatch-size = 0\n"),
         )
         .expect_err("refused");
         assert!(bad.starts_with("[[trigger]] 1: batch-size"), "{bad}");
@@ -529,8 +550,8 @@ mod tests {
     #[test]
     fn names_are_unique() {
         let flags = [
-            "table=T,url=http://h/,name=a".to_owned(),
-            "table=U,url=http://h/,name=a".to_owned(),
+            "table=Tab,url=http://h/,name=a".to_owned(),
+            "table=Uni,url=http://h/,name=a".to_owned(),
         ];
         assert!(
             parse_all(&flags, None)

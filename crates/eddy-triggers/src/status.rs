@@ -40,6 +40,8 @@ pub struct ShardStatus {
     pub records_delivered: u64,
     /// Records skipped by the filter.
     pub records_filtered: u64,
+    /// Records read and waiting for the batch to fill or the batching window to end.
+    pub gathering: usize,
 }
 
 #[derive(Debug, Serialize)]

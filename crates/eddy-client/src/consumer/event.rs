@@ -39,6 +39,14 @@ pub enum ConsumerEvent {
         /// Where reading starts.
         position: String,
     },
+    /// Records were read and wait, gathered, for the batch to fill or its batching window to
+    /// end (see [`crate::ConsumerConfig::batching_window`]).
+    Gathering {
+        /// The shard.
+        shard_id: String,
+        /// Records gathered so far.
+        records: usize,
+    },
     /// A closed shard was read to its end and checkpointed as finished.
     ShardEnded {
         /// The shard.

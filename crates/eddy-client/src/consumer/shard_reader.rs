@@ -202,6 +202,11 @@ impl ShardReader {
                 if !self.deliver(std::mem::take(&mut pending)).await? {
                     return Ok(Exit::LeaseLost);
                 }
+            } else if !empty {
+                ctx.emit(ConsumerEvent::Gathering {
+                    shard_id: self.shard_id.clone(),
+                    records: pending.len(),
+                });
             }
             match page.next_shard_iterator {
                 None => {

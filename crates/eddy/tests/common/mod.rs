@@ -7,6 +7,7 @@
 pub mod client;
 pub mod schema;
 pub mod streams;
+pub mod triggers;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -148,24 +149,34 @@ impl TestServer {
         headers: &[(&str, String)],
         body: &[u8],
     ) -> RawResponse {
-        let mut stream = TcpStream::connect(self.addr).expect("connect");
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        stream.write_all(req.as_bytes()).expect("write");
-        // A server that refuses a body early may close before it is all sent; its answer is
-        // what matters.
-        let _ = stream.write_all(body);
-        let mut buf = Vec::new();
-        let _ = stream.read_to_end(&mut buf);
-        RawResponse::parse(&buf)
+        http_request(self.addr, method, path, headers, body)
     }
+}
+
+/// Sends any HTTP/1.1 request to `addr` on a fresh connection.
+pub fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> RawResponse {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).expect("write");
+    // A server that refuses a body early may close before it is all sent; its answer is
+    // what matters.
+    let _ = stream.write_all(body);
+    let mut buf = Vec::new();
+    let _ = stream.read_to_end(&mut buf);
+    RawResponse::parse(&buf)
 }
 
 /// A parsed HTTP response.
