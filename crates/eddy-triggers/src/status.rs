@@ -1,5 +1,7 @@
 //! What each trigger is doing, for `GET /_eddy/triggers`: its state and last error, and per
-//! shard its position, iterator age and batch counts.
+//! shard its position, iterator age and batch counts. The counts are also published through
+//! the `metrics` facade (`eddy_trigger_*`, labelled by trigger and shard), for whichever
+//! recorder the binary installs.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -110,13 +112,34 @@ impl TriggerStatus {
 
     /// Updates one shard's counters.
     pub fn shard(&self, stream_arn: &str, shard_id: &str, f: impl FnOnce(&mut ShardStatus)) {
-        self.with(|i| {
+        let now = self.with(|i| {
             let s = i.shards.entry(shard_id.to_owned()).or_default();
             if s.stream_arn != stream_arn {
                 s.stream_arn = stream_arn.to_owned();
             }
             f(s);
+            s.clone()
         });
+        self.publish(shard_id, &now);
+    }
+
+    fn publish(&self, shard_id: &str, s: &ShardStatus) {
+        let labels = [
+            ("trigger", self.name.clone()),
+            ("shard", shard_id.to_owned()),
+        ];
+        metrics::gauge!("eddy_trigger_iterator_age_ms", &labels).set(s.iterator_age_ms as f64);
+        metrics::gauge!("eddy_trigger_gathering_records", &labels).set(s.gathering as f64);
+        for (name, value) in [
+            ("eddy_trigger_batches_delivered_total", s.batches_delivered),
+            ("eddy_trigger_batches_failed_total", s.batches_failed),
+            ("eddy_trigger_batches_retried_total", s.batches_retried),
+            ("eddy_trigger_batches_discarded_total", s.batches_discarded),
+            ("eddy_trigger_records_delivered_total", s.records_delivered),
+            ("eddy_trigger_records_filtered_total", s.records_filtered),
+        ] {
+            metrics::counter!(name, &labels).absolute(value);
+        }
     }
 
     /// The status as JSON.
@@ -133,5 +156,44 @@ impl TriggerStatus {
             })
             .unwrap_or_default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    #[test]
+    fn counts_show_in_the_status_and_as_metrics() {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        let status = TriggerStatus::new("orders", "table/Orders", "http://h", State::Enabled);
+        metrics::with_local_recorder(&recorder, || {
+            status.shard("arn", "shard-1", |s| {
+                s.batches_delivered += 2;
+                s.iterator_age_ms = 1500;
+            });
+        });
+        let json = status.to_json();
+        assert_eq!(json["shards"]["shard-1"]["batchesDelivered"], 2);
+        assert_eq!(json["shards"]["shard-1"]["streamArn"], "arn");
+        assert_eq!(json["state"], "Enabled");
+        let metrics: Vec<(String, DebugValue)> = snapshotter
+            .snapshot()
+            .into_vec()
+            .into_iter()
+            .map(|(key, _, _, value)| (key.key().name().to_owned(), value))
+            .collect();
+        assert!(metrics.contains(&(
+            "eddy_trigger_batches_delivered_total".to_owned(),
+            DebugValue::Counter(2)
+        )));
+        assert!(
+            metrics
+                .iter()
+                .any(|(name, v)| name == "eddy_trigger_iterator_age_ms"
+                    && matches!(v, DebugValue::Gauge(g) if g.into_inner() == 1500.0))
+        );
     }
 }
