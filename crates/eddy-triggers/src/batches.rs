@@ -26,11 +26,13 @@ use crate::status::TriggerStatus;
 /// The longest wait between retries of a failed batch.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
 
-/// The retries a lane's first invocation has had, kept across the consumer's calls so that a
-/// batch resumed after a partial success keeps counting.
+/// A failing invocation handed back to the consumer so that what came before it is
+/// checkpointed: when the consumer hands the rest over again, the same records are retried
+/// with the retries counted so far.
 #[derive(Clone, Debug)]
 struct RetryState {
     first_sequence: String,
+    records: usize,
     attempts: u32,
 }
 
@@ -45,6 +47,10 @@ pub struct Delivery {
     /// Records never outlive this in the stream: with no max-record-age, failing records are
     /// retried until then.
     pub(crate) record_expiry: Duration,
+    /// With `starting-position=latest`: records made before this (epoch ms) are skipped.
+    pub(crate) start_ms: Option<u64>,
+    /// The partition key attribute of the stream's table: parallel lanes are by its value.
+    partition_key: Mutex<Option<String>>,
     retries: Mutex<HashMap<String, RetryState>>,
 }
 
@@ -66,6 +72,7 @@ impl Delivery {
         status: Arc<TriggerStatus>,
         function_arn: String,
         record_expiry: Duration,
+        start_ms: Option<u64>,
     ) -> Self {
         Self {
             spec,
@@ -75,20 +82,33 @@ impl Delivery {
             status,
             function_arn,
             record_expiry,
+            start_ms,
+            partition_key: Mutex::new(None),
             retries: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Names the partition key attribute of the table whose stream is read now.
+    pub(crate) fn set_partition_key(&self, name: Option<String>) {
+        *self.partition_key.lock().unwrap_or_else(|e| e.into_inner()) = name;
+    }
+
     /// Delivers a consumer batch; returns how much of it is done with.
     pub async fn handle(&self, batch: Batch) -> Handled {
+        self.status
+            .shard(&batch.stream_arn, &batch.shard_id, |s| s.gathering = 0);
         let records: Vec<EventRecord> = batch
             .records
             .iter()
             .map(|r| EventRecord::new(r, &batch.stream_arn))
+            // A record's time has whole seconds: one made in the second the trigger started is
+            // kept, so none made after the start is skipped.
+            .filter(|r| {
+                self.start_ms
+                    .is_none_or(|start| r.created_ms + 999 >= start)
+            })
             .collect();
         let total = records.len();
-        self.status
-            .shard(&batch.stream_arn, &batch.shard_id, |s| s.gathering = 0);
         let matching: Vec<EventRecord> = match &self.spec.filter {
             Some(filter) => records
                 .into_iter()
@@ -97,15 +117,13 @@ impl Delivery {
             None => records,
         };
         let filtered = total - matching.len();
-        if filtered > 0 {
-            let last = batch.last_sequence_number().map(str::to_owned);
-            self.status.shard(&batch.stream_arn, &batch.shard_id, |s| {
-                s.records_filtered += filtered as u64;
-                if matching.is_empty() {
-                    s.position = last;
-                }
-            });
-        }
+        let last = batch.last_sequence_number().map(str::to_owned);
+        self.status.shard(&batch.stream_arn, &batch.shard_id, |s| {
+            s.records_filtered += filtered as u64;
+            if matching.is_empty() {
+                s.position = last;
+            }
+        });
         if matching.is_empty() {
             return Handled::All;
         }
@@ -113,10 +131,20 @@ impl Delivery {
         if factor <= 1 {
             return self.lane(&batch, matching, true).await;
         }
+        let partition_key = self
+            .partition_key
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut lanes: Vec<Vec<EventRecord>> = vec![Vec::new(); factor];
         for r in matching {
+            let keys = &r.json["dynamodb"]["Keys"];
+            let value = match &partition_key {
+                Some(name) => &keys[name.as_str()],
+                None => keys,
+            };
             let mut h = DefaultHasher::new();
-            r.key.hash(&mut h);
+            value.to_string().hash(&mut h);
             lanes[(h.finish() % factor as u64) as usize].push(r);
         }
         join_all(
@@ -129,31 +157,49 @@ impl Delivery {
         Handled::All
     }
 
-    /// Delivers one lane's records in order. With `progress`, a partial success returns the
-    /// records done so far instead of retrying in place.
-    async fn lane(&self, batch: &Batch, records: Vec<EventRecord>, progress: bool) -> Handled {
-        let mut queue: VecDeque<Vec<EventRecord>> =
-            chunks(records, self.spec.batch_size).into_iter().collect();
-        let mut attempts = match (progress, queue.front().and_then(|c| c.first())) {
-            (true, Some(first)) => self
-                .retry_state(&batch.shard_id)
-                .filter(|s| s.first_sequence == first.sequence_number)
-                .map_or(0, |s| s.attempts),
-            _ => 0,
-        };
+    /// Delivers one lane's records in order. With `progress`, a retry's wait is preceded by
+    /// handing back what is done so far, for the consumer to checkpoint; the failing records
+    /// come back and are retried from where they were.
+    async fn lane(&self, batch: &Batch, mut records: Vec<EventRecord>, progress: bool) -> Handled {
+        let shard = &batch.shard_id;
+        let mut queue: VecDeque<Vec<EventRecord>> = VecDeque::new();
+        let mut attempts = 0;
+        let resumed = self.retry_state(shard).filter(|s| {
+            progress
+                && records
+                    .first()
+                    .is_some_and(|r| r.sequence_number == s.first_sequence)
+        });
+        if let Some(state) = resumed {
+            let rest = records.split_off(state.records.min(records.len()));
+            queue.push_back(records);
+            records = rest;
+            attempts = state.attempts;
+        }
+        queue.extend(chunks(records, self.spec.batch_size));
+        // The last record of the lane's leading run of records done with: delivered, reported
+        // done by a partial batch response, or discarded.
+        let mut done: Option<String> = None;
         while let Some(mut chunk) = queue.pop_front() {
             if attempts > 0 {
+                if progress && let Some(through) = done.take() {
+                    self.save_retry_state(shard, &chunk, attempts);
+                    return Handled::Through(through);
+                }
                 self.clock.sleep(retry_delay(attempts)).await;
             }
-            chunk = self.drop_expired(batch, chunk, attempts).await;
+            let (rest, discarded) = self.drop_expired(batch, chunk, attempts).await;
+            chunk = rest;
+            if discarded.is_some() {
+                done = discarded;
+            }
             if chunk.is_empty() {
                 attempts = 0;
                 continue;
             }
             if attempts > 0 {
-                self.status.shard(&batch.stream_arn, &batch.shard_id, |s| {
-                    s.batches_retried += 1
-                });
+                self.status
+                    .shard(&batch.stream_arn, shard, |s| s.batches_retried += 1);
             }
             let reply = self
                 .invoker
@@ -163,23 +209,22 @@ impl Delivery {
                 Outcome::Success => {
                     attempts = 0;
                     self.succeeded(batch, &chunk);
+                    done = chunk.last().map(|r| r.sequence_number.clone());
                 }
                 Outcome::FailedFrom(i, why) => {
                     self.failed(batch, why);
                     if i > 0 {
                         self.succeeded(batch, &chunk[..i]);
+                        done = Some(chunk[i - 1].sequence_number.clone());
                     }
                     attempts += 1;
                     let rest = chunk.split_off(i);
                     if self.exhausted(attempts) {
                         self.discard(batch, &rest, Condition::RetryAttemptsExhausted, attempts)
                             .await;
+                        done = rest.last().map(|r| r.sequence_number.clone());
                         attempts = 0;
                         continue;
-                    }
-                    if progress && i > 0 {
-                        self.save_retry_state(&batch.shard_id, &rest[0].sequence_number, attempts);
-                        return Handled::Through(chunk[i - 1].sequence_number.clone());
                     }
                     queue.push_front(rest);
                 }
@@ -196,6 +241,7 @@ impl Delivery {
                     if self.exhausted(attempts) {
                         self.discard(batch, &chunk, Condition::RetryAttemptsExhausted, attempts)
                             .await;
+                        done = chunk.last().map(|r| r.sequence_number.clone());
                         attempts = 0;
                         continue;
                     }
@@ -207,7 +253,7 @@ impl Delivery {
             self.retries
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .remove(&batch.shard_id);
+                .remove(shard);
         }
         Handled::All
     }
@@ -220,14 +266,16 @@ impl Delivery {
             .cloned()
     }
 
-    fn save_retry_state(&self, shard: &str, first: &str, attempts: u32) {
+    fn save_retry_state(&self, shard: &str, failing: &[EventRecord], attempts: u32) {
+        let Some(first) = failing.first() else { return };
         self.retries
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(
                 shard.to_owned(),
                 RetryState {
-                    first_sequence: first.to_owned(),
+                    first_sequence: first.sequence_number.clone(),
+                    records: failing.len(),
                     attempts,
                 },
             );
@@ -238,13 +286,13 @@ impl Delivery {
     }
 
     /// Discards the records older than max-record-age (or past the stream's retention), the
-    /// oldest first; returns the rest.
+    /// oldest first; returns the rest, and the last record discarded.
     async fn drop_expired(
         &self,
         batch: &Batch,
         mut chunk: Vec<EventRecord>,
         attempts: u32,
-    ) -> Vec<EventRecord> {
+    ) -> (Vec<EventRecord>, Option<String>) {
         let limit = self.spec.max_record_age.unwrap_or(self.record_expiry);
         let limit = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
         let now = self.clock.now_ms();
@@ -252,13 +300,13 @@ impl Delivery {
             .iter()
             .take_while(|r| now.saturating_sub(r.created_ms) > limit)
             .count();
-        if expired > 0 {
-            let rest = chunk.split_off(expired);
-            self.discard(batch, &chunk, Condition::RecordAgeExceeded, attempts)
-                .await;
-            chunk = rest;
+        if expired == 0 {
+            return (chunk, None);
         }
-        chunk
+        let rest = chunk.split_off(expired);
+        self.discard(batch, &chunk, Condition::RecordAgeExceeded, attempts)
+            .await;
+        (rest, chunk.last().map(|r| r.sequence_number.clone()))
     }
 
     /// Reads the handler's answer. With report-batch-item-failures, a body naming failed

@@ -15,8 +15,6 @@ pub struct EventRecord {
     /// When the change was made, in epoch milliseconds (second precision, as the stream
     /// keeps it).
     pub created_ms: u64,
-    /// The item's key as JSON text: records of one key share a lane.
-    pub key: String,
     /// The record as Lambda's event has it.
     pub json: Value,
     /// `json` serialized, as it goes into a payload.
@@ -54,11 +52,6 @@ impl EventRecord {
             out.insert("userIdentity".into(), Value::Object(renamed));
         }
         let dynamodb = record.dynamodb();
-        let key = out
-            .get("dynamodb")
-            .and_then(|d| d.get("Keys"))
-            .map(Value::to_string)
-            .unwrap_or_default();
         let json = Value::Object(out);
         Self {
             sequence_number: dynamodb
@@ -70,7 +63,6 @@ impl EventRecord {
                 .map_or(0, |t| {
                     u64::try_from(t.to_millis().unwrap_or(0)).unwrap_or(0)
                 }),
-            key,
             text: json.to_string(),
             json,
         }
@@ -183,7 +175,6 @@ mod tests {
             1_700_000_000
         );
         assert_eq!(r.created_ms, 1_700_000_000_000);
-        assert_eq!(r.key, r#"{"id":{"S":"a"}}"#);
         assert_eq!(r.sequence_number, "100");
     }
 

@@ -27,6 +27,8 @@ use eddy_client::{
     FileCheckpointStore, MemoryCheckpointStore, StartingPosition, StreamConsumer, StreamsClient,
 };
 
+use aws_sdk_dynamodbstreams::operation::describe_stream::DescribeStreamInput;
+use aws_sdk_dynamodbstreams::types::KeyType;
 pub use duration::parse_duration;
 pub use spec::{TriggerSpec, parse_all};
 
@@ -54,6 +56,8 @@ pub struct HostConfig {
     pub checkpoint_dir: Option<PathBuf>,
     /// How long the stream keeps records: failing records are retried until then.
     pub record_expiry: Duration,
+    /// The access key pair the triggers sign with, also given to `command=` handlers.
+    pub credentials: (String, String),
 }
 
 /// The running triggers of a server.
@@ -108,7 +112,19 @@ impl Triggers {
                 }
                 None => Arc::new(MemoryCheckpointStore::new()),
             };
-            let runner = Runner::new(spec, &client, Arc::clone(&clock), store, status, &host);
+            let start_ms = match spec.starting_position {
+                Start::Latest => Some(start_time(&host, &spec.name, clock.now_ms()).await?),
+                Start::TrimHorizon => None,
+            };
+            let runner = Runner::new(
+                spec,
+                &client,
+                Arc::clone(&clock),
+                store,
+                status,
+                &host,
+                start_ms,
+            );
             tokio::spawn(runner.run());
         }
         Ok(Self { statuses })
@@ -119,6 +135,49 @@ impl Triggers {
         let list: Vec<serde_json::Value> = self.statuses.iter().map(|s| s.to_json()).collect();
         serde_json::to_vec_pretty(&serde_json::json!({ "triggers": list })).unwrap_or_default()
     }
+}
+
+/// When a `starting-position=latest` trigger first started (epoch ms): kept beside its
+/// checkpoints (`<name>.start`), so a restart skips only what came before the first start.
+async fn start_time(host: &HostConfig, name: &str, now_ms: u64) -> Result<u64, String> {
+    let Some(dir) = &host.checkpoint_dir else {
+        return Ok(now_ms);
+    };
+    let path = dir.join(format!("{name}.start"));
+    match tokio::fs::read_to_string(&path).await {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| format!("{}: not a start time", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+            let mut tmp = path.clone().into_os_string();
+            tmp.push(".tmp");
+            tokio::fs::write(&tmp, now_ms.to_string())
+                .await
+                .map_err(fail)?;
+            let file = tokio::fs::File::open(&tmp).await.map_err(fail)?;
+            file.sync_all().await.map_err(fail)?;
+            tokio::fs::rename(&tmp, &path).await.map_err(fail)?;
+            Ok(now_ms)
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// The partition key attribute of a stream's table, from DescribeStream's KeySchema.
+async fn partition_key(client: &StreamsClient, stream_arn: &str) -> Option<String> {
+    let input = DescribeStreamInput::builder()
+        .stream_arn(stream_arn)
+        .limit(1)
+        .build()
+        .ok()?;
+    let out = client.describe_stream(input).await.ok()?;
+    out.stream_description()?
+        .key_schema()
+        .iter()
+        .find(|k| k.key_type() == &KeyType::Hash)
+        .map(|k| k.attribute_name().to_owned())
 }
 
 /// One trigger: finds its stream, consumes it, and moves on to the next stream of its table.
@@ -138,6 +197,7 @@ impl Runner {
         store: Arc<dyn CheckpointStore>,
         status: Arc<TriggerStatus>,
         host: &HostConfig,
+        start_ms: Option<u64>,
     ) -> Self {
         let http = HttpClient::default();
         let function = match &spec.target {
@@ -163,6 +223,7 @@ impl Runner {
                 region: host.region.clone(),
                 account_id: host.account_id.clone(),
                 endpoint: host.endpoint.clone(),
+                credentials: host.credentials.clone(),
             })),
         };
         let delivery = Delivery::new(
@@ -173,6 +234,7 @@ impl Runner {
             Arc::clone(&status),
             function_arn,
             host.record_expiry,
+            start_ms,
         );
         Self {
             client: client.clone(),
@@ -187,17 +249,11 @@ impl Runner {
         let spec = &self.delivery.spec;
         // Streams read to their end: a table's next stream is waited for instead.
         let mut ended: HashSet<String> = HashSet::new();
-        // The stream found by the first lookup, if any: LATEST applies to it alone, since a
-        // stream found later was written to entirely after the trigger started.
-        let mut at_start: Option<Option<String>> = None;
         loop {
             let arn = match &spec.source {
                 Source::Stream(arn) => Ok(arn.clone()),
                 Source::Table(table) => self.client.latest_stream_arn(table).await,
             };
-            let first = at_start.get_or_insert_with(|| arn.as_ref().ok().cloned());
-            let latest =
-                spec.starting_position == Start::Latest && arn.as_ref().ok() == first.as_ref();
             let arn = match arn {
                 Ok(arn) if !ended.contains(&arn) => arn,
                 Ok(_) | Err(ClientError::NoStream { .. } | ClientError::ResourceNotFound(_)) => {
@@ -215,12 +271,13 @@ impl Runner {
                 }
             };
             self.status.set_state(State::Enabled, Some(&arn));
+            self.delivery
+                .set_partition_key(partition_key(&self.client, &arn).await);
             let config = ConsumerConfig {
-                starting_position: if latest {
-                    StartingPosition::Latest
-                } else {
-                    StartingPosition::TrimHorizon
-                },
+                // A LATEST trigger reads from the start too, skipping what came before its
+                // first start (see `start_time`): so no restart, error or new shard skips a
+                // record made after it.
+                starting_position: StartingPosition::TrimHorizon,
                 records_per_call: i32::try_from(
                     (spec.batch_size * spec.parallelization_factor).min(1000),
                 )

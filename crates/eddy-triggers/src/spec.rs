@@ -359,8 +359,17 @@ fn from_params(params: &[(String, String)]) -> Result<TriggerSpec, String> {
         Some(Filter::parse(&filters)?)
     };
     let timeout = seconds(one.get("timeout"), "timeout", 1, 900)?.unwrap_or(Duration::from_secs(3));
+    let name = match one.get("name") {
+        Some(n) if valid_name(n) => (*n).to_owned(),
+        Some(n) => {
+            return Err(format!(
+                "name must be 1 to 140 letters, digits, _, - and . not starting with ., got {n:?}"
+            ));
+        }
+        None => String::new(),
+    };
     Ok(TriggerSpec {
-        name: one.get("name").map(|s| (*s).to_owned()).unwrap_or_default(),
+        name,
         source,
         target,
         batch_size,
@@ -395,10 +404,19 @@ fn seconds(
     } else {
         parse_duration(v).map_err(|_| range())?
     };
-    if d < Duration::from_secs(min) || d > Duration::from_secs(max) {
+    // Lambda takes these in whole seconds.
+    if d < Duration::from_secs(min) || d > Duration::from_secs(max) || d.subsec_nanos() != 0 {
         return Err(range());
     }
     Ok(Some(d))
+}
+
+/// A trigger's name: it names its checkpoint file, so it is one plain file name.
+fn valid_name(n: &str) -> bool {
+    (1..=140).contains(&n.len())
+        && !n.starts_with('.')
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// A table name as DynamoDB allows it: 3 to 255 of `a-z A-Z 0-9 _ - .`.

@@ -17,7 +17,6 @@
 //!
 //! Attributes of a record's NewImage steer the outcome:
 //! - `crash` = `{"BOOL": true}`: the process exits with status 3 before writing;
-//! - `fail` = `{"BOOL": true}`: the invocation returns an error;
 //! - `failOnce` = `{"S": token}`: an error the first time this handler (any of its
 //!   processes) sees the token, success afterwards; seen tokens are kept one a
 //!   line in `$HANDLER_OUTPUT.seen`;
@@ -51,7 +50,7 @@ async fn handle(event: LambdaEvent<Value>) -> Result<DynamoDbEventResponse, Erro
         .filter_map(|r| attr(r, "failOnce")["S"].as_str().map(str::to_owned))
         .collect();
     let first_sighting = remember_tokens(&format!("{output}.seen"), &tokens)?;
-    let failed = records.iter().any(|r| is_true(&attr(r, "fail"))) || first_sighting;
+    let failed = first_sighting;
     let partial: Vec<String> = records
         .iter()
         .filter(|r| is_true(&attr(r, "partial")))

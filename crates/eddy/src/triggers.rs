@@ -84,9 +84,10 @@ pub async fn start(
     advanced: watch::Receiver<u64>,
     conn: Connection,
 ) -> Result<Triggers, String> {
-    let (key, secret) = conn
+    let credentials = conn
         .credentials
         .unwrap_or_else(|| ("eddy".to_owned(), "eddy".to_owned()));
+    let (key, secret) = credentials.clone();
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(conn.region.clone()))
         .endpoint_url(&conn.endpoint)
@@ -111,6 +112,7 @@ pub async fn start(
             account_id: conn.account_id,
             checkpoint_dir: conn.checkpoint_dir,
             record_expiry: conn.record_expiry,
+            credentials,
         },
     )
     .await

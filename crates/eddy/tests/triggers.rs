@@ -182,15 +182,30 @@ async fn a_lambda_runtime_handler_runs_unchanged_and_is_restarted_after_a_crash(
     wait_until("the crashing record discarded", || {
         (eddy.counter("batchesDiscarded") == 1).then_some(())
     });
-    eddy.advance(1);
-    let lines = wait_until("the record after the crash", || {
+    // An error the handler returns goes through the Runtime API's /error: retried, it passes.
+    client
+        .put_item()
+        .table_name("Jobs")
+        .item("pk", s("flaky"))
+        .item("failOnce", s("token-1"))
+        .send()
+        .await
+        .expect("put");
+    let lines = wait_until("the flaky record's retry", || {
         let lines = output_lines(&output);
-        (lines.len() == 2).then_some(lines)
+        (lines.len() == 4).then_some(lines)
     });
-    assert!(
-        eddy.status()["lastError"]
-            .as_str()
-            .is_some_and(|e| e.contains("Runtime.ExitError"))
+    assert_eq!(lines[2]["outcome"], "error");
+    assert_eq!(lines[3]["outcome"], "ok");
+    assert_eq!(lines[3]["records"][0]["keys"]["pk"]["S"], "flaky");
+    assert_eq!(
+        lines[2]["pid"], lines[3]["pid"],
+        "the process stays warm after an error"
+    );
+    assert_eq!(
+        eddy.counter("batchesFailed"),
+        3,
+        "two crashes and one error"
     );
     assert_ne!(
         lines[0]["pid"], lines[1]["pid"],
@@ -204,7 +219,7 @@ async fn a_lambda_runtime_handler_runs_unchanged_and_is_restarted_after_a_crash(
             .as_u64()
             .is_some_and(|d| d > 1_000_000_000_000)
     );
-    assert!(lines.iter().all(|l| l["outcome"] == "ok"));
+    assert!(lines[..2].iter().all(|l| l["outcome"] == "ok"));
 }
 
 #[tokio::test]
@@ -478,16 +493,29 @@ fn a_bad_trigger_stops_eddy_from_starting_with_the_parameter_named() {
     );
 }
 
-#[test]
-fn status_lists_every_trigger_and_a_disabled_one_does_not_poll() {
-    let sink = Sink::ok();
+#[tokio::test]
+async fn status_lists_every_trigger_and_a_disabled_one_does_not_poll() {
+    let quiet = Sink::ok();
+    let busy = Sink::ok();
     let eddy = Eddy::start(&[
         "--trigger".to_owned(),
-        format!("table=Quiet,url={},enabled=false", sink.url()),
+        format!("table=Quiet,url={},enabled=false", quiet.url()),
+        "--trigger".to_owned(),
+        format!("table=Quiet,url={},name=busy", busy.url()),
     ]);
-    let status = eddy.status();
-    assert_eq!(status["name"], "Quiet-1");
-    assert_eq!(status["state"], "Disabled");
-    assert_eq!(status["shards"], serde_json::json!({}));
-    assert!(sink.received().is_empty());
+    let client = client_for(&eddy.endpoint);
+    create_stream_table(&client, "Quiet", StreamViewType::KeysOnly, false).await;
+    put(&client, "Quiet", "a").await;
+    busy.wait_for(1);
+    let all = eddy.statuses();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["name"], "Quiet-1");
+    assert_eq!(all[0]["state"], "Disabled");
+    assert_eq!(all[0]["shards"], serde_json::json!({}));
+    assert_eq!(all[1]["name"], "busy");
+    assert_eq!(all[1]["state"], "Enabled");
+    assert!(
+        quiet.received().is_empty(),
+        "the disabled trigger delivered"
+    );
 }

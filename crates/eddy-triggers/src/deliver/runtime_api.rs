@@ -9,7 +9,9 @@
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use eddy_client::Clock as _;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -37,6 +39,8 @@ pub struct FunctionEnv {
     /// eddy's own endpoint, given to the handler as `AWS_ENDPOINT_URL_DYNAMODB` unless the
     /// environment already names one.
     pub endpoint: String,
+    /// The access key pair given to the handler unless the environment has one.
+    pub credentials: (String, String),
 }
 
 impl FunctionEnv {
@@ -114,6 +118,7 @@ impl CommandHandler {
             .arg(&self.env.command)
             .envs(process_env(&self.env, &addr.to_string()))
             .stdin(std::process::Stdio::null())
+            .stdout(handler_output())
             .process_group(0)
             .kill_on_drop(true);
         let mut child = cmd
@@ -229,6 +234,16 @@ impl Invoke for CommandHandler {
     }
 }
 
+/// Where a handler's standard output goes: eddy's standard error, as its logs, so that it
+/// never mixes into what eddy prints on its own standard output.
+fn handler_output() -> std::process::Stdio {
+    use std::os::fd::AsFd;
+    match std::io::stderr().as_fd().try_clone_to_owned() {
+        Ok(fd) => std::process::Stdio::from(fd),
+        Err(_) => std::process::Stdio::inherit(),
+    }
+}
+
 /// The environment Lambda gives a function's runtime, on top of eddy's own.
 fn process_env(env: &FunctionEnv, api: &str) -> Vec<(String, String)> {
     let day = time::OffsetDateTime::now_utc();
@@ -257,12 +272,13 @@ fn process_env(env: &FunctionEnv, api: &str) -> Vec<(String, String)> {
     if let Ok(dir) = std::env::current_dir() {
         vars.push(("LAMBDA_TASK_ROOT", dir.display().to_string()));
     }
-    // A handler that writes back to DynamoDB reaches this eddy, with credentials of its own
+    // A handler that writes back to DynamoDB reaches this eddy, with the triggers' credentials
     // if the environment has none.
     for (name, value) in [
         ("AWS_ENDPOINT_URL_DYNAMODB", env.endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "eddy"),
-        ("AWS_SECRET_ACCESS_KEY", "eddy"),
+        ("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", env.endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", env.credentials.0.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", env.credentials.1.as_str()),
     ] {
         if std::env::var_os(name).is_none() {
             vars.push((name, value.to_owned()));
@@ -272,9 +288,7 @@ fn process_env(env: &FunctionEnv, api: &str) -> Vec<(String, String)> {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0))
+    eddy_client::SystemClock.now_ms()
 }
 
 /// One process's Runtime API.
@@ -287,8 +301,14 @@ struct Api {
 
 async fn serve(listener: tokio::net::TcpListener, api: Arc<Api>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors, say: wait rather than spin.
+                tracing::warn!(error = %e, "Runtime API accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
         };
         let api = Arc::clone(&api);
         tokio::spawn(async move {
@@ -318,7 +338,7 @@ async fn route(api: &Api, req: Request<Incoming>) -> Resp {
     match (req.method(), rest) {
         (&Method::GET, "invocation/next") => next(api).await,
         (&Method::POST, "init/error") => {
-            let body = read(req).await;
+            let body = read(req).await.unwrap_or_default();
             tracing::warn!(function = %api.env.name, error = %String::from_utf8_lossy(&body), "handler failed to start");
             json(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
         }
@@ -334,9 +354,12 @@ async fn route(api: &Api, req: Request<Incoming>) -> Resp {
             };
             let (id, kind) = (id.to_owned(), kind.to_owned());
             let body = read(req).await;
-            let reply = match kind.as_str() {
-                "response" => Reply::Answered(body),
-                "error" => Reply::FunctionError(function_error(&body)),
+            let reply = match (kind.as_str(), body) {
+                ("response", Some(body)) => Reply::Answered(body),
+                ("response", None) => Reply::FunctionError(format!(
+                    "Function.ResponseSizeTooLarge: the response is over {MAX_RESPONSE_BYTES} bytes"
+                )),
+                ("error", body) => Reply::FunctionError(function_error(&body.unwrap_or_default())),
                 _ => {
                     return json(
                         StatusCode::NOT_FOUND,
@@ -413,15 +436,16 @@ fn function_error(body: &[u8]) -> String {
     }
 }
 
-/// The request's body, at most Lambda's 6 MB response payload.
-async fn read(req: Request<Incoming>) -> Bytes {
-    match Limited::new(req.into_body(), 6 * 1024 * 1024)
+/// The most bytes of a synchronous invocation's response Lambda accepts.
+const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+
+/// The request's body; None past Lambda's 6 MB response payload (or when it cannot be read).
+async fn read(req: Request<Incoming>) -> Option<Bytes> {
+    Limited::new(req.into_body(), MAX_RESPONSE_BYTES)
         .collect()
         .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(_) => Bytes::new(),
-    }
+        .ok()
+        .map(|b| b.to_bytes())
 }
 
 fn json(status: StatusCode, body: &'static str) -> Resp {

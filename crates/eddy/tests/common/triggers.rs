@@ -104,12 +104,20 @@ impl Eddy {
 
     /// Kills eddy with SIGKILL and starts it again on the same data, with the same flags.
     pub fn restart(mut self) -> Self {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         let args = std::mem::take(&mut self.args);
+        self.restart_with(&args)
+    }
+
+    /// Kills eddy with SIGKILL and starts it again on the same data, with these flags.
+    pub fn restart_with(self, args: &[String]) -> Self {
         let data = self.data.clone();
         drop(self);
-        Self::spawn(args, data, &[])
+        Self::spawn(args.to_vec(), data, &[])
+    }
+
+    /// The data directory (for a server on disk).
+    pub fn data_dir(&self) -> PathBuf {
+        self.data.as_ref().expect("on disk").path().to_path_buf()
     }
 
     /// Moves eddy's clock forward (test control); returns the new now, in epoch ms.
@@ -138,11 +146,19 @@ impl Eddy {
         )
     }
 
-    /// `GET /_eddy/triggers`: the first trigger's status.
-    pub fn status(&self) -> Value {
+    /// `GET /_eddy/triggers`: every trigger's status.
+    pub fn statuses(&self) -> Vec<Value> {
         let resp = http_request(self.addr, "GET", "/_eddy/triggers", &[], b"");
         assert_eq!(resp.status, 200);
-        resp.json()["triggers"][0].clone()
+        resp.json()["triggers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The first trigger's status.
+    pub fn status(&self) -> Value {
+        self.statuses().into_iter().next().unwrap_or_default()
     }
 
     /// The first trigger's counters summed over its shards.
@@ -193,11 +209,6 @@ impl Received {
     /// The event's records.
     pub fn records(&self) -> Vec<Value> {
         self.body["Records"].as_array().cloned().unwrap_or_default()
-    }
-
-    /// The sequence numbers of the event's records.
-    pub fn seqs(&self) -> Vec<String> {
-        self.records().iter().map(seq).collect()
     }
 }
 
