@@ -284,6 +284,7 @@ impl Runner {
                 .unwrap_or(1000),
                 max_batch_records: spec.batch_size * spec.parallelization_factor,
                 batching_window: spec.batching_window,
+                max_batch_bytes: Some(event::MAX_PAYLOAD_BYTES),
                 idle_poll: POLL_INTERVAL,
                 rediscover_interval: Duration::from_secs(1),
                 handler_retries: u32::MAX,

@@ -248,14 +248,13 @@ async fn a_partial_batch_response_resumes_from_the_lowest_failed_record() {
 }
 
 #[tokio::test]
-async fn retries_run_out_and_record_age_discards_on_eddys_clock() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let on_failure = dir.path().join("discarded.jsonl");
+async fn record_age_discards_on_eddys_clock_to_an_on_failure_url() {
+    let on_failure = Sink::ok();
     let sink = Sink::start(|_, _| Answer::status(500));
     let eddy = Eddy::start(&trigger(&format!(
         "table=Ageing,url={},max-record-age=60,on-failure={}",
         sink.url(),
-        on_failure.display()
+        on_failure.url()
     )));
     let client = client_for(&eddy.endpoint);
     create_stream_table(&client, "Ageing", StreamViewType::KeysOnly, false).await;
@@ -263,10 +262,7 @@ async fn retries_run_out_and_record_age_discards_on_eddys_clock() {
     sink.wait_for(1);
     // With retries unbounded, only age ends them: a minute on eddy's clock.
     eddy.advance(61);
-    let lines = wait_until("the discard", || {
-        let lines = discarded(&on_failure);
-        (!lines.is_empty()).then_some(lines)
-    });
+    let lines: Vec<Value> = on_failure.wait_for(1).into_iter().map(|r| r.body).collect();
     assert_eq!(lines[0]["requestContext"]["condition"], "RecordAgeExceeded");
     assert_eq!(lines[0]["DDBStreamBatchInfo"]["batchSize"], 1);
     let before = sink.received().len();
@@ -426,4 +422,74 @@ async fn a_latest_trigger_skips_what_came_before_its_first_start_and_nothing_aft
     assert!(!keys.contains(&"history".to_owned()), "{keys:?}");
     assert_eq!(keys.iter().filter(|k| *k == "new").count(), 1, "{keys:?}");
     assert!(keys.contains(&"bad".to_owned()), "{keys:?}");
+}
+
+#[tokio::test]
+async fn a_batch_goes_when_its_payload_would_pass_six_megabytes() {
+    let sink = Sink::ok();
+    let eddy = Eddy::start(&trigger(&format!(
+        "table=Large,url={},batching-window=300,batch-size=100",
+        sink.url()
+    )));
+    let client = client_for(&eddy.endpoint);
+    create_stream_table(&client, "Large", StreamViewType::NewImage, false).await;
+    let blob = "x".repeat(380_000);
+    for i in 0..20 {
+        client
+            .put_item()
+            .table_name("Large")
+            .item("pk", s(&format!("big-{i:02}")))
+            .item("blob", s(&blob))
+            .send()
+            .await
+            .expect("put");
+    }
+    // About 16 such records make 6 MB: those go without waiting for the window, cut so that
+    // no invocation passes 6 MB; the rest wait for it.
+    wait_until("every record delivered or gathering", || {
+        let delivered = eddy.counter("recordsDelivered");
+        (delivered > 0 && delivered + eddy.counter("gathering") == 20).then_some(())
+    });
+    assert!(eddy.counter("recordsDelivered") < 20);
+    eddy.advance(300);
+    let records = sink.wait_for_records(20);
+    let keys: Vec<String> = records.iter().map(pk).collect();
+    let expected: Vec<String> = (0..20).map(|i| format!("big-{i:02}")).collect();
+    assert_eq!(keys, expected);
+    for r in sink.received() {
+        assert!(r.body.to_string().len() <= 6 * 1024 * 1024);
+    }
+}
+
+#[tokio::test]
+async fn a_handler_past_its_timeout_fails_the_invocation() {
+    let sink = Sink::start(|_, before| {
+        if before == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(2500));
+        }
+        Answer::ok("{}")
+    });
+    let eddy = Eddy::start(&trigger(&format!(
+        "table=Slow,url={},timeout=1",
+        sink.url()
+    )));
+    let client = client_for(&eddy.endpoint);
+    create_stream_table(&client, "Slow", StreamViewType::KeysOnly, false).await;
+    put(&client, "Slow", "a").await;
+    wait_until("the timeout", || {
+        (eddy.counter("batchesFailed") == 1).then_some(())
+    });
+    assert!(
+        eddy.status()["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("Task timed out after 1.00 seconds")),
+        "{}",
+        eddy.status()
+    );
+    eddy.advance(1);
+    let got = sink.wait_for(2);
+    assert_eq!(got[1].records().len(), 1);
+    wait_until("the retry delivered", || {
+        (eddy.counter("batchesDelivered") == 1).then_some(())
+    });
 }

@@ -76,6 +76,9 @@ pub struct ConsumerConfig {
     /// How long a batch may gather records, from its first one, before it goes to the
     /// handler; zero hands over each page as it comes.
     pub batching_window: Duration,
+    /// A gathering batch goes to the handler once its records, in GetRecords' JSON, reach
+    /// this many bytes (None: no limit but `max_batch_records`).
+    pub max_batch_bytes: Option<usize>,
     /// Pause after an empty page of an open shard.
     pub idle_poll: Duration,
     /// How often the stream is described again for new shards, its status, and leases to take.
@@ -103,6 +106,7 @@ impl Default for ConsumerConfig {
             records_per_call: 1000,
             max_batch_records: 1000,
             batching_window: Duration::ZERO,
+            max_batch_bytes: None,
             idle_poll: Duration::from_secs(1),
             rediscover_interval: Duration::from_secs(10),
             lease_duration: Duration::from_secs(10),

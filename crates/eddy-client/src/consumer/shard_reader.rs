@@ -117,6 +117,7 @@ impl ShardReader {
         // Records read but not yet handed over, while a batch gathers; and when its batching
         // window (started by its first record) ends, on the consumer's clock.
         let mut pending: Vec<Record> = Vec::new();
+        let mut pending_bytes = 0usize;
         let mut window_ends: Option<u64> = None;
         loop {
             if *ctx.shutdown.borrow() {
@@ -168,6 +169,7 @@ impl ShardReader {
                     };
                     // The fresh iterator reads the gathered records again.
                     pending.clear();
+                    pending_bytes = 0;
                     window_ends = None;
                     match self.iterator(position).await? {
                         Some(it) => iterator = it,
@@ -186,6 +188,12 @@ impl ShardReader {
                         .saturating_add(millis(ctx.config.batching_window)),
                 );
             }
+            if ctx.config.max_batch_bytes.is_some() {
+                pending_bytes += records
+                    .iter()
+                    .map(|r| crate::record_json::record_to_json(r).to_string().len() + 1)
+                    .sum::<usize>();
+            }
             pending.extend(records);
             let ended = page.next_shard_iterator.is_none();
             // A closed shard may answer an empty page before its end; only an open one has a
@@ -194,11 +202,16 @@ impl ShardReader {
             let window_over = window_ends.is_some_and(|t| ctx.clock.now_ms() >= t);
             if !pending.is_empty()
                 && (pending.len() >= max_batch
+                    || ctx
+                        .config
+                        .max_batch_bytes
+                        .is_some_and(|max| pending_bytes >= max)
                     || ended
                     || window_over
                     || (at_tip && ctx.config.stop_at_tip))
             {
                 window_ends = None;
+                pending_bytes = 0;
                 if !self.deliver(std::mem::take(&mut pending)).await? {
                     return Ok(Exit::LeaseLost);
                 }
