@@ -11,7 +11,10 @@
 //! - presigned requests for any of the four operations ([`StreamsClient::presign`]);
 //! - [`StreamConsumer`]: reads every record of a stream in order per shard, parents before
 //!   children, checkpointing each batch after its handler succeeded, in memory, in a file, or
-//!   in a DynamoDB lease table shared by several workers ([`CheckpointStore`]).
+//!   in a DynamoDB lease table shared by several workers ([`CheckpointStore`]). Batches may
+//!   gather several pages (up to a count, a size in bytes, or a batching window); a handler
+//!   may deal with part of a batch ([`Handled::Through`]) and get the rest again; waits follow
+//!   a [`Clock`] of the caller's choosing.
 //!
 //! It is not a server and depends on nothing of eddy's: configuration, credentials, retries
 //! and endpoint resolution all come from the AWS SDK's [`aws_types::SdkConfig`].
