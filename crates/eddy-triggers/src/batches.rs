@@ -36,19 +36,30 @@ struct RetryState {
     attempts: u32,
 }
 
-/// A trigger's delivery: everything one batch needs.
-pub struct Delivery {
-    pub(crate) spec: TriggerSpec,
-    pub(crate) invoker: Box<dyn Invoke>,
-    pub(crate) http: HttpClient,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) status: Arc<TriggerStatus>,
-    pub(crate) function_arn: String,
+/// What a trigger's delivery is given.
+pub struct Parts {
+    /// The trigger's settings.
+    pub spec: TriggerSpec,
+    /// Its handler.
+    pub invoker: Box<dyn Invoke>,
+    /// The client of on-failure URLs.
+    pub http: HttpClient,
+    /// The clock retries wait by and record age is measured on.
+    pub clock: Arc<dyn Clock>,
+    /// Where its counts go.
+    pub status: Arc<TriggerStatus>,
+    /// The function's ARN, for on-failure records.
+    pub function_arn: String,
     /// Records never outlive this in the stream: with no max-record-age, failing records are
     /// retried until then.
-    pub(crate) record_expiry: Duration,
+    pub record_expiry: Duration,
     /// With `starting-position=latest`: records made before this (epoch ms) are skipped.
-    pub(crate) start_ms: Option<u64>,
+    pub start_ms: Option<u64>,
+}
+
+/// A trigger's delivery: everything one batch needs.
+pub struct Delivery {
+    parts: Parts,
     /// The partition key attribute of the stream's table: parallel lanes are by its value.
     partition_key: Mutex<Option<String>>,
     retries: Mutex<HashMap<String, RetryState>>,
@@ -63,29 +74,18 @@ enum Outcome {
 }
 
 impl Delivery {
-    /// A delivery for `spec` through `invoker`.
-    pub(crate) fn new(
-        spec: TriggerSpec,
-        invoker: Box<dyn Invoke>,
-        http: HttpClient,
-        clock: Arc<dyn Clock>,
-        status: Arc<TriggerStatus>,
-        function_arn: String,
-        record_expiry: Duration,
-        start_ms: Option<u64>,
-    ) -> Self {
+    /// A delivery of these parts.
+    pub(crate) fn new(parts: Parts) -> Self {
         Self {
-            spec,
-            invoker,
-            http,
-            clock,
-            status,
-            function_arn,
-            record_expiry,
-            start_ms,
+            parts,
             partition_key: Mutex::new(None),
             retries: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The trigger's settings.
+    pub(crate) fn spec(&self) -> &TriggerSpec {
+        &self.parts.spec
     }
 
     /// Names the partition key attribute of the table whose stream is read now.
@@ -95,7 +95,8 @@ impl Delivery {
 
     /// Delivers a consumer batch; returns how much of it is done with.
     pub async fn handle(&self, batch: Batch) -> Handled {
-        self.status
+        self.parts
+            .status
             .shard(&batch.stream_arn, &batch.shard_id, |s| s.gathering = 0);
         let records: Vec<EventRecord> = batch
             .records
@@ -104,12 +105,13 @@ impl Delivery {
             // A record's time has whole seconds: one made in the second the trigger started is
             // kept, so none made after the start is skipped.
             .filter(|r| {
-                self.start_ms
+                self.parts
+                    .start_ms
                     .is_none_or(|start| r.created_ms + 999 >= start)
             })
             .collect();
         let total = records.len();
-        let matching: Vec<EventRecord> = match &self.spec.filter {
+        let matching: Vec<EventRecord> = match &self.parts.spec.filter {
             Some(filter) => records
                 .into_iter()
                 .filter(|r| filter.matches(&r.json))
@@ -118,16 +120,18 @@ impl Delivery {
         };
         let filtered = total - matching.len();
         let last = batch.last_sequence_number().map(str::to_owned);
-        self.status.shard(&batch.stream_arn, &batch.shard_id, |s| {
-            s.records_filtered += filtered as u64;
-            if matching.is_empty() {
-                s.position = last;
-            }
-        });
+        self.parts
+            .status
+            .shard(&batch.stream_arn, &batch.shard_id, |s| {
+                s.records_filtered += filtered as u64;
+                if matching.is_empty() {
+                    s.position = last;
+                }
+            });
         if matching.is_empty() {
             return Handled::All;
         }
-        let factor = self.spec.parallelization_factor;
+        let factor = self.parts.spec.parallelization_factor;
         if factor <= 1 {
             return self.lane(&batch, matching, true).await;
         }
@@ -176,7 +180,7 @@ impl Delivery {
             records = rest;
             attempts = state.attempts;
         }
-        queue.extend(chunks(records, self.spec.batch_size));
+        queue.extend(chunks(records, self.parts.spec.batch_size));
         // The last record of the lane's leading run of records done with: delivered, reported
         // done by a partial batch response, or discarded.
         let mut done: Option<String> = None;
@@ -186,7 +190,7 @@ impl Delivery {
                     self.save_retry_state(shard, &chunk, attempts);
                     return Handled::Through(through);
                 }
-                self.clock.sleep(retry_delay(attempts)).await;
+                self.parts.clock.sleep(retry_delay(attempts)).await;
             }
             let (rest, discarded) = self.drop_expired(batch, chunk, attempts).await;
             chunk = rest;
@@ -198,12 +202,14 @@ impl Delivery {
                 continue;
             }
             if attempts > 0 {
-                self.status
+                self.parts
+                    .status
                     .shard(&batch.stream_arn, shard, |s| s.batches_retried += 1);
             }
             let reply = self
+                .parts
                 .invoker
-                .invoke(payload(&chunk), self.spec.timeout)
+                .invoke(payload(&chunk), self.parts.spec.timeout)
                 .await;
             match self.read(reply, &chunk) {
                 Outcome::Success => {
@@ -230,7 +236,7 @@ impl Delivery {
                 }
                 Outcome::Failed(why) => {
                     self.failed(batch, why);
-                    if self.spec.bisect_on_error && chunk.len() > 1 {
+                    if self.parts.spec.bisect_on_error && chunk.len() > 1 {
                         // Splitting does not count as a retry.
                         let second = chunk.split_off(chunk.len() / 2);
                         queue.push_front(second);
@@ -282,7 +288,10 @@ impl Delivery {
     }
 
     fn exhausted(&self, attempts: u32) -> bool {
-        self.spec.max_retries.is_some_and(|max| attempts > max)
+        self.parts
+            .spec
+            .max_retries
+            .is_some_and(|max| attempts > max)
     }
 
     /// Discards the records older than max-record-age (or past the stream's retention), the
@@ -293,9 +302,13 @@ impl Delivery {
         mut chunk: Vec<EventRecord>,
         attempts: u32,
     ) -> (Vec<EventRecord>, Option<String>) {
-        let limit = self.spec.max_record_age.unwrap_or(self.record_expiry);
+        let limit = self
+            .parts
+            .spec
+            .max_record_age
+            .unwrap_or(self.parts.record_expiry);
         let limit = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
-        let now = self.clock.now_ms();
+        let now = self.parts.clock.now_ms();
         let expired = chunk
             .iter()
             .take_while(|r| now.saturating_sub(r.created_ms) > limit)
@@ -317,7 +330,7 @@ impl Delivery {
             Reply::FunctionError(why) => return Outcome::Failed(why),
             Reply::Answered(body) => body,
         };
-        if !self.spec.report_batch_item_failures {
+        if !self.parts.spec.report_batch_item_failures {
             return Outcome::Success;
         }
         let text = String::from_utf8_lossy(&body);
@@ -355,23 +368,27 @@ impl Delivery {
     }
 
     fn succeeded(&self, batch: &Batch, records: &[EventRecord]) {
-        let now = self.clock.now_ms();
+        let now = self.parts.clock.now_ms();
         let last = records.last();
-        self.status.shard(&batch.stream_arn, &batch.shard_id, |s| {
-            s.batches_delivered += 1;
-            s.records_delivered += records.len() as u64;
-            if let Some(last) = last {
-                s.position = Some(last.sequence_number.clone());
-                s.iterator_age_ms = now.saturating_sub(last.created_ms);
-            }
-        });
+        self.parts
+            .status
+            .shard(&batch.stream_arn, &batch.shard_id, |s| {
+                s.batches_delivered += 1;
+                s.records_delivered += records.len() as u64;
+                if let Some(last) = last {
+                    s.position = Some(last.sequence_number.clone());
+                    s.iterator_age_ms = now.saturating_sub(last.created_ms);
+                }
+            });
     }
 
     fn failed(&self, batch: &Batch, why: String) {
-        self.status.shard(&batch.stream_arn, &batch.shard_id, |s| {
-            s.batches_failed += 1
-        });
-        self.status.set_error(why);
+        self.parts
+            .status
+            .shard(&batch.stream_arn, &batch.shard_id, |s| {
+                s.batches_failed += 1
+            });
+        self.parts.status.set_error(why);
     }
 
     /// Gives up on records: describes them to the on-failure destination, if any (retrying
@@ -384,28 +401,30 @@ impl Delivery {
         invocations: u32,
     ) {
         let last = records.last().map(|r| r.sequence_number.clone());
-        self.status.shard(&batch.stream_arn, &batch.shard_id, |s| {
-            s.batches_discarded += 1;
-            s.position = last;
-        });
-        let Some(to) = &self.spec.on_failure else {
+        self.parts
+            .status
+            .shard(&batch.stream_arn, &batch.shard_id, |s| {
+                s.batches_discarded += 1;
+                s.position = last;
+            });
+        let Some(to) = &self.parts.spec.on_failure else {
             return;
         };
         let record = on_failure::record(&Discarded {
             records,
             condition,
             invocations,
-            function_arn: &self.function_arn,
+            function_arn: &self.parts.function_arn,
             stream_arn: &batch.stream_arn,
             shard_id: &batch.shard_id,
-            now_ms: self.clock.now_ms(),
+            now_ms: self.parts.clock.now_ms(),
         });
         let mut attempt = 0;
-        while let Err(e) = on_failure::send(to, &self.http, &record).await {
+        while let Err(e) = on_failure::send(to, &self.parts.http, &record).await {
             attempt += 1;
-            tracing::warn!(trigger = %self.spec.name, error = %e, "on-failure destination failed");
-            self.status.set_error(e);
-            self.clock.sleep(retry_delay(attempt)).await;
+            tracing::warn!(trigger = %self.parts.spec.name, error = %e, "on-failure destination failed");
+            self.parts.status.set_error(e);
+            self.parts.clock.sleep(retry_delay(attempt)).await;
         }
     }
 }

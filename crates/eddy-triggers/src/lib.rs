@@ -32,7 +32,7 @@ use aws_sdk_dynamodbstreams::types::KeyType;
 pub use duration::parse_duration;
 pub use spec::{TriggerSpec, parse_all};
 
-use batches::Delivery;
+use batches::{Delivery, Parts};
 use deliver::{CommandHandler, FunctionEnv, HttpClient, Invoke, InvokeApi, UrlHandler};
 use spec::{Source, Start, Target};
 use status::{State, TriggerStatus};
@@ -226,16 +226,16 @@ impl Runner {
                 credentials: host.credentials.clone(),
             })),
         };
-        let delivery = Delivery::new(
+        let delivery = Delivery::new(Parts {
             spec,
             invoker,
             http,
-            Arc::clone(&clock),
-            Arc::clone(&status),
+            clock: Arc::clone(&clock),
+            status: Arc::clone(&status),
             function_arn,
-            host.record_expiry,
+            record_expiry: host.record_expiry,
             start_ms,
-        );
+        });
         Self {
             client: client.clone(),
             clock,
@@ -246,7 +246,7 @@ impl Runner {
     }
 
     async fn run(self) {
-        let spec = &self.delivery.spec;
+        let spec = self.delivery.spec();
         // Streams read to their end: a table's next stream is waited for instead.
         let mut ended: HashSet<String> = HashSet::new();
         loop {

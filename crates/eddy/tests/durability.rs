@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -26,24 +25,12 @@ impl Drop for Eddy {
 }
 
 fn spawn(data_dir: &std::path::Path, extra: &[&str]) -> Eddy {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eddy"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn eddy");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read line");
-    let endpoint = line
-        .trim()
-        .strip_prefix("eddy listening on ")
-        .expect("listening line")
-        .to_owned();
+    let (child, endpoint) = common::spawn_eddy(
+        Command::new(env!("CARGO_BIN_EXE_eddy"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra),
+    );
     Eddy { child, endpoint }
 }
 

@@ -7,8 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -37,22 +36,11 @@ fn spawn(data_dir: &std::path::Path) -> Eddy {
 }
 
 fn spawn_with(args: &[&str]) -> Eddy {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eddy"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--test-control"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn eddy");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read line");
-    let endpoint = line
-        .trim()
-        .strip_prefix("eddy listening on ")
-        .expect("listening line")
-        .to_owned();
+    let (child, endpoint) = common::spawn_eddy(
+        Command::new(env!("CARGO_BIN_EXE_eddy"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--test-control"])
+            .args(args),
+    );
     Eddy { child, endpoint }
 }
 

@@ -153,6 +153,27 @@ impl TestServer {
     }
 }
 
+/// Starts the eddy binary as `cmd` describes (`serve` and its flags); returns the process and
+/// the endpoint it printed once listening.
+pub fn spawn_eddy(cmd: &mut std::process::Command) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("spawn eddy");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read line");
+    let endpoint = line
+        .trim()
+        .strip_prefix("eddy listening on ")
+        .unwrap_or_else(|| panic!("eddy did not start: {line:?}"))
+        .to_owned();
+    (child, endpoint)
+}
+
 /// Sends any HTTP/1.1 request to `addr` on a fresh connection.
 pub fn http_request(
     addr: SocketAddr,

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -73,22 +73,7 @@ impl Eddy {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn eddy");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read line");
-        let endpoint = line
-            .trim()
-            .strip_prefix("eddy listening on ")
-            .unwrap_or_else(|| panic!("eddy did not start: {line:?}"))
-            .to_owned();
+        let (child, endpoint) = super::spawn_eddy(cmd.args(&args));
         let addr = endpoint
             .trim_start_matches("http://")
             .parse()
