@@ -164,6 +164,13 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let trigger_specs = triggers::parse(&args.triggers, args.triggers_file.as_deref())?;
+    if !args.listen.ip().is_loopback() && !args.verify_signatures {
+        eprintln!(
+            "eddy: warning: listening on {} without --verify-signatures: anyone who can reach \
+             it can read and write every table",
+            args.listen
+        );
+    }
     let storage: Arc<dyn Storage> = if args.in_memory {
         Arc::new(MemoryStorage::new())
     } else {

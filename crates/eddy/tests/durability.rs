@@ -39,8 +39,9 @@ async fn acknowledged_writes_survive_sigkill() {
     writes_survive_sigkill(&[]).await;
 }
 
-/// Fsync mode acknowledges a write after a journal sync shared with the writes queued behind
-/// the table's lock; none of them may be acknowledged before its sync.
+/// Fsync mode's group commit (writes acknowledged after a journal sync shared with those
+/// queued behind the table's lock) must survive a process kill as buffered mode does. What
+/// fsync adds, surviving power loss, a process kill cannot show: the OS keeps unsynced writes.
 #[tokio::test]
 async fn acknowledged_writes_survive_sigkill_in_fsync_mode() {
     writes_survive_sigkill(&["--durability", "fsync"]).await;
@@ -79,7 +80,11 @@ async fn writes_survive_sigkill(flags: &[&str]) {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The kill comes after a number of acknowledged writes, not after a time: the load is
+    // the same on a slow machine as on a fast one, and writes are in flight when it comes.
+    while acked.lock().await.len() < 300 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     let mut eddy = eddy;
     // SIGKILL: no shutdown hook runs.
     eddy.child.kill().expect("kill");
@@ -89,7 +94,6 @@ async fn writes_survive_sigkill(flags: &[&str]) {
         let _ = w.await;
     }
     let acked = acked.lock().await.clone();
-    assert!(acked.len() > 50, "load too small: {}", acked.len());
 
     let restarted = spawn(dir.path(), flags);
     let client = client_for(&restarted.endpoint);
@@ -109,11 +113,21 @@ async fn writes_survive_sigkill(flags: &[&str]) {
             .send()
             .await
             .expect("batch get");
-        let found = got
+        let mut found: Vec<&str> = got
             .responses()
             .and_then(|r| r.get("durable"))
-            .map_or(0, Vec::len);
-        assert_eq!(found, chunk.len(), "an acknowledged write was lost");
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.get("pk").and_then(|v| v.as_s().ok()))
+                    .map(String::as_str)
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort_unstable();
+        let mut wanted: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        assert_eq!(found, wanted, "an acknowledged write was lost");
     }
     eprintln!("{} acknowledged writes all survived SIGKILL", acked.len());
 

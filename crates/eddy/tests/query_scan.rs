@@ -140,6 +140,12 @@ async fn begins_with_on_strings() {
         .send()
         .await
         .expect("query");
+    let backwards: Vec<&str> = rev
+        .items()
+        .iter()
+        .filter_map(|i| i.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str))
+        .collect();
+    assert_eq!(backwards, ["abd", "abc", "ab", "a"]);
     assert_eq!(rev.count(), 4);
 }
 

@@ -249,7 +249,23 @@ async fn tags_round_trip() {
         .send()
         .await
         .expect("list");
-    assert_eq!(tags.tags().len(), 2);
+    let mut pairs: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    pairs.sort_unstable();
+    assert_eq!(pairs, [("env", "test"), ("team", "db")]);
+    // Tagging a key again replaces its value.
+    client
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(
+            Tag::builder()
+                .key("team")
+                .value("storage")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("retag");
     client
         .untag_resource()
         .resource_arn(arn)
@@ -263,8 +279,8 @@ async fn tags_round_trip() {
         .send()
         .await
         .expect("list");
-    assert_eq!(tags.tags().len(), 1);
-    assert_eq!(tags.tags()[0].key(), "team");
+    let pairs: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(pairs, [("team", "storage")]);
 }
 
 #[tokio::test]

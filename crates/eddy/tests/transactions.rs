@@ -256,45 +256,84 @@ async fn transact_get_reads_one_snapshot() {
     let server = TestServer::start();
     let client = server.client();
     create_table(&client, "tget", None).await;
+    set_pair(&client, "tget", 0).await;
+    // A writer moves both items to the same new value in each transaction; every
+    // TransactGetItems meanwhile sees the two equal, never one before and one after a write.
+    let writer = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            for i in 1..=150 {
+                set_pair(&client, "tget", i).await;
+            }
+        })
+    };
+    loop {
+        let done = writer.is_finished();
+        let (a, b, missing) = read_pair(&client, "tget").await;
+        assert_eq!(a, b, "a torn read");
+        assert!(missing, "a missing item reads as no item");
+        if done {
+            assert_eq!(a, 150);
+            break;
+        }
+    }
+    writer.await.expect("writer");
+}
+
+/// One transaction setting `v` of items a and b to `value`.
+async fn set_pair(client: &Client, table: &str, value: i64) {
+    let put = |pk: &str| {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(table)
+                    .item("pk", s(pk))
+                    .item("v", n(&value.to_string()))
+                    .build()
+                    .expect("put"),
+            )
+            .build()
+    };
     client
-        .put_item()
-        .table_name("tget")
-        .item("pk", s("a"))
-        .item("v", n("1"))
+        .transact_write_items()
+        .transact_items(put("a"))
+        .transact_items(put("b"))
         .send()
         .await
-        .expect("put");
+        .expect("transaction");
+}
+
+/// One TransactGetItems of a, b and a missing item: (a.v, b.v, whether the missing one was
+/// absent).
+async fn read_pair(client: &Client, table: &str) -> (i64, i64, bool) {
+    let get = |pk: &str| {
+        TransactGetItem::builder()
+            .get(
+                Get::builder()
+                    .table_name(table)
+                    .key("pk", s(pk))
+                    .build()
+                    .expect("get"),
+            )
+            .build()
+    };
     let out = client
         .transact_get_items()
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name("tget")
-                        .key("pk", s("a"))
-                        .build()
-                        .expect("get"),
-                )
-                .build(),
-        )
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name("tget")
-                        .key("pk", s("missing"))
-                        .build()
-                        .expect("get"),
-                )
-                .build(),
-        )
+        .transact_items(get("a"))
+        .transact_items(get("b"))
+        .transact_items(get("missing"))
         .send()
         .await
         .expect("transact get");
-    let r = out.responses();
-    assert_eq!(r.len(), 2);
-    assert_eq!(r[0].item().and_then(|i| i.get("v")), Some(&n("1")));
-    assert!(r[1].item().is_none());
+    let v = |i: usize| -> i64 {
+        out.responses()[i]
+            .item()
+            .and_then(|m| m.get("v"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|x| x.parse().ok())
+            .expect("v")
+    };
+    (v(0), v(1), out.responses()[2].item().is_none())
 }
 
 #[tokio::test]
@@ -302,17 +341,10 @@ async fn transactions_are_isolated_from_concurrent_writers() {
     let server = TestServer::start();
     let client = server.client();
     create_table(&client, "iso", None).await;
-    for k in ["a", "b"] {
-        client
-            .put_item()
-            .table_name("iso")
-            .item("pk", s(k))
-            .item("v", n("0"))
-            .send()
-            .await
-            .expect("seed");
-    }
-    // Transfers keep a + b == 0 whatever single-item readers and writers do meanwhile.
+    set_pair(&client, "iso", 0).await;
+    // Transfers keep a + b == 0; single-item writers meanwhile count in another attribute of
+    // the same items, and readers check the sum. A transaction that was not isolated would
+    // show a sum off zero, or lose a single-item write by writing back a stale item.
     let mut tasks = Vec::new();
     for _ in 0..4 {
         let client = client.clone();
@@ -341,44 +373,56 @@ async fn transactions_are_isolated_from_concurrent_writers() {
             }
         }));
     }
+    for _ in 0..2 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..40 {
+                client
+                    .update_item()
+                    .table_name("iso")
+                    .key("pk", s(if i % 2 == 0 { "a" } else { "b" }))
+                    .update_expression("ADD touched :one")
+                    .expression_attribute_values(":one", n("1"))
+                    .send()
+                    .await
+                    .expect("single write");
+            }
+        }));
+    }
+    let reader = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            for _ in 0..60 {
+                let (a, b, _) = read_pair(&client, "iso").await;
+                assert_eq!(a + b, 0, "a transfer seen half done");
+            }
+        })
+    };
     for t in tasks {
         t.await.expect("task");
     }
-    let out = client
-        .transact_get_items()
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name("iso")
-                        .key("pk", s("a"))
-                        .build()
-                        .expect("get"),
-                )
-                .build(),
-        )
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name("iso")
-                        .key("pk", s("b"))
-                        .build()
-                        .expect("get"),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("read");
-    let v = |i: usize| -> i64 {
-        out.responses()[i]
+    reader.await.expect("reader");
+    let (a, b, _) = read_pair(&client, "iso").await;
+    assert_eq!((a, b), (80, -80));
+    let mut touched = 0;
+    for pk in ["a", "b"] {
+        let item = client
+            .get_item()
+            .table_name("iso")
+            .key("pk", s(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get");
+        touched += item
             .item()
-            .and_then(|m| m.get("v"))
+            .and_then(|i| i.get("touched"))
             .and_then(|v| v.as_n().ok())
-            .and_then(|x| x.parse().ok())
-            .expect("v")
-    };
-    assert_eq!(v(0), 80);
-    assert_eq!(v(1), -80);
+            .and_then(|x| x.parse::<i64>().ok())
+            .unwrap_or(0);
+    }
+    assert_eq!(
+        touched, 80,
+        "no single-item write was lost to a transaction"
+    );
 }
