@@ -76,6 +76,9 @@ pub const RECORD: u8 = b'R';
 pub const ITERATOR_KEY: &[u8] = b"Miterator_key";
 /// The metadata key of the next stream id.
 pub const NEXT_STREAM_ID: &[u8] = b"Mnext_stream_id";
+/// The clock's test-control offset and the last now it saved, so that time never runs
+/// backwards across a restart.
+pub const CLOCK: &[u8] = b"Mclock";
 
 /// Catalog key of a table.
 pub fn catalog_key(scope: &Scope, name: &str) -> Vec<u8> {
@@ -346,7 +349,13 @@ mod tests {
                 *a as char
             );
         }
-        for meta in [NEXT_TABLE_ID, ITERATOR_KEY, NEXT_STREAM_ID, DROP_PREFIX] {
+        for meta in [
+            NEXT_TABLE_ID,
+            ITERATOR_KEY,
+            NEXT_STREAM_ID,
+            CLOCK,
+            DROP_PREFIX,
+        ] {
             assert_eq!(meta[0], b'M');
         }
         assert!(drop_marker(&table_prefix(7)).starts_with(DROP_PREFIX));

@@ -325,7 +325,10 @@ async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
             "expected {\"seconds\": N} with N >= 0\n",
         );
     };
-    let now = state.engine.clock().advance((seconds * 1000.0) as u64);
+    let now = match state.engine.advance_clock((seconds * 1000.0) as u64) {
+        Ok(now) => now,
+        Err(e) => return control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
     // Whatever became due runs before the answer, so the caller sees its effects at once.
     if let Err(e) = run_due_work(state, true).await {
         return control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());

@@ -185,6 +185,70 @@ async fn test_control_is_off_by_default_and_startup_is_fast() {
     assert!(advance.starts_with("HTTP/1.1 404"), "{advance}");
 }
 
+/// The test clock's advance is kept with the data: after a SIGKILL and a restart, time goes on
+/// from where the clock was, and a new stream record is never dated before an older one.
+#[tokio::test]
+async fn the_test_clock_never_runs_backwards_across_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let eddy = spawn(dir.path(), &["--test-control"]);
+    let addr = eddy.endpoint.trim_start_matches("http://").to_owned();
+    let client = client_for(&eddy.endpoint);
+    let arn = common::streams::create_stream_table(
+        &client,
+        "clocked",
+        aws_sdk_dynamodb::types::StreamViewType::KeysOnly,
+        false,
+    )
+    .await;
+    let advanced = now_of(&raw_post(
+        &addr,
+        "POST",
+        "/_eddy/clock/advance",
+        r#"{"seconds":7200}"#,
+    ));
+    common::streams::put(&client, "clocked", "before").await;
+    let mut eddy = eddy;
+    eddy.child.kill().expect("kill");
+    let _ = eddy.child.wait();
+
+    let eddy = spawn(dir.path(), &["--test-control"]);
+    let addr = eddy.endpoint.trim_start_matches("http://").to_owned();
+    let now = now_of(&raw_post(
+        &addr,
+        "POST",
+        "/_eddy/clock/advance",
+        r#"{"seconds":0}"#,
+    ));
+    assert!(
+        now >= advanced,
+        "the clock went back from {advanced} to {now}"
+    );
+    let client = client_for(&eddy.endpoint);
+    common::streams::put(&client, "clocked", "after").await;
+    let records =
+        common::streams::read_all(&common::streams_client_for(&eddy.endpoint), &arn).await;
+    let times: Vec<i64> = records
+        .iter()
+        .filter_map(|r| {
+            r.dynamodb()
+                .and_then(|d| d.approximate_creation_date_time())
+        })
+        .map(|t| t.secs())
+        .collect();
+    assert_eq!(times.len(), 2);
+    assert!(
+        times[0] * 1000 >= advanced as i64 - 1000,
+        "dated on the advanced clock"
+    );
+    assert!(times[1] >= times[0], "{times:?}");
+}
+
+fn now_of(response: &str) -> u64 {
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(body).expect("json");
+    json["now"].as_u64().expect("now")
+}
+
 fn raw_post(addr: &str, method: &str, path: &str, body: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");

@@ -30,4 +30,49 @@ impl Clock {
         self.offset_ms.fetch_add(ms, Ordering::Relaxed);
         self.now_ms()
     }
+
+    /// A clock resumed from what [`Clock::saved`] gave: the same offset, raised if the wall
+    /// clock now reads earlier than the saved now, so time never runs backwards across a
+    /// restart. Anything but 16 bytes starts at wall time.
+    pub fn resume(saved: Option<&[u8]>) -> Self {
+        let clock = Self::new();
+        let Some(bytes) = saved.and_then(|b| <[u8; 16]>::try_from(b).ok()) else {
+            return clock;
+        };
+        let (offset, then) = bytes.split_at(8);
+        let offset = u64::from_be_bytes(offset.try_into().unwrap_or_default());
+        let then = u64::from_be_bytes(then.try_into().unwrap_or_default());
+        clock.offset_ms.store(offset, Ordering::Relaxed);
+        let behind = then.saturating_sub(clock.now_ms());
+        clock.offset_ms.fetch_add(behind, Ordering::Relaxed);
+        clock
+    }
+
+    /// The offset and now, for [`Clock::resume`] after a restart.
+    pub fn saved(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.offset_ms.load(Ordering::Relaxed).to_be_bytes());
+        out[8..].copy_from_slice(&self.now_ms().to_be_bytes());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resumed_clock_keeps_its_offset_and_never_runs_backwards() {
+        let clock = Clock::new();
+        clock.advance(3_600_000);
+        let saved = clock.saved();
+        let resumed = Clock::resume(Some(&saved));
+        assert!(resumed.now_ms() >= clock.now_ms() - 5);
+        assert!(resumed.now_ms() >= Clock::new().now_ms() + 3_599_000);
+        // A saved now far ahead of the wall clock (the wall clock went back) is kept.
+        let mut ahead = [0u8; 16];
+        ahead[8..].copy_from_slice(&(Clock::new().now_ms() + 86_400_000).to_be_bytes());
+        assert!(Clock::resume(Some(&ahead)).now_ms() >= Clock::new().now_ms() + 86_399_000);
+        assert!(Clock::resume(Some(b"short")).now_ms() <= Clock::new().now_ms() + 5);
+    }
 }

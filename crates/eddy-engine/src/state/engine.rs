@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use eddy_storage::Storage;
+use eddy_storage::{Storage, WriteBatch};
 use eddy_types::{Item, decode_item};
 
+use crate::keys::CLOCK;
 use crate::model::clock::Clock;
 use crate::model::error::{EngineError, Result};
 use crate::model::indexes::IndexKey;
@@ -104,7 +105,7 @@ impl Engine {
     pub(crate) fn load(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
         let scope = Scope::new(config.account_id.clone(), config.region.clone());
         let streams = StreamRegistry::load(storage.as_ref(), config.streams.clone())?;
-        let clock = Clock::new();
+        let clock = Clock::resume(storage.snapshot().get(CLOCK)?.as_deref());
         let catalog = Catalog::load(storage.as_ref(), &streams, &scope, clock.now_ms())?;
         crate::state::catalog::count_items(storage.clone(), catalog.all());
         let backups = Backups::load(storage.as_ref())?;
@@ -146,6 +147,23 @@ impl Engine {
         &self.shared.clock
     }
 
+    /// Moves the clock forward (test control) and keeps the offset with the data; returns
+    /// the new now.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn advance_clock(&self, ms: u64) -> Result<u64> {
+        let now = self.shared.clock.advance(ms);
+        self.save_clock()?;
+        Ok(now)
+    }
+
+    fn save_clock(&self) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        batch.put(CLOCK.to_vec(), self.shared.clock.saved().to_vec());
+        Ok(self.shared.storage.commit(batch)?)
+    }
+
     /// Settings.
     pub fn config(&self) -> &EngineConfig {
         &self.shared.config
@@ -166,6 +184,7 @@ impl Engine {
         // start.
         self.shared.janitor.stop();
         self.shared.backfills.stop();
+        self.save_clock()?;
         Ok(self.shared.storage.close()?)
     }
 
