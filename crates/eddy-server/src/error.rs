@@ -72,6 +72,8 @@ pub enum ErrorKind {
     TrimmedDataAccess,
     /// The body is over the size limit (HTTP 413).
     RequestEntityTooLarge,
+    /// The body did not arrive within the body timeout (HTTP 408).
+    RequestTimeout,
     /// ThrottlingException: more requests in flight than the server takes.
     Throttling,
     /// InternalServerError.
@@ -110,6 +112,7 @@ impl ErrorKind {
             Self::DuplicateItem => "DuplicateItemException",
             Self::TrimmedDataAccess => "TrimmedDataAccessException",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
+            Self::RequestTimeout => "RequestTimeoutException",
             Self::Throttling => "ThrottlingException",
             Self::InternalServerError => "InternalServerError",
         }
@@ -126,7 +129,8 @@ impl ErrorKind {
             | Self::InvalidSignature
             | Self::UnrecognizedClient
             | Self::AccessDenied
-            | Self::RequestEntityTooLarge => CORAL_SERVICE,
+            | Self::RequestEntityTooLarge
+            | Self::RequestTimeout => CORAL_SERVICE,
             Self::Throttling => CORAL_AVAILABILITY,
             Self::ResourceNotFound
             | Self::ResourceInUse
@@ -156,6 +160,7 @@ impl ErrorKind {
         match self {
             Self::InternalServerError => 500,
             Self::RequestEntityTooLarge => 413,
+            Self::RequestTimeout => 408,
             Self::Validation
             | Self::Serialization
             | Self::UnknownOperation

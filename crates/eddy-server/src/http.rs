@@ -163,11 +163,20 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
     {
         return Err(too_large());
     }
-    let body = Limited::new(body, MAX_BODY_BYTES)
-        .collect()
-        .await
-        .map_err(|_| too_large())?
-        .to_bytes();
+    let body = match tokio::time::timeout(
+        state.limits.body_timeout,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    )
+    .await
+    {
+        Ok(body) => body.map_err(|_| too_large())?.to_bytes(),
+        Err(_) => {
+            return Err(ApiError::new(
+                ErrorKind::RequestTimeout,
+                "The request body did not arrive in time",
+            ));
+        }
+    };
     let scope = check_signature(state, &parts, &body)?;
     let body = content_coding::decode_request(
         parts

@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 pub use error::{ApiError, ErrorKind};
 pub use http::MAX_BODY_BYTES;
 pub use protocol::Operation;
-pub use state::{AppState, DEFAULT_MAX_IN_FLIGHT, StatusPage};
+pub use state::{AppState, ConnectionLimits, DEFAULT_MAX_IN_FLIGHT, StatusPage};
 
 /// Stack of each runtime thread. Expressions are parsed and evaluated recursively, and
 /// DynamoDB accepts conditions nested well over a hundred levels deep (its limit is 300
@@ -64,7 +64,21 @@ pub async fn serve(
             }
         }
     });
+    let connections = Arc::new(tokio::sync::Semaphore::new(
+        state.limits.max_connections.max(1),
+    ));
     loop {
+        // At the limit, new connections wait in the listen queue until one closes.
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+            () = &mut shutdown => {
+                ticker.abort();
+                return;
+            }
+        };
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
@@ -80,10 +94,14 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
+        let header_timeout = state.limits.header_timeout;
         tokio::spawn(async move {
+            let _permit = permit;
             let service = service_fn(move |req| http::handle(state.clone(), req));
             if let Err(e) = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service)
                 .await
             {

@@ -11,6 +11,29 @@ use crate::streams_limits::StreamsLimits;
 /// API requests served at once unless `with_max_in_flight` says otherwise.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 
+/// How long a connection may take, and how many there may be: what keeps slow or abandoned
+/// clients from starving the others.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// A request's headers must arrive within this (an idle keep-alive connection is closed
+    /// after it too).
+    pub header_timeout: std::time::Duration,
+    /// A request's body must arrive within this, from its headers.
+    pub body_timeout: std::time::Duration,
+    /// Connections open at once; past it new ones wait in the listen queue.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: std::time::Duration::from_secs(30),
+            body_timeout: std::time::Duration::from_secs(60),
+            max_connections: 10_000,
+        }
+    }
+}
+
 /// A page the server shows without knowing what it holds (`GET /_eddy/triggers`): a
 /// function that renders it as JSON.
 #[derive(Clone)]
@@ -44,6 +67,8 @@ pub struct AppState {
     pub(crate) clock_advanced: tokio::sync::watch::Sender<u64>,
     /// `GET /_eddy/triggers`.
     pub(crate) triggers: Option<StatusPage>,
+    /// Timeouts and the connection limit.
+    pub(crate) limits: ConnectionLimits,
     request_counter: AtomicU64,
     request_seed: u64,
 }
@@ -65,6 +90,7 @@ impl AppState {
             shared_db: false,
             clock_advanced: tokio::sync::watch::channel(0).0,
             triggers: None,
+            limits: ConnectionLimits::default(),
             request_counter: AtomicU64::new(0),
             request_seed: seed,
         }
@@ -89,6 +115,12 @@ impl AppState {
     /// Enforces DynamoDB Streams' published request rates with LimitExceededException.
     pub fn with_streams_rate_limits(mut self) -> Self {
         self.streams_limits = Some(StreamsLimits::default());
+        self
+    }
+
+    /// Sets the connections' timeouts and limit.
+    pub fn with_connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.limits = limits;
         self
     }
 

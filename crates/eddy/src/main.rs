@@ -97,6 +97,17 @@ struct ServeArgs {
     #[arg(long, default_value_t = eddy_server::DEFAULT_MAX_IN_FLIGHT,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_in_flight: usize,
+    /// A request's headers must arrive within this; an idle keep-alive connection is closed
+    /// after it too.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// A request's body must arrive within this, from its headers.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    body_timeout: Duration,
+    /// Connections open at once; more wait in the listen queue until one closes.
+    #[arg(long, default_value_t = 10_000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_connections: usize,
     /// A stream trigger: `table=NAME,url=URL` (or `function=NAME,lambda-endpoint=URL`, or
     /// `command=CMD`) and the event source mapping's parameters (`batch-size=10`, ...).
     /// Repeatable.
@@ -203,7 +214,13 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.streams_rate_limits {
         state = state.with_streams_rate_limits();
     }
-    state = state.with_max_in_flight(args.max_in_flight);
+    state = state
+        .with_max_in_flight(args.max_in_flight)
+        .with_connection_limits(eddy_server::ConnectionLimits {
+            header_timeout: args.header_timeout,
+            body_timeout: args.body_timeout,
+            max_connections: args.max_connections,
+        });
     if args.shared_db {
         state = state.with_shared_db();
     }

@@ -230,6 +230,7 @@ fn error_code(kind: ErrorKind) -> &'static str {
         | ErrorKind::ImportNotFound
         | ErrorKind::TrimmedDataAccess
         | ErrorKind::RequestEntityTooLarge
+        | ErrorKind::RequestTimeout
         | ErrorKind::InternalServerError => "InternalServerError",
     }
 }
