@@ -1,6 +1,7 @@
 //! The eddy binary: `eddy serve` starts a DynamoDB-compatible server; `eddy streams` reads
 //! DynamoDB Streams from any endpoint.
 
+mod credentials;
 mod streams_cli;
 mod triggers;
 
@@ -89,6 +90,10 @@ struct ServeArgs {
     #[arg(long = "credential", value_name = "ACCESS_KEY_ID:SECRET_ACCESS_KEY",
           value_parser = parse_credential, requires = "verify_signatures")]
     credentials: Vec<(String, String)>,
+    /// Verify every request's SigV4 signature against the key pairs of every profile in this
+    /// file, in the AWS shared credentials format (`~/.aws/credentials`).
+    #[arg(long, value_name = "PATH")]
+    credentials_file: Option<PathBuf>,
     /// Enforce DynamoDB Streams' published request rates with LimitExceededException.
     #[arg(long)]
     streams_rate_limits: bool,
@@ -166,8 +171,16 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     // Checked before the database opens, so a bad command line touches nothing.
+    if let Some(path) = &args.credentials_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--credentials-file {}: {e}", path.display()))?;
+        let pairs = credentials::parse(&text)
+            .map_err(|e| format!("--credentials-file {}: {e}", path.display()))?;
+        args.credentials.extend(pairs);
+        args.verify_signatures = true;
+    }
     if args.verify_signatures && args.credentials.is_empty() {
         return Err(
             "--verify-signatures needs at least one --credential ACCESS_KEY_ID:SECRET_ACCESS_KEY"
@@ -177,7 +190,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let trigger_specs = triggers::parse(&args.triggers, args.triggers_file.as_deref())?;
     if !args.listen.ip().is_loopback() && !args.verify_signatures {
         eprintln!(
-            "eddy: warning: listening on {} without --verify-signatures: anyone who can reach \
+            "eddy: warning: listening on {} without --credentials-file: anyone who can reach \
              it can read and write every table",
             args.listen
         );

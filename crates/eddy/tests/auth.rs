@@ -218,3 +218,70 @@ async fn header_signatures_older_than_fifteen_minutes_are_refused() {
     );
     assert!(message(&e).ends_with(" - 15 min.)"), "{}", message(&e));
 }
+
+/// `eddy serve --credentials-file`: every profile's key pair of an AWS shared credentials file
+/// is accepted, and anything else is refused with DynamoDB's errors.
+#[tokio::test]
+async fn a_credentials_file_turns_verification_on_for_each_profiles_pair() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("credentials");
+    std::fs::write(
+        &file,
+        format!(
+            "[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n\n\
+             [ci]\naws_access_key_id = AKIDSECOND\naws_secret_access_key = second-secret\n"
+        ),
+    )
+    .expect("write");
+    let (mut child, endpoint) = common::spawn_eddy(
+        std::process::Command::new(env!("CARGO_BIN_EXE_eddy"))
+            .args([
+                "serve",
+                "--in-memory",
+                "--listen",
+                "127.0.0.1:0",
+                "--credentials-file",
+            ])
+            .arg(&file),
+    );
+    for (key, secret) in [(KEY, SECRET), ("AKIDSECOND", "second-secret")] {
+        client_with_credentials(&endpoint, key, secret)
+            .list_tables()
+            .send()
+            .await
+            .expect("a profile's pair");
+    }
+    for (key, secret, expected) in [
+        (KEY, "second-secret", "InvalidSignatureException"),
+        ("AKIDNOTINFILE", SECRET, "UnrecognizedClientException"),
+    ] {
+        let e = client_with_credentials(&endpoint, key, secret)
+            .list_tables()
+            .send()
+            .await
+            .expect_err("refused")
+            .into_service_error();
+        assert_eq!(code(&e), expected);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    std::fs::write(&file, "[default]\naws_access_key_id = A\n").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eddy"))
+        .args([
+            "serve",
+            "--in-memory",
+            "--listen",
+            "127.0.0.1:0",
+            "--credentials-file",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("needs both aws_access_key_id and aws_secret_access_key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
