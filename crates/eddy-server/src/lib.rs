@@ -19,6 +19,7 @@ mod reply;
 mod sigv4;
 mod state;
 mod streams_limits;
+mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub use error::{ApiError, ErrorKind};
 pub use http::MAX_BODY_BYTES;
 pub use protocol::Operation;
 pub use state::{AppState, ConnectionLimits, DEFAULT_MAX_IN_FLIGHT, StatusPage};
+pub use tls::server_config as tls_config;
 
 /// Stack of each runtime thread. Expressions are parsed and evaluated recursively, and
 /// DynamoDB accepts conditions nested well over a hundred levels deep (its limit is 300
@@ -94,19 +96,41 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        let header_timeout = state.limits.header_timeout;
         tokio::spawn(async move {
             let _permit = permit;
-            let service = service_fn(move |req| http::handle(state.clone(), req));
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(error = %e, "connection closed");
+            match state.tls.clone() {
+                Some(config) => {
+                    // The handshake is bounded like a request's headers.
+                    let handshake = tokio::time::timeout(
+                        state.limits.header_timeout,
+                        tokio_rustls::TlsAcceptor::from(config).accept(stream),
+                    );
+                    match handshake.await {
+                        Ok(Ok(tls)) => serve_connection(state, tls).await,
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                }
+                None => serve_connection(state, stream).await,
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1 on one connection, plain or TLS.
+async fn serve_connection<S>(state: Arc<AppState>, stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let header_timeout = state.limits.header_timeout;
+    let service = service_fn(move |req| http::handle(state.clone(), req));
+    if let Err(e) = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), service)
+        .await
+    {
+        tracing::debug!(error = %e, "connection closed");
     }
 }

@@ -69,6 +69,8 @@ pub struct AppState {
     pub(crate) triggers: Option<StatusPage>,
     /// Timeouts and the connection limit.
     pub(crate) limits: ConnectionLimits,
+    /// HTTPS instead of HTTP, when set.
+    pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
     request_counter: AtomicU64,
     request_seed: u64,
 }
@@ -91,6 +93,7 @@ impl AppState {
             clock_advanced: tokio::sync::watch::channel(0).0,
             triggers: None,
             limits: ConnectionLimits::default(),
+            tls: None,
             request_counter: AtomicU64::new(0),
             request_seed: seed,
         }
@@ -121,6 +124,12 @@ impl AppState {
     /// Sets the connections' timeouts and limit.
     pub fn with_connection_limits(mut self, limits: ConnectionLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Serves HTTPS with this configuration (see [`crate::tls_config`]).
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(config);
         self
     }
 

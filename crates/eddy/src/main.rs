@@ -113,6 +113,12 @@ struct ServeArgs {
     #[arg(long, default_value_t = 10_000,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_connections: usize,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// A stream trigger: `table=NAME,url=URL` (or `function=NAME,lambda-endpoint=URL`, or
     /// `command=CMD`) and the event source mapping's parameters (`batch-size=10`, ...).
     /// Repeatable.
@@ -188,6 +194,10 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let trigger_specs = triggers::parse(&args.triggers, args.triggers_file.as_deref())?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(eddy_server::tls_config(cert, key)?),
+        _ => None,
+    };
     if !args.listen.ip().is_loopback() && !args.verify_signatures {
         eprintln!(
             "eddy: warning: listening on {} without --credentials-file: anyone who can reach \
@@ -237,6 +247,15 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.shared_db {
         state = state.with_shared_db();
     }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // With HTTPS, the triggers' client trusts the server's own certificate.
+    let trigger_trust = match &args.tls_cert {
+        Some(cert) if !trigger_specs.is_empty() => Some(std::fs::read(cert)?),
+        _ => None,
+    };
+    if let Some(config) = tls {
+        state = state.with_tls(config);
+    }
     let runtime = eddy_server::runtime_builder().build()?;
     let checkpoint_dir = (!args.in_memory).then(|| args.data_dir.join("triggers"));
     let engine_for_triggers = Arc::clone(&engine);
@@ -249,7 +268,8 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 engine_for_triggers,
                 state.clock_advances(),
                 triggers::Connection {
-                    endpoint: format!("http://{addr}"),
+                    endpoint: format!("{scheme}://{addr}"),
+                    trust_pem: trigger_trust,
                     region: args.region,
                     account_id: args.account_id,
                     credentials: trigger_credentials,
@@ -264,7 +284,7 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             })));
         }
         // Tests and scripts read this line to learn the port.
-        println!("eddy listening on http://{addr}");
+        println!("eddy listening on {scheme}://{addr}");
         eddy_server::serve(listener, Arc::new(state), shutdown_signal()).await;
         Ok::<(), std::io::Error>(())
     })?;

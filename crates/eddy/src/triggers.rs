@@ -9,6 +9,7 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::tls;
 use aws_types::region::Region;
 use eddy_client::{Clock, Sleep, StreamsClient};
 use eddy_engine::Engine;
@@ -75,6 +76,8 @@ pub struct Connection {
     /// Checkpoints' directory; None keeps them in memory.
     pub checkpoint_dir: Option<PathBuf>,
     pub record_expiry: Duration,
+    /// With HTTPS: the server's certificate (PEM), which the triggers' client trusts.
+    pub trust_pem: Option<Vec<u8>>,
 }
 
 /// Starts the triggers on the current runtime.
@@ -98,7 +101,20 @@ pub async fn start(
             None,
             "eddy-triggers",
         )))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .http_client(match conn.trust_pem {
+            Some(pem) => aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .tls_context(
+                    tls::TlsContext::builder()
+                        .with_trust_store(tls::TrustStore::empty().with_pem_certificate(pem))
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                )
+                .build_https(),
+            None => aws_smithy_http_client::Builder::new().build_http(),
+        })
         .load()
         .await;
     let clock: Arc<dyn Clock> = Arc::new(EngineClock { engine, advanced });
