@@ -168,30 +168,12 @@ async fn writer(db: Client, (a, b): (Vec<Key>, Vec<Key>), cycle: u32, w: usize) 
             keys[rng.random_range(0..keys.len())].clone()
         };
         let (result, effects, transaction) = match rng.random_range(0..7) {
-            0 => {
-                let k = pick(&mut rng, &a);
+            choice @ (0 | 1) => {
+                let k = pick(&mut rng, if choice == 0 { &a } else { &b });
                 let v = version();
                 let r = db
                     .put_item()
-                    .table_name(TABLE_A)
-                    .set_item(Some(item(&k, v)))
-                    .send()
-                    .await;
-                (
-                    sent(r),
-                    vec![Effect {
-                        key: k,
-                        value: Some(v),
-                    }],
-                    false,
-                )
-            }
-            1 => {
-                let k = pick(&mut rng, &b);
-                let v = version();
-                let r = db
-                    .put_item()
-                    .table_name(TABLE_B)
+                    .table_name(k.0.name())
                     .set_item(Some(item(&k, v)))
                     .send()
                     .await;
