@@ -192,12 +192,7 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let op = Operation::from_target(target).ok_or(ApiError {
-        kind: ErrorKind::UnknownOperation,
-        message: None,
-        item: None,
-        reasons: None,
-    })?;
+    let op = operation_of(target)?;
     // Decoding, the rate limits and the handler run together, wherever the handler runs: the
     // parsed input borrows from the body and from its request's arena.
     // Only DescribeEndpoints answers with it.
@@ -205,22 +200,7 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
         .then(|| parts.headers.get("host").and_then(|v| v.to_str().ok()))
         .flatten()
         .map(str::to_owned);
-    let run = move |state: &AppState| -> Result<Vec<u8>, ApiError> {
-        let arena = Arena::new();
-        let input = Input::parse(&body, &arena)?;
-        let scoped;
-        let engine = match scope {
-            Some(scope) => {
-                scoped = state.engine.scoped(scope);
-                &scoped
-            }
-            None => &*state.engine,
-        };
-        if let Some(limits) = &state.streams_limits {
-            limits.check(engine, op, &input)?;
-        }
-        handlers::dispatch(engine, op, &input, host.as_deref()).map(Reply::into_bytes)
-    };
+    let run = move |state: &AppState| run_operation(state, op, scope, &body, host.as_deref());
     if op.may_take_long() || (state.engine.writes_wait_for_sync() && !op.is_read_only()) {
         // Long engine work, or a write waiting milliseconds for a disk sync that concurrent
         // writes share, would hold up every connection of a runtime worker; and with as many
@@ -231,6 +211,41 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
             .map_err(|_| ApiError::new(ErrorKind::InternalServerError, "Internal server error"))?;
     }
     run(state)
+}
+
+/// The operation an `X-Amz-Target` header names.
+pub(crate) fn operation_of(target: &str) -> Result<Operation, ApiError> {
+    Operation::from_target(target).ok_or(ApiError {
+        kind: ErrorKind::UnknownOperation,
+        message: None,
+        item: None,
+        reasons: None,
+    })
+}
+
+/// Parses a decoded request body and runs its operation in `scope` (None: the engine's
+/// default), returning the response body.
+pub(crate) fn run_operation(
+    state: &AppState,
+    op: Operation,
+    scope: Option<eddy_engine::Scope>,
+    body: &[u8],
+    host: Option<&str>,
+) -> Result<Vec<u8>, ApiError> {
+    let arena = Arena::new();
+    let input = Input::parse(body, &arena)?;
+    let scoped;
+    let engine = match scope {
+        Some(scope) => {
+            scoped = state.engine.scoped(scope);
+            &scoped
+        }
+        None => &*state.engine,
+    };
+    if let Some(limits) = &state.streams_limits {
+        limits.check(engine, op, &input)?;
+    }
+    handlers::dispatch(engine, op, &input, host).map(Reply::into_bytes)
 }
 
 fn too_large() -> ApiError {

@@ -47,6 +47,15 @@ pub fn runtime_builder() -> tokio::runtime::Builder {
     builder
 }
 
+/// Runs one request of DynamoDB's JSON protocol without HTTP: `target` is what the
+/// `X-Amz-Target` header would hold and `body` the uncompressed JSON. Answers the response
+/// body, or the error DynamoDB would answer. Embedders and the fuzz targets call it; the HTTP
+/// front runs the same code after its transport checks.
+pub fn execute(state: &AppState, target: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let op = http::operation_of(target)?;
+    http::run_operation(state, op, None, body, None)
+}
+
 /// Serves requests on `listener` until `shutdown` completes. Also runs the engine's due
 /// background work (shard rollover, record trimming) once a second.
 pub async fn serve(
