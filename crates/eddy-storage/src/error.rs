@@ -16,6 +16,18 @@ pub enum StorageError {
     /// longer tell what reached the disk.
     #[error("storage refuses writes after an earlier write failure; restart the server")]
     Poisoned,
+    /// The disk holding the data has less free space than the reserve; writes succeed again
+    /// once space is freed.
+    #[error(
+        "the disk holding the data is full: {free} bytes free, {reserve} reserved for flushes \
+         and compactions; writes resume once space is freed"
+    )]
+    DiskFull {
+        /// Bytes free when the write was refused.
+        free: u64,
+        /// Bytes kept free.
+        reserve: u64,
+    },
     /// Another process holds the database directory.
     #[error("the database directory is locked by another process")]
     Locked,

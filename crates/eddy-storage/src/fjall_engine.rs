@@ -5,6 +5,7 @@ use std::path::Path;
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
+use crate::disk_space::DiskSpace;
 use crate::group_commit::GroupCommit;
 use crate::journal_sync::JournalSync;
 use crate::storage::{RangeIter, normalize_range};
@@ -27,6 +28,11 @@ pub struct FjallOptions {
     /// replay on startup. fjall records it when the database is created; later opens keep the
     /// recorded value.
     pub memtable_bytes: u64,
+    /// Free disk space kept for flushes and compactions (default 128 MiB, two memtables):
+    /// below it writes are refused with [`StorageError::DiskFull`] rather than letting fjall
+    /// meet a full disk, after which it would refuse every write until a restart. 0 keeps
+    /// none.
+    pub reserved_disk_bytes: u64,
 }
 
 impl Default for FjallOptions {
@@ -35,6 +41,7 @@ impl Default for FjallOptions {
             durability: Durability::default(),
             cache_bytes: 64 * 1024 * 1024,
             memtable_bytes: 64 * 1024 * 1024,
+            reserved_disk_bytes: 128 * 1024 * 1024,
         }
     }
 }
@@ -57,6 +64,7 @@ pub struct FjallStorage {
     /// Present in [`Durability::Fsync`] mode.
     group: Option<GroupCommit>,
     journal: JournalSync,
+    space: DiskSpace,
 }
 
 impl FjallStorage {
@@ -93,6 +101,7 @@ impl FjallStorage {
             keyspace,
             group,
             journal: JournalSync::new(path),
+            space: DiskSpace::new(path, options.reserved_disk_bytes),
         })
     }
 }
@@ -113,6 +122,11 @@ impl Storage for FjallStorage {
         // Buffer: the batch leaves fjall's 8 KiB BufWriter (a write syscall) before commit
         // returns; without it a batch could sit in userspace and die with the process. Set per
         // batch rather than trusting fjall's default (`manual_journal_persist(false)`).
+        let bytes = ops
+            .iter()
+            .map(|(key, value)| key.len() + value.as_ref().map_or(0, Vec::len))
+            .sum::<usize>();
+        self.space.admit(bytes as u64)?;
         let mut fjall_batch = self.db.batch().durability(Some(PersistMode::Buffer));
         for (key, value) in ops {
             match value {
@@ -138,10 +152,18 @@ impl Storage for FjallStorage {
 
     /// Flushes the memtable into a table file: start-up replays the journal of everything not
     /// yet flushed (up to the memtable's size, 64 MiB), which takes about 0.5 s per 20 MB.
-    /// `rotate_memtable_and_wait` is hidden from fjall's documentation but public and pinned
-    /// with fjall's minor version.
+    /// `rotate_memtable` and `sealed_memtable_count` are hidden from fjall's documentation but
+    /// public and pinned with fjall's minor version. fjall's own `rotate_memtable_and_wait`
+    /// would wait forever once its flush worker has died (say, of a deleted directory), so the
+    /// wait here gives up as soon as fjall reports itself failed.
     fn close(&self) -> Result<(), StorageError> {
-        self.keyspace.rotate_memtable_and_wait()?;
+        self.db.persist(PersistMode::Buffer)?;
+        if self.keyspace.rotate_memtable()? {
+            while self.keyspace.sealed_memtable_count() > 0 {
+                self.db.persist(PersistMode::Buffer)?;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
         Ok(self.db.persist(PersistMode::SyncAll)?)
     }
 

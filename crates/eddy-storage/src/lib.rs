@@ -37,6 +37,7 @@
 
 mod batch;
 pub mod conformance;
+mod disk_space;
 mod durability;
 mod error;
 mod fjall_engine;

@@ -232,3 +232,31 @@ fn buffered_commits_survive_kill() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+/// fjall's flush worker dies when the data directory disappears; closing must report that
+/// rather than wait forever for a flush that will never come (the server's SIGTERM path).
+#[test]
+fn close_gives_up_when_the_directory_is_gone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db");
+    let storage = FjallStorage::open_with(
+        &path,
+        eddy_storage::FjallOptions {
+            reserved_disk_bytes: 0,
+            ..Default::default()
+        },
+    )
+    .expect("open");
+    let mut batch = WriteBatch::new();
+    batch.put(b"k".to_vec(), b"v".to_vec());
+    storage.apply(batch).expect("write");
+    std::fs::remove_dir_all(&path).expect("remove the directory");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(storage.close());
+    });
+    let closed = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("close returned");
+    assert!(closed.is_err(), "the memtable cannot have been flushed");
+}

@@ -14,7 +14,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use eddy_engine::{Engine, EngineConfig, StreamsConfig};
 use eddy_server::AppState;
-use eddy_storage::{Durability, FjallStorage, MemoryStorage, Storage};
+use eddy_storage::{Durability, FjallOptions, FjallStorage, MemoryStorage, Storage};
 use eddy_triggers::parse_duration;
 
 // Every request allocates its parsed JSON, items and response; glibc's allocator took a tenth
@@ -49,6 +49,11 @@ struct ServeArgs {
     /// Keep everything in memory; nothing touches the disk.
     #[arg(long)]
     in_memory: bool,
+    /// Free space kept on the data directory's disk for flushes and compactions (`128MiB`,
+    /// `2GiB`, or bytes): below it writes fail with InternalServerError, and succeed again once
+    /// space is freed. 0 keeps none.
+    #[arg(long, default_value = "128MiB", value_parser = parse_size)]
+    reserved_disk_space: u64,
     /// When a write is acknowledged: `buffered` survives a crash of the process,
     /// `fsync` also survives power loss (concurrent writers share fsyncs).
     #[arg(long, value_enum, default_value_t = DurabilityArg::Buffered)]
@@ -138,6 +143,26 @@ fn parse_credential(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// A size: bytes, or a whole number of KiB, MiB or GiB.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        _ => return Err(format!("expected bytes or KiB, MiB, GiB, got `{text}`")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("expected a size such as 128MiB, got `{text}`"))
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum DurabilityArg {
     Buffered,
@@ -208,12 +233,20 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let storage: Arc<dyn Storage> = if args.in_memory {
         Arc::new(MemoryStorage::new())
     } else {
-        std::fs::create_dir_all(&args.data_dir)?;
         let durability = match args.durability {
             DurabilityArg::Buffered => Durability::Buffered,
             DurabilityArg::Fsync => Durability::Fsync,
         };
-        Arc::new(FjallStorage::open(&args.data_dir, durability)?)
+        let options = FjallOptions {
+            durability,
+            reserved_disk_bytes: args.reserved_disk_space,
+            ..FjallOptions::default()
+        };
+        let unusable = |e: &dyn std::fmt::Display| {
+            format!("cannot use the data directory {}: {e}", args.data_dir.display())
+        };
+        std::fs::create_dir_all(&args.data_dir).map_err(|e| unusable(&e))?;
+        Arc::new(FjallStorage::open_with(&args.data_dir, options).map_err(|e| unusable(&e))?)
     };
     let engine = Arc::new(Engine::open(
         storage,

@@ -184,8 +184,12 @@ impl Engine {
         // start.
         self.shared.janitor.stop();
         self.shared.backfills.stop();
-        self.save_clock()?;
-        Ok(self.shared.storage.close()?)
+        // Storage closes even when the clock cannot be saved: a failing disk must not keep
+        // the memtable from its flush, nor the caller from learning why.
+        let saved = self.save_clock();
+        let closed = self.shared.storage.close();
+        saved?;
+        Ok(closed?)
     }
 
     pub(crate) fn janitor(&self) -> &Janitor {
