@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the DynamoDB and DynamoDB Streams APIs on one port.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Read DynamoDB Streams: list streams, draw a stream's shards, tail its records.
     Streams(streams_cli::StreamsArgs),
 }
@@ -185,7 +185,7 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve(args) => match serve(args) {
+        Command::Serve(args) => match serve(*args) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("eddy: {e}");
