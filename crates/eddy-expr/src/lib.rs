@@ -38,6 +38,8 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod ast;
+#[cfg(test)]
+mod ast_properties;
 mod condition;
 mod condition_expression;
 mod error;

@@ -52,6 +52,9 @@ mod keywords;
 mod literal;
 mod lower;
 mod parser;
+mod print;
+#[cfg(test)]
+mod print_properties;
 mod select;
 mod syntax;
 mod tokenizer;
