@@ -107,7 +107,9 @@ fn unusable(folder: &Path, io: std::io::Error) -> StorageError {
 fn free_bytes(folder: &Path) -> Result<u64, StorageError> {
     let stats = nix::sys::statvfs::statvfs(folder)
         .map_err(|errno| unusable(folder, std::io::Error::from(errno)))?;
-    Ok(stats.blocks_available().saturating_mul(stats.fragment_size()))
+    Ok(stats
+        .blocks_available()
+        .saturating_mul(stats.fragment_size()))
 }
 
 #[cfg(test)]

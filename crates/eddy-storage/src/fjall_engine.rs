@@ -89,12 +89,25 @@ impl FjallStorage {
     ///
     /// [`StorageError::Locked`] if another process has it open; I/O failures; corrupt files.
     pub fn open_with(path: &Path, options: FjallOptions) -> Result<Self, StorageError> {
+        // A new directory's own name survives power loss only once its parent is synced;
+        // fjall syncs the folder's contents, not its name.
+        let created: Vec<&Path> = path.ancestors().take_while(|p| !p.exists()).collect();
+        std::fs::create_dir_all(path)?;
+        for dir in created {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::File::open(parent)?.sync_all()?;
+            }
+        }
         let db = Database::builder(path)
             .cache_size(options.cache_bytes)
             .open()?;
         let keyspace = db.keyspace(KEYSPACE, || {
             KeyspaceCreateOptions::default().max_memtable_size(options.memtable_bytes)
         })?;
+        // fjall syncs the directories it writes files into, but not `keyspaces/` after making
+        // a keyspace's folder in it; synced here, every folder made by opening survives power
+        // loss.
+        sync_directories(path)?;
         let group = (options.durability == Durability::Fsync).then(GroupCommit::new);
         Ok(Self {
             db,
@@ -177,6 +190,17 @@ impl Storage for FjallStorage {
         }
         Ok(self.keyspace.get(key)?.map(|value| value.to_vec()))
     }
+}
+
+/// Syncs `dir` and every directory below it.
+fn sync_directories(dir: &Path) -> Result<(), StorageError> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            sync_directories(&entry.path())?;
+        }
+    }
+    Ok(std::fs::File::open(dir)?.sync_all()?)
 }
 
 struct FjallSnapshot {

@@ -18,6 +18,9 @@ use eddy_client::{ConsumerConfig, MemoryCheckpointStore, StreamConsumer};
 use crate::model::{Key, Model, TABLE_A, Table, indexed};
 use crate::server::Server;
 
+/// One record of an item: its sequence number, and the versions of its old and new images.
+type RecordLink = (String, Option<u64>, Option<u64>);
+
 /// The verifier's memory across cycles.
 #[derive(Default)]
 pub struct Verifier {
@@ -173,8 +176,7 @@ impl Verifier {
                 .context("no stream")?;
             let records = self.read_new(server, &arn).await?;
             self.records_checked += records.len() as u64;
-            let mut by_key: BTreeMap<Key, Vec<(String, Option<u64>, Option<u64>)>> =
-                BTreeMap::new();
+            let mut by_key: BTreeMap<Key, Vec<RecordLink>> = BTreeMap::new();
             let before = self.max_seq.get(&table).cloned();
             for r in &records {
                 let Some(d) = r.dynamodb() else { continue };
@@ -198,7 +200,7 @@ impl Verifier {
                         format!("two records of version {v} in {}", table.name()),
                     );
                 }
-                let top = self.max_seq.entry(table).or_insert_with(String::new);
+                let top = self.max_seq.entry(table).or_default();
                 if seq_key(&seq) > seq_key(top) {
                     *top = seq.clone();
                 }

@@ -243,9 +243,11 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             ..FjallOptions::default()
         };
         let unusable = |e: &dyn std::fmt::Display| {
-            format!("cannot use the data directory {}: {e}", args.data_dir.display())
+            format!(
+                "cannot use the data directory {}: {e}",
+                args.data_dir.display()
+            )
         };
-        std::fs::create_dir_all(&args.data_dir).map_err(|e| unusable(&e))?;
         Arc::new(FjallStorage::open_with(&args.data_dir, options).map_err(|e| unusable(&e))?)
     };
     let engine = Arc::new(Engine::open(

@@ -154,12 +154,18 @@ async fn a_full_disk_refuses_writes_loses_nothing_and_recovers() {
     }
     let (first_refused, error) = refused.expect("the disk filled up");
     assert_eq!(error, "InternalServerError");
-    assert!(acked.len() > 10, "only {} writes before the disk was full", acked.len());
+    assert!(
+        acked.len() > 10,
+        "only {} writes before the disk was full",
+        acked.len()
+    );
     assert!(put(&client, 1000).await.is_err(), "still full");
     assert_all_present(&client, &acked).await;
 
     std::fs::remove_file(&ballast).expect("free space");
-    put(&client, first_refused).await.expect("writes resume once space is freed");
+    put(&client, first_refused)
+        .await
+        .expect("writes resume once space is freed");
     acked.push(first_refused);
 
     assert!(terminate(&mut eddy).success(), "clean shutdown");
@@ -194,7 +200,10 @@ fn start_failure(data_dir: &Path) -> (std::process::ExitStatus, String) {
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
         }
-        assert!(Instant::now() < deadline, "eddy hung on a bad data directory");
+        assert!(
+            Instant::now() < deadline,
+            "eddy hung on a bad data directory"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let mut stderr = String::new();
@@ -257,5 +266,8 @@ async fn a_data_directory_deleted_while_running_fails_writes_and_sigterm_stops()
     assert!(put(&client, i + 1).await.is_err(), "later writes fail too");
 
     let status = terminate(&mut eddy);
-    assert!(!status.success(), "the unflushed data could not be saved: {status}");
+    assert!(
+        !status.success(),
+        "the unflushed data could not be saved: {status}"
+    );
 }
