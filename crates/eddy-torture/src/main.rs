@@ -2,8 +2,13 @@
 //! two stream tables (one with a global index, one with a local index), kills the server with
 //! SIGKILL at a random moment, restarts it and checks that nothing acknowledged was lost and
 //! nothing half-done is visible; over and over. It prints the cycles, the operations
-//! acknowledged and every violation, and exits non-zero if there was one.
+//! acknowledged and every violation, and exits non-zero if there was one. With
+//! `--power-loss` each kill also cuts the power (see [`volatile_fs`]).
+//!
+//! `eddy-torture abuse`: normal clients' latency beside hundreds of abusive connections (see
+//! [`abuse`]).
 
+mod abuse;
 mod load;
 mod model;
 mod server;
@@ -31,6 +36,24 @@ struct Cli {
 enum Cmd {
     /// Kill eddy under load, restart it, verify; repeat.
     Crash(CrashArgs),
+    /// Latency of normal clients, alone and beside hundreds of abusive connections.
+    Abuse(AbuseArgs),
+}
+
+#[derive(Parser, Debug)]
+struct AbuseArgs {
+    /// Abusive connections held open: slowloris headers, half-sent bodies, idle keep-alives.
+    #[arg(long, default_value_t = 500)]
+    connections: usize,
+    /// Concurrent normal clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Length of each measuring phase, in seconds.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// The eddy binary (default: `eddy` beside this program).
+    #[arg(long)]
+    eddy: Option<PathBuf>,
 }
 
 #[derive(Parser, Debug)]
@@ -67,7 +90,7 @@ enum Durability {
 }
 
 fn main() -> std::process::ExitCode {
-    let Cmd::Crash(args) = Cli::parse().command;
+    let command = Cli::parse().command;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -78,7 +101,15 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(crash(args)) {
+    let failures = match command {
+        Cmd::Crash(args) => runtime.block_on(crash(args)),
+        Cmd::Abuse(args) => runtime.block_on(async {
+            let eddy = eddy_binary(args.eddy)?;
+            let errors = abuse::run(&eddy, args.connections, args.clients, args.seconds).await?;
+            Ok(errors as usize)
+        }),
+    };
+    match failures {
         Ok(0) => std::process::ExitCode::SUCCESS,
         Ok(_) => std::process::ExitCode::FAILURE,
         Err(e) => {
@@ -88,9 +119,9 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// Runs the crash loop; returns the number of violations.
-async fn crash(args: CrashArgs) -> anyhow::Result<usize> {
-    let eddy = match args.eddy {
+/// The eddy binary to run: `given`, or the one beside this program.
+fn eddy_binary(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    let eddy = match given {
         Some(p) => p,
         None => std::env::current_exe()?
             .parent()
@@ -102,6 +133,12 @@ async fn crash(args: CrashArgs) -> anyhow::Result<usize> {
         "{} is missing: build eddy first (cargo build -p eddy), or give --eddy",
         eddy.display()
     );
+    Ok(eddy)
+}
+
+/// Runs the crash loop; returns the number of violations.
+async fn crash(args: CrashArgs) -> anyhow::Result<usize> {
+    let eddy = eddy_binary(args.eddy)?;
     let seed = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -13,6 +13,8 @@ use eddy_client::StreamsClient;
 /// A running eddy; killed with SIGKILL when dropped.
 pub struct Server {
     child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub streams: StreamsClient,
 }
@@ -59,6 +61,7 @@ impl Server {
             .await;
         Ok(Self {
             child,
+            endpoint,
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             streams: StreamsClient::new(&config),
         })
