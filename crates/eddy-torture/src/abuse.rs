@@ -149,7 +149,7 @@ async fn measure(client: &aws_sdk_dynamodb::Client, clients: usize, seconds: u64
                 n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
                 let key = AttributeValue::S(format!("k{}", n % KEYS));
                 let started = Instant::now();
-                let ok = if n % 4 == 0 {
+                let ok = if n.is_multiple_of(4) {
                     let put = client.put_item().table_name(TABLE).item("pk", key);
                     put.item("v", AttributeValue::N(n.to_string()))
                         .send()
