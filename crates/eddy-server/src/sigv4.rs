@@ -199,6 +199,8 @@ impl QueryAuth {
 /// The credentials a server verifies signatures against.
 pub(crate) struct Verifier {
     secrets: HashMap<String, String>,
+    /// The service credentials must be scoped to: `dynamodb`, for both APIs.
+    service: &'static str,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -223,7 +225,16 @@ impl Verifier {
     pub(crate) fn new(credentials: impl IntoIterator<Item = (String, String)>) -> Self {
         Self {
             secrets: credentials.into_iter().collect(),
+            service: "dynamodb",
         }
+    }
+
+    /// The same verifier for credentials scoped to `service` (AWS's signing test suite signs
+    /// for `service`).
+    #[cfg(test)]
+    pub(crate) fn for_service(mut self, service: &'static str) -> Self {
+        self.service = service;
+        self
     }
 
     /// Recomputes the request's signature with the secret of its access key.
@@ -260,6 +271,7 @@ impl Verifier {
                 "The security token included in the request is invalid.",
             ));
         };
+        check_scope(date, region, service, self.service, claim.amz_date)?;
         let creq = canonical_request(req, claim.signed_headers);
         let string_to_sign = format!(
             "{ALGORITHM}\n{}\n{date}/{region}/{service}/aws4_request\n{}",
@@ -281,6 +293,40 @@ impl Verifier {
             )
         })
     }
+}
+
+/// The credential scope's date must be the signature's, its service DynamoDB's, and its
+/// region a region name (each request then acts in that region).
+fn check_scope(
+    date: &str,
+    region: &str,
+    service: &str,
+    expected_service: &str,
+    amz_date: &str,
+) -> Result<(), ApiError> {
+    let invalid = |message: String| ApiError::new(ErrorKind::InvalidSignature, message);
+    if service != expected_service {
+        return Err(invalid(format!(
+            "Credential should be scoped to correct service: '{expected_service}'. "
+        )));
+    }
+    let signed_day = amz_date.get(..8).unwrap_or(amz_date);
+    if date != signed_day {
+        return Err(invalid(format!(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
+             from HTTP: '{date}' != '{signed_day}', from '{amz_date}'."
+        )));
+    }
+    let region_name = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !region_name {
+        return Err(invalid(
+            "Credential should be scoped to a valid region. ".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 fn header_claim<'a>(

@@ -32,7 +32,7 @@ fn header_signed(signature: &str) -> HeaderMap {
 }
 
 fn verifier(secret: &str) -> Verifier {
-    Verifier::new([("AKIDEXAMPLE".to_owned(), secret.to_owned())])
+    Verifier::new([("AKIDEXAMPLE".to_owned(), secret.to_owned())]).for_service("service")
 }
 
 fn now() -> u64 {
@@ -103,7 +103,7 @@ fn wrong_secret_and_unknown_key_are_refused() {
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into()
         )
     );
-    let other = Verifier::new([("AKIDOTHER".to_owned(), SECRET.to_owned())]);
+    let other = Verifier::new([("AKIDOTHER".to_owned(), SECRET.to_owned())]).for_service("service");
     assert_eq!(
         err(check(&other, &header_signed(VANILLA), None, now())),
         (
@@ -232,4 +232,54 @@ fn amz_dates_round_trip() {
 fn percent_encoding_round_trips_through_the_canonical_form() {
     assert_eq!(percent_decode("a%2Fb%20c%zz"), "a/b c%zz");
     assert_eq!(uri_encode("a/b c~"), "a%2Fb%20c~");
+}
+
+/// A header signature whose credential scope is `scope` (the signature itself is never
+/// reached: the scope is checked first).
+fn scoped(scope: &str) -> HeaderMap {
+    headers(&[
+        ("host", "example.amazonaws.com".into()),
+        ("x-amz-date", DATE.into()),
+        (
+            "authorization",
+            format!(
+                "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date, Signature={VANILLA}"
+            ),
+        ),
+    ])
+}
+
+#[test]
+fn the_credential_scope_names_the_service_the_day_and_a_region() {
+    let dynamodb = Verifier::new([("AKIDEXAMPLE".to_owned(), SECRET.to_owned())]);
+    assert_eq!(
+        err(check(&dynamodb, &header_signed(VANILLA), None, now())),
+        (
+            "InvalidSignatureException",
+            "Credential should be scoped to correct service: 'dynamodb'. ".into()
+        )
+    );
+    assert_eq!(
+        err(check(
+            &verifier(SECRET),
+            &scoped("AKIDEXAMPLE/20150829/us-east-1/service/aws4_request"),
+            None,
+            now()
+        )),
+        (
+            "InvalidSignatureException",
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20150829' != '20150830', from '20150830T123600Z'.".into()
+        )
+    );
+    for region in ["", "US_EAST_1", "us east"] {
+        let scope = format!("AKIDEXAMPLE/20150830/{region}/service/aws4_request");
+        assert_eq!(
+            err(check(&verifier(SECRET), &scoped(&scope), None, now())),
+            (
+                "InvalidSignatureException",
+                "Credential should be scoped to a valid region. ".into()
+            ),
+            "{region:?}"
+        );
+    }
 }

@@ -285,3 +285,202 @@ async fn a_credentials_file_turns_verification_on_for_each_profiles_pair() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A header-signed request, as an SDK signs it: `target` and `body` signed with `secret` for
+/// `region` and `service` at `time`. Returns the headers to send.
+fn header_signed(
+    server: &TestServer,
+    (key, secret): (&str, &str),
+    (region, service): (&str, &str),
+    time: SystemTime,
+    target: &str,
+    body: &[u8],
+) -> Vec<(String, String)> {
+    let identity = Credentials::new(key, secret, None, None, "test").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(service)
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing params")
+        .into();
+    let host = server.addr.to_string();
+    let headers = [
+        ("host", host.as_str()),
+        ("x-amz-target", target),
+        ("content-type", JSON),
+    ];
+    let request = SignableRequest::new(
+        "POST",
+        format!("{}/", server.endpoint),
+        headers.into_iter(),
+        SignableBody::Bytes(body),
+    )
+    .expect("signable request");
+    let (instructions, _) = sign(request, &params).expect("sign").into_parts();
+    let mut out: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(name, _)| *name != "host")
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+    out.extend(
+        instructions
+            .headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned())),
+    );
+    out
+}
+
+/// Every way a signature can be wrong, against a verifying server, each with DynamoDB's
+/// error: the canonical request (body, a signed header), the key pair, the credential scope
+/// (service, date, region) and the clock skew either way; then what a request without any
+/// signature, or with half of one, gets.
+#[test]
+fn every_signature_case_gets_dynamodbs_answer() {
+    let server = verifying();
+    let body = br#"{"Limit":1}"#;
+    let now = SystemTime::now();
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    let valid = ((KEY, SECRET), ("us-east-1", "dynamodb"));
+    let post = |headers: &[(String, String)], body: &[u8]| {
+        let headers: Vec<(&str, String)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.clone()))
+            .collect();
+        server.raw_request("POST", "/", &headers, body)
+    };
+    let signed = |(creds, scope): ((&str, &str), (&str, &str)), time| {
+        header_signed(&server, creds, scope, time, LIST_STREAMS, body)
+    };
+    let invalid = "InvalidSignatureException";
+    let mismatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+    let ok = post(&signed(valid, now), body);
+    assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    let west = post(
+        &signed(((KEY, SECRET), ("eu-west-1", "dynamodb")), now),
+        body,
+    );
+    assert_eq!(west.status, 200, "any region: the request acts in it");
+    let skewed_in = post(&signed(valid, now - minutes(14)), body);
+    assert_eq!(
+        skewed_in.status, 200,
+        "14 minutes of skew is within the limit"
+    );
+
+    let mut cases: Vec<(&str, Vec<(String, String)>, &[u8], &str, Option<String>)> = vec![
+        (
+            "body altered",
+            signed(valid, now),
+            br#"{"Limit":2}"#,
+            invalid,
+            Some(mismatch.into()),
+        ),
+        (
+            "wrong secret",
+            signed(((KEY, "not the secret"), ("us-east-1", "dynamodb")), now),
+            body,
+            invalid,
+            Some(mismatch.into()),
+        ),
+        (
+            "unknown access key",
+            signed((("AKIDUNKNOWN", SECRET), ("us-east-1", "dynamodb")), now),
+            body,
+            "UnrecognizedClientException",
+            Some("The security token included in the request is invalid.".into()),
+        ),
+        (
+            "another service",
+            signed(((KEY, SECRET), ("us-east-1", "dynamodbstreams")), now),
+            body,
+            invalid,
+            Some("Credential should be scoped to correct service: 'dynamodb'. ".into()),
+        ),
+        (
+            "16 minutes old",
+            signed(valid, now - minutes(16)),
+            body,
+            invalid,
+            None,
+        ),
+        (
+            "16 minutes ahead",
+            signed(valid, now + minutes(16)),
+            body,
+            invalid,
+            None,
+        ),
+        (
+            "no signature",
+            vec![("X-Amz-Target".into(), LIST_STREAMS.into())],
+            body,
+            "MissingAuthenticationTokenException",
+            Some("Request is missing Authentication Token".into()),
+        ),
+    ];
+    let mut target_altered = signed(valid, now);
+    for (name, value) in &mut target_altered {
+        if name == "x-amz-target" {
+            *value = "DynamoDB_20120810.ListTables".into();
+        }
+    }
+    cases.push((
+        "signed header altered",
+        target_altered,
+        body,
+        invalid,
+        Some(mismatch.into()),
+    ));
+    let mut half = signed(valid, now);
+    for (name, value) in &mut half {
+        if name == "authorization" {
+            *value = value
+                .split(", Signature=")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+    }
+    cases.push((
+        "no Signature= part",
+        half,
+        body,
+        "IncompleteSignatureException",
+        None,
+    ));
+    let mut scope_day = signed(valid, now);
+    let yesterday = aws_smithy_types::DateTime::from(now - Duration::from_secs(86_400))
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .expect("date")
+        .replace('-', "");
+    for (name, value) in &mut scope_day {
+        if name == "authorization" {
+            let today = value.split('/').nth(1).unwrap_or_default().to_owned();
+            *value = value.replacen(&format!("/{today}/"), &format!("/{}/", &yesterday[..8]), 1);
+        }
+    }
+    cases.push(("scope of another day", scope_day, body, invalid, None));
+
+    for (case, headers, body, error, expected_message) in cases {
+        let r = post(&headers, body);
+        assert_eq!(
+            r.status,
+            400,
+            "{case}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert_eq!(
+            r.error_type(),
+            format!("com.amazon.coral.service#{error}"),
+            "{case}"
+        );
+        let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        match expected_message {
+            Some(expected) => assert_eq!(msg, expected, "{case}"),
+            None => assert!(!msg.is_empty(), "{case}"),
+        }
+    }
+}
