@@ -333,6 +333,15 @@ fn header_signed(
     out
 }
 
+/// A case's name, headers and body, and the error and message (if exact) it must get.
+type SignatureCase<'a> = (
+    &'a str,
+    Vec<(String, String)>,
+    &'a [u8],
+    &'a str,
+    Option<String>,
+);
+
 /// Every way a signature can be wrong, against a verifying server, each with DynamoDB's
 /// error: the canonical request (body, a signed header), the key pair, the credential scope
 /// (service, date, region) and the clock skew either way; then what a request without any
@@ -370,7 +379,7 @@ fn every_signature_case_gets_dynamodbs_answer() {
         "14 minutes of skew is within the limit"
     );
 
-    let mut cases: Vec<(&str, Vec<(String, String)>, &[u8], &str, Option<String>)> = vec![
+    let mut cases: Vec<SignatureCase> = vec![
         (
             "body altered",
             signed(valid, now),
