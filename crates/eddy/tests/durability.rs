@@ -41,7 +41,9 @@ async fn acknowledged_writes_survive_sigkill() {
 
 /// Fsync mode's group commit (writes acknowledged after a journal sync shared with those
 /// queued behind the table's lock) must survive a process kill as buffered mode does. What
-/// fsync adds, surviving power loss, a process kill cannot show: the OS keeps unsynced writes.
+/// fsync adds, surviving power loss, a process kill cannot show: the OS keeps unsynced writes;
+/// `eddy-torture crash --durability fsync --power-loss` is its test (a short run is in
+/// scripts/test).
 #[tokio::test]
 async fn acknowledged_writes_survive_sigkill_in_fsync_mode() {
     writes_survive_sigkill(&["--durability", "fsync"]).await;
