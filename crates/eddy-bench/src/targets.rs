@@ -211,7 +211,7 @@ impl EddyProcess {
         stdout.read_line(&mut first).await?;
         let addr = first
             .trim()
-            .strip_prefix("eddy listening on http://")
+            .strip_prefix("eddy ready on http://")
             .ok_or_else(|| anyhow!("eddy printed {first:?} instead of its address"))?
             .parse()?;
         // eddy prints nothing more today; drain anything it might so it never blocks on a

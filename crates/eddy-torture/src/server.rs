@@ -46,7 +46,7 @@ impl Server {
         .await??;
         let endpoint = line
             .trim()
-            .strip_prefix("eddy listening on ")
+            .strip_prefix("eddy ready on ")
             .ok_or_else(|| anyhow::anyhow!("eddy did not start: {line:?}"))?
             .to_owned();
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())

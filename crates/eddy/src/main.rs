@@ -1,6 +1,7 @@
 //! The eddy binary: `eddy serve` starts a DynamoDB-compatible server; `eddy streams` reads
 //! DynamoDB Streams from any endpoint.
 
+mod config;
 mod credentials;
 mod streams_cli;
 mod triggers;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use eddy_engine::{Engine, EngineConfig, StreamsConfig};
 use eddy_server::AppState;
 use eddy_storage::{Durability, FjallOptions, FjallStorage, MemoryStorage, Storage};
@@ -170,7 +171,23 @@ enum DurabilityArg {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let (command, file_keys) = match config::layered(Cli::command(), &args) {
+        Ok(layered) => layered,
+        Err(e) => {
+            eprintln!("eddy: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let matches = command.clone().get_matches_from(&args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(serve) = matches.subcommand_matches("serve")
+        && serve.get_flag(config::PRINT_CONFIG)
+        && let Some(serve_command) = command.find_subcommand("serve")
+    {
+        print!("{}", config::print(serve_command, serve, &file_keys));
+        return std::process::ExitCode::SUCCESS;
+    }
     // The streams commands print records on stdout and one line on failure; the AWS SDK's
     // warnings (about config files, say) would only be noise there.
     let default_level = match cli.command {
@@ -319,7 +336,7 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             })));
         }
         // Tests and scripts read this line to learn the port.
-        println!("eddy listening on {scheme}://{addr}");
+        println!("eddy ready on {scheme}://{addr}");
         eddy_server::serve(listener, Arc::new(state), shutdown_signal()).await;
         Ok::<(), std::io::Error>(())
     })?;

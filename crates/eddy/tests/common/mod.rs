@@ -168,7 +168,7 @@ pub fn spawn_eddy(cmd: &mut std::process::Command) -> (std::process::Child, Stri
         .expect("read line");
     let endpoint = line
         .trim()
-        .strip_prefix("eddy listening on ")
+        .strip_prefix("eddy ready on ")
         .unwrap_or_else(|| panic!("eddy did not start: {line:?}"))
         .to_owned();
     (child, endpoint)
