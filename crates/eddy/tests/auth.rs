@@ -53,39 +53,71 @@ fn presigned(
 
 /// The path and query of a presigned request for `body`.
 fn presign(server: &TestServer, secret: &str, target: &str, body: &[u8], expires: u64) -> String {
-    let identity = Credentials::new(KEY, secret, None, None, "test").into();
     let mut settings = SigningSettings::default();
     settings.signature_location = SignatureLocation::QueryParams;
     settings.expires_in = Some(Duration::from_secs(expires));
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("dynamodb")
-        .time(SystemTime::now())
-        .settings(settings)
-        .build()
-        .expect("signing params")
-        .into();
-    let host = server.addr.to_string();
-    let headers = [
-        ("host", host.as_str()),
-        ("x-amz-target", target),
-        ("content-type", JSON),
-    ];
-    let request = SignableRequest::new(
-        "POST",
-        format!("{}/", server.endpoint),
-        headers.into_iter(),
-        SignableBody::Bytes(body),
-    )
-    .expect("signable request");
-    let (instructions, _) = sign(request, &params).expect("sign").into_parts();
-    let (_, query) = instructions.into_parts();
+    let request = Signed {
+        key: KEY,
+        secret,
+        region: "us-east-1",
+        service: "dynamodb",
+        time: SystemTime::now(),
+    };
+    let (_, query) = request.sign(server, settings, target, body).into_parts();
     let query: Vec<String> = query
         .iter()
         .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect();
     format!("/?{}", query.join("&"))
+}
+
+/// Who signs a request, for where and when.
+struct Signed<'a> {
+    key: &'a str,
+    secret: &'a str,
+    region: &'a str,
+    service: &'a str,
+    time: SystemTime,
+}
+
+impl Signed<'_> {
+    /// Signs a POST of `body` to `target` with `aws-sigv4`, as an SDK would.
+    fn sign(
+        &self,
+        server: &TestServer,
+        settings: SigningSettings,
+        target: &str,
+        body: &[u8],
+    ) -> aws_sigv4::http_request::SigningInstructions {
+        let identity = Credentials::new(self.key, self.secret, None, None, "test").into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(self.region)
+            .name(self.service)
+            .time(self.time)
+            .settings(settings)
+            .build()
+            .expect("signing params")
+            .into();
+        let headers = signed_headers(server, target);
+        let request = SignableRequest::new(
+            "POST",
+            format!("{}/", server.endpoint),
+            headers.iter().map(|(n, v)| (*n, v.as_str())),
+            SignableBody::Bytes(body),
+        )
+        .expect("signable request");
+        sign(request, &params).expect("sign").into_parts().0
+    }
+}
+
+/// The headers every signed request here carries.
+fn signed_headers(server: &TestServer, target: &str) -> [(&'static str, String); 3] {
+    [
+        ("host", server.addr.to_string()),
+        ("x-amz-target", target.to_owned()),
+        ("content-type", JSON.to_owned()),
+    ]
 }
 
 fn send(server: &TestServer, path: &str, target: &str, body: &[u8]) -> RawResponse {
@@ -296,34 +328,18 @@ fn header_signed(
     target: &str,
     body: &[u8],
 ) -> Vec<(String, String)> {
-    let identity = Credentials::new(key, secret, None, None, "test").into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(service)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-        .expect("signing params")
-        .into();
-    let host = server.addr.to_string();
-    let headers = [
-        ("host", host.as_str()),
-        ("x-amz-target", target),
-        ("content-type", JSON),
-    ];
-    let request = SignableRequest::new(
-        "POST",
-        format!("{}/", server.endpoint),
-        headers.into_iter(),
-        SignableBody::Bytes(body),
-    )
-    .expect("signable request");
-    let (instructions, _) = sign(request, &params).expect("sign").into_parts();
-    let mut out: Vec<(String, String)> = headers
-        .iter()
+    let signer = Signed {
+        key,
+        secret,
+        region,
+        service,
+        time,
+    };
+    let instructions = signer.sign(server, SigningSettings::default(), target, body);
+    let mut out: Vec<(String, String)> = signed_headers(server, target)
+        .into_iter()
         .filter(|(name, _)| *name != "host")
-        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .map(|(n, v)| (n.to_owned(), v))
         .collect();
     out.extend(
         instructions

@@ -9,34 +9,18 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{client_for, code, create_table, s};
-
-struct Eddy {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Eddy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{EddyProcess as Eddy, client_for, code, create_table, s};
 
 fn spawn(data_dir: &Path, extra: &[&str]) -> Eddy {
-    let (child, endpoint) = common::spawn_eddy(
-        Command::new(env!("CARGO_BIN_EXE_eddy"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .args(extra),
-    );
-    Eddy { child, endpoint }
+    let mut flags = vec![std::ffi::OsStr::new("--data-dir"), data_dir.as_os_str()];
+    flags.extend(extra.iter().map(std::ffi::OsStr::new));
+    Eddy::serve(&flags)
 }
 
 /// Sends SIGTERM and waits for the process to exit, failing after a minute.

@@ -4,34 +4,17 @@
 
 mod common;
 
-use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{client_for, create_table, s};
+use common::{EddyProcess as Eddy, client_for, create_table, s};
 use tokio::sync::Mutex;
 
-struct Eddy {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Eddy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn spawn(data_dir: &std::path::Path, extra: &[&str]) -> Eddy {
-    let (child, endpoint) = common::spawn_eddy(
-        Command::new(env!("CARGO_BIN_EXE_eddy"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .args(extra),
-    );
-    Eddy { child, endpoint }
+    let mut flags = vec![std::ffi::OsStr::new("--data-dir"), data_dir.as_os_str()];
+    flags.extend(extra.iter().map(std::ffi::OsStr::new));
+    Eddy::serve(&flags)
 }
 
 #[tokio::test]

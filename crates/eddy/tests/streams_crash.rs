@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -16,19 +15,7 @@ use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use common::streams::{
     body, create_stream_table, event, iterator, key, num, read_all, read_from, seq, shards,
 };
-use common::{client_for, n, s, streams_client_for};
-
-struct Eddy {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Eddy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{EddyProcess as Eddy, client_for, n, s, streams_client_for};
 
 fn spawn(data_dir: &std::path::Path) -> Eddy {
     let dir = data_dir.to_str().expect("utf-8 path");
@@ -36,12 +23,9 @@ fn spawn(data_dir: &std::path::Path) -> Eddy {
 }
 
 fn spawn_with(args: &[&str]) -> Eddy {
-    let (child, endpoint) = common::spawn_eddy(
-        Command::new(env!("CARGO_BIN_EXE_eddy"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--test-control"])
-            .args(args),
-    );
-    Eddy { child, endpoint }
+    let mut flags = vec!["--test-control"];
+    flags.extend(args);
+    Eddy::serve(&flags)
 }
 
 /// Advances the server's clock through the test-control endpoint.

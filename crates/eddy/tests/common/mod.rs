@@ -153,6 +153,31 @@ impl TestServer {
     }
 }
 
+/// An eddy process a test started; killed with SIGKILL when dropped.
+pub struct EddyProcess {
+    pub child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl EddyProcess {
+    /// Starts `eddy serve --listen 127.0.0.1:0` with these flags.
+    pub fn serve<S: AsRef<std::ffi::OsStr>>(flags: &[S]) -> Self {
+        let (child, endpoint) = spawn_eddy(
+            std::process::Command::new(env!("CARGO_BIN_EXE_eddy"))
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .args(flags),
+        );
+        Self { child, endpoint }
+    }
+}
+
+impl Drop for EddyProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts the eddy binary as `cmd` describes (`serve` and its flags); returns the process and
 /// the endpoint it printed once listening.
 pub fn spawn_eddy(cmd: &mut std::process::Command) -> (std::process::Child, String) {
