@@ -419,27 +419,13 @@ impl Parser {
             } else {
                 self.peek()
             };
-            let (op, prec): (&'static str, u8) = match look {
-                Tok::Keyword("or") => ("or", 10),
-                Tok::Keyword("and") => ("and", 20),
-                Tok::Op("=") => ("=", 40),
-                Tok::Op("<>") => ("<>", 40),
-                Tok::Keyword("is") => ("is", 40),
-                Tok::Keyword("in") => ("in", 40),
-                Tok::Op("<") => ("<", 50),
-                Tok::Op("<=") => ("<=", 50),
-                Tok::Op(">") => (">", 50),
-                Tok::Op(">=") => (">=", 50),
-                Tok::Keyword("between") => ("between", 50),
-                Tok::Keyword("like") => ("like", 50),
-                Tok::Op("+") => ("+", 60),
-                Tok::Op("-") => ("-", 60),
-                Tok::Op("||") => ("||", 60),
-                Tok::Star => ("*", 70),
-                Tok::Op("/") => ("/", 70),
-                Tok::Op("%") => ("%", 70),
+            let op: &'static str = match look {
+                Tok::Keyword(k) if infix_precedence(k).is_some() => k,
+                Tok::Op(o) if infix_precedence(o).is_some() => o,
+                Tok::Star => "*",
                 _ => break,
             };
+            let prec = infix_precedence(op).unwrap_or_default();
             if prec <= min {
                 break;
             }
@@ -760,6 +746,25 @@ impl Parser {
             }
         }
     }
+}
+
+/// Precedence of `=`, `<>`, IS and IN.
+pub(crate) const EQUALITY: u8 = 40;
+/// Precedence of `<`, `<=`, `>`, `>=`, BETWEEN and LIKE.
+pub(crate) const RELATIONAL: u8 = 50;
+
+/// How tightly each infix operator binds (higher binds tighter; PartiQL's order). The printer
+/// reads the same table to write back only the parentheses a tree needs.
+pub(crate) fn infix_precedence(op: &str) -> Option<u8> {
+    Some(match op {
+        "or" => 10,
+        "and" => 20,
+        "=" | "<>" | "is" | "in" => EQUALITY,
+        "<" | "<=" | ">" | ">=" | "between" | "like" => RELATIONAL,
+        "+" | "-" | "||" => 60,
+        "*" | "/" | "%" => 70,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

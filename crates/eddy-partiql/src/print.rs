@@ -10,12 +10,9 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use crate::keywords::keyword;
+use crate::parser::{EQUALITY, RELATIONAL, infix_precedence};
 use crate::syntax::{DmlOp, Expr, ExprKind, Parsed, Returning, SelectSyntax, Source, Step};
 
-/// Precedence of `=`, `<>`, IS and IN (the parser's scale).
-const EQUALITY: u8 = 40;
-/// Precedence of `<`, `<=`, `>`, `>=`, BETWEEN and LIKE.
-const RELATIONAL: u8 = 50;
 /// Precedence of literals, paths, calls and constructors: nothing binds tighter.
 const TERM: u8 = u8::MAX;
 
@@ -43,15 +40,7 @@ fn precedence(kind: &ExprKind) -> u8 {
 
 /// The parser's precedence of a binary operator.
 fn binary_precedence(op: &str) -> u8 {
-    match op {
-        "or" => 10,
-        "and" => 20,
-        "=" | "<>" => EQUALITY,
-        "<" | "<=" | ">" | ">=" | "like" => RELATIONAL,
-        "+" | "-" | "||" => 60,
-        // `*`, `/` and `%`, the only others the parser builds.
-        _ => 70,
-    }
+    infix_precedence(op).unwrap_or(TERM)
 }
 
 /// `e`, in parentheses unless it binds at least as tightly as `min`. Operators group to the
