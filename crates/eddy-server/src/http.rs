@@ -22,6 +22,7 @@ use crate::protocol::Operation;
 use crate::reply::{Out, Reply};
 use crate::sigv4::{self, Auth, SignedParts};
 use crate::state::AppState;
+use crate::telemetry;
 
 /// The largest request body DynamoDB accepts.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -44,6 +45,7 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
             streams_split(&state, req).await
         }
         (&Method::GET, "/_eddy/triggers") => triggers(&state),
+        (&Method::GET, "/_eddy/metrics") => metrics_page(&state),
         (&Method::GET, "/") => healthy(&state, &req),
         (&Method::OPTIONS, _) => Response::new(Full::new(Bytes::new())),
         _ => plain(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n"),
@@ -232,8 +234,25 @@ pub(crate) fn run_operation(
     body: &[u8],
     host: Option<&str>,
 ) -> Result<Vec<u8>, ApiError> {
+    let started = std::time::Instant::now();
     let arena = Arena::new();
-    let input = Input::parse(body, &arena)?;
+    let input = Input::parse(body, &arena);
+    let table = input
+        .as_ref()
+        .ok()
+        .and_then(|i| i.string("TableName").ok().flatten());
+    let outcome = input.and_then(|input| dispatch_in_scope(state, op, scope, &input, host));
+    telemetry::record(op, table, started.elapsed(), &outcome);
+    outcome
+}
+
+fn dispatch_in_scope(
+    state: &AppState,
+    op: Operation,
+    scope: Option<eddy_engine::Scope>,
+    input: &Input<'_>,
+    host: Option<&str>,
+) -> Result<Vec<u8>, ApiError> {
     let scoped;
     let engine = match scope {
         Some(scope) => {
@@ -243,9 +262,9 @@ pub(crate) fn run_operation(
         None => &*state.engine,
     };
     if let Some(limits) = &state.streams_limits {
-        limits.check(engine, op, &input)?;
+        limits.check(engine, op, input)?;
     }
-    handlers::dispatch(engine, op, &input, host).map(Reply::into_bytes)
+    handlers::dispatch(engine, op, input, host).map(Reply::into_bytes)
 }
 
 fn too_large() -> ApiError {
@@ -371,6 +390,19 @@ fn triggers(state: &AppState) -> Resp {
     let mut resp = json_response(StatusCode::OK, body);
     resp.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// `GET /_eddy/metrics`: Prometheus's text format, from the recorder the binary installed.
+fn metrics_page(state: &AppState) -> Resp {
+    let Some(page) = &state.metrics else {
+        return plain(StatusCode::NOT_FOUND, "no metrics recorder\n");
+    };
+    let mut resp = Response::new(Full::new(Bytes::from((page.0)())));
+    resp.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
     resp
 }
 

@@ -19,6 +19,7 @@ mod reply;
 mod sigv4;
 mod state;
 mod streams_limits;
+mod telemetry;
 mod tls;
 
 use std::future::Future;

@@ -67,6 +67,8 @@ pub struct AppState {
     pub(crate) clock_advanced: tokio::sync::watch::Sender<u64>,
     /// `GET /_eddy/triggers`.
     pub(crate) triggers: Option<StatusPage>,
+    /// `GET /_eddy/metrics`.
+    pub(crate) metrics: Option<StatusPage>,
     /// Timeouts and the connection limit.
     pub(crate) limits: ConnectionLimits,
     /// HTTPS instead of HTTP, when set.
@@ -92,6 +94,7 @@ impl AppState {
             shared_db: false,
             clock_advanced: tokio::sync::watch::channel(0).0,
             triggers: None,
+            metrics: None,
             limits: ConnectionLimits::default(),
             tls: None,
             request_counter: AtomicU64::new(0),
@@ -136,6 +139,12 @@ impl AppState {
     /// Shows the triggers' status at `GET /_eddy/triggers`.
     pub fn with_triggers_status(mut self, page: StatusPage) -> Self {
         self.triggers = Some(page);
+        self
+    }
+
+    /// Serves the installed metrics recorder's page at `GET /_eddy/metrics`.
+    pub fn with_metrics_page(mut self, page: StatusPage) -> Self {
+        self.metrics = Some(page);
         self
     }
 
