@@ -122,7 +122,7 @@ async fn api(state: &Arc<AppState>, req: Request<Incoming>) -> Resp {
             .get("accept-encoding")
             .and_then(|v| v.to_str().ok()),
     );
-    let (status, body) = match api_inner(state, req).await {
+    let (status, body) = match api_inner(state, req, &request_id).await {
         Ok(body) => (StatusCode::OK, body),
         Err(e) => (
             StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST),
@@ -144,7 +144,11 @@ async fn api(state: &Arc<AppState>, req: Request<Incoming>) -> Resp {
     resp
 }
 
-async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
+async fn api_inner(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    request_id: &str,
+) -> Result<Vec<u8>, ApiError> {
     // Held until the answer is ready: a server at its limit throttles, as DynamoDB does,
     // rather than queueing requests (and their bodies) without bound.
     let _permit = Arc::clone(&state.in_flight)
@@ -202,7 +206,10 @@ async fn api_inner(state: &Arc<AppState>, req: Request<Incoming>) -> Result<Vec<
         .then(|| parts.headers.get("host").and_then(|v| v.to_str().ok()))
         .flatten()
         .map(str::to_owned);
-    let run = move |state: &AppState| run_operation(state, op, scope, &body, host.as_deref());
+    let request_id = request_id.to_owned();
+    let run = move |state: &AppState| {
+        run_operation(state, op, scope, &body, host.as_deref(), &request_id)
+    };
     if op.may_take_long() || (state.engine.writes_wait_for_sync() && !op.is_read_only()) {
         // Long engine work, or a write waiting milliseconds for a disk sync that concurrent
         // writes share, would hold up every connection of a runtime worker; and with as many
@@ -233,6 +240,7 @@ pub(crate) fn run_operation(
     scope: Option<eddy_engine::Scope>,
     body: &[u8],
     host: Option<&str>,
+    request_id: &str,
 ) -> Result<Vec<u8>, ApiError> {
     let started = std::time::Instant::now();
     let arena = Arena::new();
@@ -242,7 +250,7 @@ pub(crate) fn run_operation(
         .ok()
         .and_then(|i| i.string("TableName").ok().flatten());
     let outcome = input.and_then(|input| dispatch_in_scope(state, op, scope, &input, host));
-    telemetry::record(op, table, started.elapsed(), &outcome);
+    telemetry::record(op, table, started.elapsed(), &outcome, request_id);
     outcome
 }
 

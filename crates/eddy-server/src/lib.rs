@@ -54,7 +54,7 @@ pub fn runtime_builder() -> tokio::runtime::Builder {
 /// front runs the same code after its transport checks.
 pub fn execute(state: &AppState, target: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let op = http::operation_of(target)?;
-    http::run_operation(state, op, None, body, None)
+    http::run_operation(state, op, None, body, None, &state.next_request_id())
 }
 
 /// Serves requests on `listener` until `shutdown` completes. Also runs the engine's due

@@ -15,8 +15,17 @@ pub(crate) fn record(
     table: Option<&str>,
     elapsed: Duration,
     outcome: &Result<Vec<u8>, ApiError>,
+    request_id: &str,
 ) {
     let operation = format!("{op:?}");
+    tracing::debug!(
+        operation,
+        table = table.unwrap_or_default(),
+        status = outcome.as_ref().map_or_else(|e| e.kind.status(), |_| 200),
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        request_id,
+        "request"
+    );
     let table = table.unwrap_or_default().to_owned();
     let Err(error) = outcome else {
         metrics::histogram!(

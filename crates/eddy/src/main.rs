@@ -55,6 +55,14 @@ struct ServeArgs {
     /// space is freed. 0 keeps none.
     #[arg(long, default_value = "128MiB", value_parser = parse_size)]
     reserved_disk_space: u64,
+    /// Which log lines are written, as a tracing filter: `warn`, `debug` (one line per
+    /// request: operation, table, status, latency, request id), or per module
+    /// (`eddy_server=debug`).
+    #[arg(long, default_value = "warn")]
+    log_level: String,
+    /// `text` for people, `json` (one object per line) for log collectors.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// When a write is acknowledged: `buffered` survives a crash of the process,
     /// `fsync` also survives power loss (concurrent writers share fsyncs).
     #[arg(long, value_enum, default_value_t = DurabilityArg::Buffered)]
@@ -165,6 +173,12 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum DurabilityArg {
     Buffered,
     Fsync,
@@ -190,17 +204,24 @@ fn main() -> std::process::ExitCode {
     }
     // The streams commands print records on stdout and one line on failure; the AWS SDK's
     // warnings (about config files, say) would only be noise there.
-    let default_level = match cli.command {
-        Command::Serve(_) => "warn",
-        Command::Streams(_) => "error",
+    let (level, format) = match &cli.command {
+        Command::Serve(args) => (args.log_level.as_str(), args.log_format),
+        Command::Streams(_) => ("error", LogFormat::Text),
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EDDY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = match tracing_subscriber::EnvFilter::try_new(level) {
+        Ok(filter) => filter,
+        Err(e) => {
+            eprintln!("eddy: --log-level {level}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match cli.command {
         Command::Serve(args) => match serve(*args) {
             Ok(()) => std::process::ExitCode::SUCCESS,
