@@ -76,6 +76,10 @@ pub enum ErrorKind {
     RequestTimeout,
     /// ThrottlingException: more requests in flight than the server takes.
     Throttling,
+    /// ProvisionedThroughputExceededException (injected: eddy has no capacity to exceed).
+    ProvisionedThroughputExceeded,
+    /// RequestLimitExceeded (injected: eddy has no account quota to exceed).
+    RequestLimitExceeded,
     /// InternalServerError.
     InternalServerError,
 }
@@ -114,6 +118,8 @@ impl ErrorKind {
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
             Self::RequestTimeout => "RequestTimeoutException",
             Self::Throttling => "ThrottlingException",
+            Self::ProvisionedThroughputExceeded => "ProvisionedThroughputExceededException",
+            Self::RequestLimitExceeded => "RequestLimitExceeded",
             Self::InternalServerError => "InternalServerError",
         }
     }
@@ -151,6 +157,8 @@ impl ErrorKind {
             | Self::ImportNotFound
             | Self::DuplicateItem
             | Self::TrimmedDataAccess
+            | Self::ProvisionedThroughputExceeded
+            | Self::RequestLimitExceeded
             | Self::InternalServerError => DYNAMODB,
         }
     }
@@ -188,7 +196,9 @@ impl ErrorKind {
             | Self::ExportNotFound
             | Self::ImportNotFound
             | Self::DuplicateItem
-            | Self::TrimmedDataAccess => 400,
+            | Self::TrimmedDataAccess
+            | Self::ProvisionedThroughputExceeded
+            | Self::RequestLimitExceeded => 400,
         }
     }
 }
@@ -204,16 +214,36 @@ pub struct ApiError {
     pub item: Option<Item>,
     /// CancellationReasons of a TransactionCanceledException.
     pub reasons: Option<Vec<CancellationReason>>,
+    /// ThrottlingReasons of a throttling error: why, and which resource.
+    pub throttling_reasons: Option<Vec<ThrottlingReason>>,
+}
+
+/// One of a throttling error's ThrottlingReasons.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThrottlingReason {
+    /// `Table` or `Index`, `Read` or `Write`, then the limit: `TableWriteProvisionedThroughputExceeded`.
+    pub reason: String,
+    /// The throttled table's or index's ARN.
+    pub resource: String,
 }
 
 impl ApiError {
     /// An error with a message.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
-            kind,
             message: Some(message.into()),
+            ..Self::bare(kind)
+        }
+    }
+
+    /// An error whose body has only its type.
+    pub fn bare(kind: ErrorKind) -> Self {
+        Self {
+            kind,
+            message: None,
             item: None,
             reasons: None,
+            throttling_reasons: None,
         }
     }
 
@@ -258,6 +288,12 @@ impl ApiError {
                 if let Some(item) = &r.item {
                     o.set_item("Item", item);
                 }
+            });
+        }
+        if let Some(reasons) = &self.throttling_reasons {
+            body.set_objects("ThrottlingReasons", reasons, |o, r| {
+                o.set("reason", r.reason.as_str());
+                o.set("resource", r.resource.as_str());
             });
         }
         body.done().into_bytes()
@@ -317,10 +353,9 @@ impl From<EngineError> for ApiError {
             _ => None,
         };
         Self {
-            kind,
-            message: Some(e.to_string()),
             item,
             reasons,
+            ..Self::new(kind, e.to_string())
         }
     }
 }
@@ -362,9 +397,6 @@ mod tests {
     fn bodies_keep_their_member_order() {
         let item = item_from_json(&json!({"pk": {"S": "a"}, "n": {"N": "1"}})).unwrap();
         let canceled = ApiError {
-            kind: ErrorKind::TransactionCanceled,
-            message: Some("Transaction cancelled".into()),
-            item: None,
             reasons: Some(vec![
                 CancellationReason {
                     code: "None",
@@ -377,6 +409,7 @@ mod tests {
                     item: Some(item.clone()),
                 },
             ]),
+            ..ApiError::new(ErrorKind::TransactionCanceled, "Transaction cancelled")
         };
         let expected = json!({
             "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",

@@ -9,17 +9,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
+use crate::console;
 use crate::content_coding;
+use crate::control;
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers;
 use crate::input::{Arena, Input};
 use crate::protocol::Operation;
-use crate::reply::{Out, Reply};
+use crate::reply::Reply;
 use crate::sigv4::{self, Auth, SignedParts};
 use crate::state::AppState;
 use crate::telemetry;
@@ -27,7 +30,14 @@ use crate::telemetry;
 /// The largest request body DynamoDB accepts.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-type Resp = Response<Full<Bytes>>;
+/// A response body: whole, or streamed (server-sent events).
+pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
+pub(crate) type Resp = Response<Body>;
+
+/// A whole response body.
+pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed_unsync()
+}
 
 /// Answers one HTTP request.
 pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp, Infallible> {
@@ -38,16 +48,28 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
         // The path leaves out the query, so presigned requests (`POST /?X-Amz-...`) land here.
         (&Method::POST, "/") => api(&state, req).await,
         (&Method::GET, "/_eddy/health") => plain(StatusCode::OK, "ok\n"),
+        (&Method::GET, "/_eddy/info") => control::info(&state),
+        (&Method::GET, p) if p == "/_eddy/console" || p.starts_with("/_eddy/console/") => {
+            console::file(p)
+        }
+        (&Method::GET, "/_eddy/streams/events") => console::events(&state, req.uri().query()),
         (&Method::POST, "/_eddy/clock/advance") if state.test_control => {
-            clock_advance(&state, req).await
+            control::clock_advance(&state, req).await
         }
         (&Method::POST, "/_eddy/streams/split") if state.test_control => {
-            streams_split(&state, req).await
+            control::streams_split(&state, req).await
         }
-        (&Method::GET, "/_eddy/triggers") => triggers(&state),
-        (&Method::GET, "/_eddy/metrics") => metrics_page(&state),
+        (&Method::GET, "/_eddy/faults") if state.test_control => control::faults(&state),
+        (&Method::POST, "/_eddy/faults") if state.test_control => {
+            control::replace_faults(&state, Some(req)).await
+        }
+        (&Method::DELETE, "/_eddy/faults") if state.test_control => {
+            control::replace_faults(&state, None).await
+        }
+        (&Method::GET, "/_eddy/triggers") => control::triggers(&state),
+        (&Method::GET, "/_eddy/metrics") => control::metrics_page(&state),
         (&Method::GET, "/") => healthy(&state, &req),
-        (&Method::OPTIONS, _) => Response::new(Full::new(Bytes::new())),
+        (&Method::OPTIONS, _) => Response::new(full(Bytes::new())),
         _ => plain(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n"),
     };
     let headers = resp.headers_mut();
@@ -199,6 +221,12 @@ async fn api_inner(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let op = operation_of(target)?;
+    if state.faults.any() {
+        let delay = state.faults.delay(op);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
     // Decoding, the rate limits and the handler run together, wherever the handler runs: the
     // parsed input borrows from the body and from its request's arena.
     // Only DescribeEndpoints answers with it.
@@ -207,8 +235,16 @@ async fn api_inner(
         .flatten()
         .map(str::to_owned);
     let request_id = request_id.to_owned();
+    let stream_records = !parts
+        .headers
+        .get(STREAM_RECORDS_HEADER)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"off"));
     let run = move |state: &AppState| {
-        run_operation(state, op, scope, &body, host.as_deref(), &request_id)
+        let view = View {
+            scope,
+            stream_records,
+        };
+        run_operation(state, op, view, &body, host.as_deref(), &request_id)
     };
     if op.may_take_long() || (state.engine.writes_wait_for_sync() && !op.is_read_only()) {
         // Long engine work, or a write waiting milliseconds for a disk sync that concurrent
@@ -222,22 +258,30 @@ async fn api_inner(
     run(state)
 }
 
-/// The operation an `X-Amz-Target` header names.
-pub(crate) fn operation_of(target: &str) -> Result<Operation, ApiError> {
-    Operation::from_target(target).ok_or(ApiError {
-        kind: ErrorKind::UnknownOperation,
-        message: None,
-        item: None,
-        reasons: None,
-    })
+/// eddy's one request header: `off` makes the request's item writes skip their tables'
+/// streams, as a bulk import (`eddy import`) wants.
+const STREAM_RECORDS_HEADER: &str = "x-eddy-stream-records";
+
+/// Which view of the database a request acts in.
+#[derive(Clone, Debug)]
+pub(crate) struct View {
+    /// Its account and region (None: the engine's default).
+    pub(crate) scope: Option<eddy_engine::Scope>,
+    /// Whether its item writes make stream records.
+    pub(crate) stream_records: bool,
 }
 
-/// Parses a decoded request body and runs its operation in `scope` (None: the engine's
-/// default), returning the response body.
+/// The operation an `X-Amz-Target` header names.
+pub(crate) fn operation_of(target: &str) -> Result<Operation, ApiError> {
+    Operation::from_target(target).ok_or_else(|| ApiError::bare(ErrorKind::UnknownOperation))
+}
+
+/// Parses a decoded request body and runs its operation in `view`, returning the response
+/// body.
 pub(crate) fn run_operation(
     state: &AppState,
     op: Operation,
-    scope: Option<eddy_engine::Scope>,
+    view: View,
     body: &[u8],
     host: Option<&str>,
     request_id: &str,
@@ -249,25 +293,47 @@ pub(crate) fn run_operation(
         .as_ref()
         .ok()
         .and_then(|i| i.string("TableName").ok().flatten());
-    let outcome = input.and_then(|input| dispatch_in_scope(state, op, scope, &input, host));
+    let injected = state
+        .faults
+        .any()
+        .then(|| {
+            let scope = view.scope.as_ref().unwrap_or_else(|| state.engine.scope());
+            state.faults.error(op, table, scope)
+        })
+        .flatten();
+    let outcome = match injected {
+        Some(error) => Err(error),
+        None => input.and_then(|input| dispatch_in_view(state, op, view, &input, host)),
+    };
     telemetry::record(op, table, started.elapsed(), &outcome, request_id);
     outcome
 }
 
-fn dispatch_in_scope(
+fn dispatch_in_view(
     state: &AppState,
     op: Operation,
-    scope: Option<eddy_engine::Scope>,
+    view: View,
     input: &Input<'_>,
     host: Option<&str>,
 ) -> Result<Vec<u8>, ApiError> {
-    let scoped;
-    let engine = match scope {
-        Some(scope) => {
-            scoped = state.engine.scoped(scope);
-            &scoped
+    let viewed;
+    let engine = match view {
+        View {
+            scope: None,
+            stream_records: true,
+        } => &*state.engine,
+        View {
+            scope,
+            stream_records,
+        } => {
+            let scoped = scope.map_or_else(|| (*state.engine).clone(), |s| state.engine.scoped(s));
+            viewed = if stream_records {
+                scoped
+            } else {
+                scoped.without_stream_records()
+            };
+            &viewed
         }
-        None => &*state.engine,
     };
     if let Some(limits) = &state.streams_limits {
         limits.check(engine, op, input)?;
@@ -317,9 +383,9 @@ fn check_signature(
     Ok(scope)
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Resp {
+pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Resp {
     let crc = crc32fast::hash(&body);
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let mut resp = Response::new(full(body));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(
@@ -330,9 +396,9 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Resp {
     resp
 }
 
-fn plain(status: StatusCode, body: &'static str) -> Resp {
+pub(crate) fn plain(status: StatusCode, body: &'static str) -> Resp {
     let crc = crc32fast::hash(body.as_bytes());
-    let mut resp = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    let mut resp = Response::new(full(body.as_bytes()));
     *resp.status_mut() = status;
     resp.headers_mut()
         .insert("x-amz-crc32", HeaderValue::from(crc));
@@ -351,66 +417,9 @@ fn healthy(state: &AppState, req: &Request<Incoming>) -> Resp {
         );
     let body = format!("healthy: {host} ");
     let crc = crc32fast::hash(body.as_bytes());
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let mut resp = Response::new(full(body));
     resp.headers_mut()
         .insert("x-amz-crc32", HeaderValue::from(crc));
-    resp
-}
-
-async fn clock_advance(state: &AppState, req: Request<Incoming>) -> Resp {
-    let body = match Limited::new(req.into_body(), 4096).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return plain(StatusCode::BAD_REQUEST, "bad body\n"),
-    };
-    #[derive(serde::Deserialize)]
-    struct Advance {
-        seconds: f64,
-    }
-    let seconds = serde_json::from_slice::<Advance>(&body)
-        .ok()
-        .map(|a| a.seconds)
-        .filter(|s| *s >= 0.0 && s.is_finite());
-    let Some(seconds) = seconds else {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "expected {\"seconds\": N} with N >= 0\n",
-        );
-    };
-    let now = match state.engine.advance_clock((seconds * 1000.0) as u64) {
-        Ok(now) => now,
-        Err(e) => return control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-    };
-    // Whatever became due runs before the answer, so the caller sees its effects at once.
-    if let Err(e) = run_due_work(state, true).await {
-        return control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
-    }
-    state.clock_advanced.send_replace(now);
-    let body = Out::only("now", now).into_bytes();
-    json_response(StatusCode::OK, body)
-}
-
-/// Every trigger's status; a server without triggers has an empty list.
-fn triggers(state: &AppState) -> Resp {
-    let body = match &state.triggers {
-        Some(page) => (page.0)(),
-        None => b"{\"triggers\": []}".to_vec(),
-    };
-    let mut resp = json_response(StatusCode::OK, body);
-    resp.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/json"));
-    resp
-}
-
-/// `GET /_eddy/metrics`: Prometheus's text format, from the recorder the binary installed.
-fn metrics_page(state: &AppState) -> Resp {
-    let Some(page) = &state.metrics else {
-        return plain(StatusCode::NOT_FOUND, "no metrics recorder\n");
-    };
-    let mut resp = Response::new(Full::new(Bytes::from((page.0)())));
-    resp.headers_mut().insert(
-        "content-type",
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
     resp
 }
 
@@ -423,42 +432,6 @@ pub(crate) async fn run_due_work(
     tokio::task::spawn_blocking(move || engine.run_due_work(force_ttl))
         .await
         .unwrap_or_else(|e| Err(eddy_engine::EngineError::Corrupt(e.to_string())))
-}
-
-fn control_error(status: StatusCode, message: &str) -> Resp {
-    let body = Out::only("message", message).into_bytes();
-    json_response(status, body)
-}
-
-async fn streams_split(state: &AppState, req: Request<Incoming>) -> Resp {
-    let body = match Limited::new(req.into_body(), 16 * 1024).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return control_error(StatusCode::BAD_REQUEST, "body too large"),
-    };
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Split {
-        stream_arn: String,
-        shard_id: String,
-    }
-    let Ok(Split {
-        stream_arn: arn,
-        shard_id: shard,
-    }) = serde_json::from_slice::<Split>(&body)
-    else {
-        return control_error(
-            StatusCode::BAD_REQUEST,
-            "expected {\"StreamArn\": ..., \"ShardId\": ...}",
-        );
-    };
-    match state.engine.split_shard(&arn, &shard) {
-        Ok(()) => json_response(StatusCode::OK, b"{}".to_vec()),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            json_response(status, e.body())
-        }
-    }
 }
 
 /// Request ids: 52 characters of [A-Z0-9], as DynamoDB's, unique per server run.

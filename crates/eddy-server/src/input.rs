@@ -43,12 +43,7 @@ pub struct Raw<'a> {
 
 /// The body is not JSON, or not a JSON object: a SerializationException without a message.
 fn malformed() -> ApiError {
-    ApiError {
-        kind: ErrorKind::Serialization,
-        message: None,
-        item: None,
-        reasons: None,
-    }
+    ApiError::bare(ErrorKind::Serialization)
 }
 
 /// A decoding error of a member's text: our own shape errors carry DynamoDB's message (the

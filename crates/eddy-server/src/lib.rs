@@ -7,9 +7,12 @@
 #![deny(unsafe_code, missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod console;
 mod content_coding;
+mod control;
 mod error;
 mod expressions;
+mod faults;
 mod handlers;
 mod http;
 mod input;
@@ -29,7 +32,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-pub use error::{ApiError, ErrorKind};
+pub use error::{ApiError, ErrorKind, ThrottlingReason};
+pub use faults::{Effect, FaultRule, Faults, InjectedError, OpMatch};
 pub use http::MAX_BODY_BYTES;
 pub use protocol::Operation;
 pub use state::{AppState, ConnectionLimits, DEFAULT_MAX_IN_FLIGHT, StatusPage};
@@ -54,7 +58,11 @@ pub fn runtime_builder() -> tokio::runtime::Builder {
 /// front runs the same code after its transport checks.
 pub fn execute(state: &AppState, target: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let op = http::operation_of(target)?;
-    http::run_operation(state, op, None, body, None, &state.next_request_id())
+    let view = http::View {
+        scope: None,
+        stream_records: true,
+    };
+    http::run_operation(state, op, view, body, None, &state.next_request_id())
 }
 
 /// Serves requests on `listener` until `shutdown` completes. Also runs the engine's due

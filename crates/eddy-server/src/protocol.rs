@@ -133,6 +133,12 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// The operation of this name in either API (`PutItem`, `GetRecords`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::from_target(&format!("{DYNAMODB_PREFIX}{name}"))
+            .or_else(|| Self::from_target(&format!("{STREAMS_PREFIX}{name}")))
+    }
+
     /// Parses an `X-Amz-Target` header value; None for an unknown service or operation.
     pub fn from_target(target: &str) -> Option<Self> {
         if let Some(op) = target.strip_prefix(STREAMS_PREFIX) {

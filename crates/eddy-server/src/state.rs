@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicU64;
 
 use eddy_engine::{Engine, Scope};
 
+use crate::faults::{FaultRule, Faults};
 use crate::sigv4::Verifier;
 use crate::streams_limits::StreamsLimits;
 
@@ -73,6 +74,8 @@ pub struct AppState {
     pub(crate) limits: ConnectionLimits,
     /// HTTPS instead of HTTP, when set.
     pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
+    /// Injected errors and latency; replaceable at run time through `/_eddy/faults`.
+    pub faults: Faults,
     request_counter: AtomicU64,
     request_seed: u64,
 }
@@ -97,6 +100,7 @@ impl AppState {
             metrics: None,
             limits: ConnectionLimits::default(),
             tls: None,
+            faults: Faults::default(),
             request_counter: AtomicU64::new(0),
             request_seed: seed,
         }
@@ -133,6 +137,13 @@ impl AppState {
     /// Serves HTTPS with this configuration (see [`crate::tls_config`]).
     pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
         self.tls = Some(config);
+        self
+    }
+
+    /// Fails or delays a share of requests by these rules (`--inject-errors`,
+    /// `--inject-latency`).
+    pub fn with_faults(mut self, rules: Vec<FaultRule>) -> Self {
+        self.faults = Faults::new(rules);
         self
     }
 

@@ -38,7 +38,10 @@ pub(crate) fn record(
     };
     let name = match error.kind {
         ErrorKind::ConditionalCheckFailed => "eddy_conditional_check_failed_requests_total",
-        ErrorKind::Throttling | ErrorKind::LimitExceeded => "eddy_throttled_requests_total",
+        ErrorKind::Throttling
+        | ErrorKind::LimitExceeded
+        | ErrorKind::ProvisionedThroughputExceeded
+        | ErrorKind::RequestLimitExceeded => "eddy_throttled_requests_total",
         ErrorKind::TransactionCanceled
             if error
                 .reasons

@@ -10,7 +10,6 @@
 
 pub mod batches;
 pub mod deliver;
-mod duration;
 pub mod event;
 pub mod filter;
 pub mod on_failure;
@@ -29,7 +28,7 @@ use eddy_client::{
 
 use aws_sdk_dynamodbstreams::operation::describe_stream::DescribeStreamInput;
 use aws_sdk_dynamodbstreams::types::KeyType;
-pub use duration::parse_duration;
+pub use eddy_types::parse_duration;
 pub use spec::{TriggerSpec, parse_all};
 
 use batches::{Delivery, Parts};

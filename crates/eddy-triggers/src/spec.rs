@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::duration::parse_duration;
 use crate::filter::Filter;
+use eddy_types::parse_duration;
 
 /// Where a trigger's records come from.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,6 +21,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod arith;
+mod duration;
 mod error;
 mod item_codec;
 mod json;
@@ -34,6 +35,7 @@ mod value;
 mod test_util;
 
 pub use crate::{
+    duration::parse_duration,
     error::{CodecError, NumberError, ValueError},
     item_codec::{decode_item, encode_item},
     json::{

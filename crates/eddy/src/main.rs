@@ -1,9 +1,14 @@
 //! The eddy binary: `eddy serve` starts a DynamoDB-compatible server; `eddy streams` reads
-//! DynamoDB Streams from any endpoint.
+//! DynamoDB Streams from any endpoint; `eddy export` and `eddy import` move a table's items to
+//! and from files in the format of DynamoDB's export to S3; `eddy health` asks a server whether
+//! it is up.
 
 mod config;
+mod connect;
 mod credentials;
+mod health;
 mod streams_cli;
+mod transfer;
 mod triggers;
 
 use std::net::SocketAddr;
@@ -14,7 +19,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use eddy_engine::{Engine, EngineConfig, StreamsConfig};
-use eddy_server::AppState;
+use eddy_server::{AppState, Effect, FaultRule};
 use eddy_storage::{Durability, FjallOptions, FjallStorage, MemoryStorage, Storage};
 use eddy_triggers::parse_duration;
 
@@ -37,6 +42,13 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Read DynamoDB Streams: list streams, draw a stream's shards, tail its records.
     Streams(streams_cli::StreamsArgs),
+    /// Write a table's items to a file, or to a directory laid out as DynamoDB's export to S3.
+    Export(transfer::ExportArgs),
+    /// Load items from a file or an export directory (DynamoDB's S3 export format) into a
+    /// table.
+    Import(transfer::ImportArgs),
+    /// Exit 0 if a server answers its health check (the container image's HEALTHCHECK).
+    Health(health::HealthArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -141,6 +153,37 @@ struct ServeArgs {
     /// A TOML file of `[[trigger]]` tables with the same keys as --trigger.
     #[arg(long = "triggers", value_name = "FILE")]
     triggers_file: Option<PathBuf>,
+    /// Fail a share of requests, for testing retry code:
+    /// `op=PutItem,rate=0.1,error=ProvisionedThroughputExceededException` (`op=*` for every
+    /// operation; also ThrottlingException, RequestLimitExceeded, InternalServerError).
+    /// Repeatable; with --test-control, replaceable at run time through /_eddy/faults.
+    #[arg(long = "inject-errors", value_name = "op=OP,rate=SHARE,error=NAME",
+          value_parser = error_rule)]
+    inject_errors: Vec<FaultRule>,
+    /// Delay a share of requests: `op=*,p=0.01,delay=200ms`. Repeatable.
+    #[arg(long = "inject-latency", value_name = "op=OP,p=SHARE,delay=DURATION",
+          value_parser = latency_rule)]
+    inject_latency: Vec<FaultRule>,
+}
+
+fn error_rule(text: &str) -> Result<FaultRule, String> {
+    match text.parse::<FaultRule>()? {
+        rule @ FaultRule {
+            effect: Effect::Error(_),
+            ..
+        } => Ok(rule),
+        _ => Err("an error rule takes error=NAME; delays go in --inject-latency".to_owned()),
+    }
+}
+
+fn latency_rule(text: &str) -> Result<FaultRule, String> {
+    match text.parse::<FaultRule>()? {
+        rule @ FaultRule {
+            effect: Effect::Latency(_),
+            ..
+        } => Ok(rule),
+        _ => Err("a latency rule takes delay=DURATION; errors go in --inject-errors".to_owned()),
+    }
 }
 
 fn parse_credential(text: &str) -> Result<(String, String), String> {
@@ -202,11 +245,13 @@ fn main() -> std::process::ExitCode {
         print!("{}", config::print(serve_command, serve, &file_keys));
         return std::process::ExitCode::SUCCESS;
     }
-    // The streams commands print records on stdout and one line on failure; the AWS SDK's
+    // The client commands print results on stdout and one line on failure; the AWS SDK's
     // warnings (about config files, say) would only be noise there.
     let (level, format) = match &cli.command {
         Command::Serve(args) => (args.log_level.as_str(), args.log_format),
-        Command::Streams(_) => ("error", LogFormat::Text),
+        Command::Streams(_) | Command::Export(_) | Command::Import(_) | Command::Health(_) => {
+            ("error", LogFormat::Text)
+        }
     };
     let filter = match tracing_subscriber::EnvFilter::try_new(level) {
         Ok(filter) => filter,
@@ -237,6 +282,21 @@ fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+        Command::Export(args) => match transfer::run_export(args) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("eddy export: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Command::Import(args) => match transfer::run_import(args) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("eddy import: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Command::Health(args) => health::run(args),
     }
 }
 
@@ -311,7 +371,14 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.streams_rate_limits {
         state = state.with_streams_rate_limits();
     }
+    let faults = args
+        .inject_errors
+        .iter()
+        .chain(&args.inject_latency)
+        .copied()
+        .collect();
     state = state
+        .with_faults(faults)
         .with_max_in_flight(args.max_in_flight)
         .with_connection_limits(eddy_server::ConnectionLimits {
             header_timeout: args.header_timeout,

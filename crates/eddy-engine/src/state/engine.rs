@@ -69,6 +69,8 @@ impl SweepClock {
 pub struct Engine {
     shared: Arc<Shared>,
     scope: Scope,
+    /// Whether this view's item writes append to their tables' streams (an import's do not).
+    stream_records: bool,
 }
 
 /// What every scope's view shares.
@@ -125,6 +127,7 @@ impl Engine {
         Ok(Self {
             shared: Arc::new(shared),
             scope,
+            stream_records: true,
         })
     }
 
@@ -134,7 +137,23 @@ impl Engine {
         Self {
             shared: Arc::clone(&self.shared),
             scope,
+            stream_records: self.stream_records,
         }
+    }
+
+    /// The same database, but its item writes make no stream records: a bulk import's view,
+    /// as DynamoDB's ImportTable loads a table without writing to its stream.
+    #[must_use]
+    pub fn without_stream_records(&self) -> Self {
+        Self {
+            stream_records: false,
+            ..self.clone()
+        }
+    }
+
+    /// Whether this view's item writes make stream records.
+    pub(crate) fn makes_stream_records(&self) -> bool {
+        self.stream_records
     }
 
     /// The account and region this view serves.

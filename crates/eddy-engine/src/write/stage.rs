@@ -75,7 +75,7 @@ impl Engine {
                 .filter_map(|(change, index)| change.map(|c| (index.id, c)))
                 .collect()
         };
-        if let Some(stream) = table.stream() {
+        if let Some(stream) = table.stream().filter(|_| self.makes_stream_records()) {
             stream.append(batch, old, new, self.clock().now_ms(), cause == Cause::Ttl);
         }
         match new {

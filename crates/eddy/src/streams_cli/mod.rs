@@ -1,7 +1,6 @@
 //! `eddy streams`: list a table's streams, draw a stream's shard lineage, and tail its records,
 //! through eddy-client, so the same commands work against eddy and against AWS.
 
-mod connect;
 mod describe;
 mod render;
 mod tail;
@@ -9,7 +8,9 @@ mod tail;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use eddy_client::Error;
+use eddy_client::{Error, StreamsClient};
+
+use crate::connect;
 
 /// `eddy streams` and its subcommands.
 #[derive(Args, Debug)]
@@ -84,7 +85,7 @@ pub fn run(args: StreamsArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let endpoint = connect::endpoint(args.endpoint);
     runtime.block_on(async {
-        let client = connect::client(&endpoint).await;
+        let client = StreamsClient::new(&connect::sdk_config(&endpoint).await);
         let result = match args.command {
             StreamsCommand::List { table } => describe::list(&client, table.as_deref()).await,
             StreamsCommand::Describe { table, arn } => {

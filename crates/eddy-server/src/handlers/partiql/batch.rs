@@ -207,7 +207,8 @@ fn error_code(kind: ErrorKind) -> &'static str {
         ErrorKind::ResourceNotFound => "ResourceNotFound",
         ErrorKind::DuplicateItem => "DuplicateItem",
         ErrorKind::AccessDenied => "AccessDenied",
-        ErrorKind::LimitExceeded => "RequestLimitExceeded",
+        ErrorKind::LimitExceeded | ErrorKind::RequestLimitExceeded => "RequestLimitExceeded",
+        ErrorKind::ProvisionedThroughputExceeded => "ProvisionedThroughputExceeded",
         ErrorKind::Throttling => "ThrottlingError",
         ErrorKind::UnknownOperation
         | ErrorKind::MissingAuthenticationToken

@@ -1,4 +1,5 @@
-//! Durations on the command line: `90s`, `15m`, `4h`, `1d`, or `500ms`.
+//! Durations as eddy's flags, configuration files and test-control rules write them: `90s`,
+//! `15m`, `4h`, `1d`, or `500ms`.
 
 use std::time::Duration;
 

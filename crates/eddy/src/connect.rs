@@ -1,12 +1,13 @@
-//! The SDK configuration the commands run with: the endpoint from the flag or the environment,
-//! region and credentials from the usual AWS chain.
+//! The SDK configuration the client commands (`eddy streams`, `eddy export`, `eddy import`) run
+//! with: the endpoint from the flag or the environment, region and credentials from the usual
+//! AWS chain.
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_smithy_http_client::tls;
+use aws_types::SdkConfig;
 use aws_types::region::Region;
-use eddy_client::StreamsClient;
 
 const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:8000";
 
@@ -22,10 +23,10 @@ fn non_empty_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// A client for `endpoint`. Without a region in the chain it uses us-east-1; without
-/// credentials it signs with placeholder ones, which eddy accepts unless it verifies
-/// signatures (AWS refuses them with its own error).
-pub async fn client(endpoint: &str) -> StreamsClient {
+/// The configuration of clients for `endpoint`. Without a region in the chain it uses
+/// us-east-1; without credentials it signs with placeholder ones, which eddy accepts unless it
+/// verifies signatures (AWS refuses them with its own error).
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,
@@ -53,5 +54,5 @@ pub async fn client(endpoint: &str) -> StreamsClient {
             "eddy-placeholder",
         ))));
     }
-    StreamsClient::new(&config.build())
+    config.build()
 }
