@@ -33,6 +33,7 @@ mod layers;
 pub use model::backup::{BackupRecord, RestoreSummary};
 pub use model::capacity::{Consumed, PerTable};
 pub use model::clock::Clock;
+pub use model::description::{TableDescription, TableStatus};
 pub use model::error::{CancellationReason, EngineError, Result};
 pub use model::indexes::{
     IndexDef, IndexInput, IndexKey, IndexKind, IndexStatus, Projection, ProjectionType,
@@ -54,9 +55,7 @@ pub use ops::restore::{BackupStatus, ListBackupsInput, RestoreOverrides};
 pub use ops::stream_api::{
     IteratorType, RecordsPage, ShardDescription, StreamDescription, StreamSummary,
 };
-pub use ops::tables::{
-    CreateTableInput, IndexUpdate, StreamChange, TableDescription, TableStatus, UpdateTableInput,
-};
+pub use ops::tables::{CreateTableInput, IndexUpdate, StreamChange, UpdateTableInput};
 pub use ops::transactions::{
     TransactGetItem, TransactWriteAction, TransactWriteInput, TransactWriteItem,
 };

@@ -109,6 +109,10 @@ struct ServeArgs {
     /// How often items whose time to live has passed are deleted.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     ttl_sweep_interval: Duration,
+    /// How long new tables and indexes stay CREATING, and deleted tables DELETING (on the
+    /// engine's clock), for code that polls for ACTIVE; `0s` settles them at once.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    table_status_delay: Duration,
     /// Verify every request's SigV4 signature against the --credential pairs.
     #[arg(long)]
     verify_signatures: bool,
@@ -360,6 +364,7 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 iterator_lifetime_ms: millis(args.iterator_lifetime),
             },
             ttl_sweep_interval_ms: millis(args.ttl_sweep_interval),
+            table_status_delay_ms: millis(args.table_status_delay),
         },
     )?);
     let mut state =

@@ -5,6 +5,7 @@ pub(crate) mod arn;
 pub(crate) mod backup;
 pub(crate) mod capacity;
 pub(crate) mod clock;
+pub(crate) mod description;
 pub(crate) mod error;
 pub(crate) mod indexes;
 pub(crate) mod invalid;

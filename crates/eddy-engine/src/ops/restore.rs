@@ -11,11 +11,12 @@ use eddy_types::decode_item;
 
 use crate::keys;
 use crate::model::backup::{BackupRecord, RestoreSummary};
+use crate::model::description::{TableDescription, TableStatus};
 use crate::model::error::{EngineError, Result};
 use crate::model::indexes::{IndexDef, IndexInput, IndexKind};
 use crate::model::invalid::Invalid;
 use crate::model::schema::{BillingMode, TableDef, Throughput};
-use crate::ops::tables::{CreateTableInput, TableDescription, TableStatus};
+use crate::ops::tables::CreateTableInput;
 use crate::state::backups::Backups;
 use crate::state::catalog::Table;
 use crate::state::engine::Engine;

@@ -8,6 +8,7 @@ use eddy_streams::StreamViewType;
 use crate::keys::index_prefix;
 use crate::model::arn::ResourceArn;
 use crate::model::backup::RestoreSummary;
+use crate::model::description::{TableDescription, TableStatus};
 use crate::model::error::{EngineError, Result};
 use crate::model::indexes::{IndexInput, IndexKind};
 use crate::model::invalid::Invalid;
@@ -127,48 +128,9 @@ pub enum StreamChange {
     Disable,
 }
 
-/// A table's lifecycle state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TableStatus {
-    /// Being created (a restore's answer).
-    Creating,
-    /// Usable.
-    Active,
-    /// Being deleted (DeleteTable's answer).
-    Deleting,
-}
-
-impl TableStatus {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Creating => "CREATING",
-            Self::Active => "ACTIVE",
-            Self::Deleting => "DELETING",
-        }
-    }
-}
-
-/// What DescribeTable reports.
-#[derive(Clone, Debug)]
-pub struct TableDescription {
-    /// The definition.
-    pub def: Arc<TableDef>,
-    /// Status.
-    pub status: TableStatus,
-    /// ItemCount.
-    pub item_count: i64,
-    /// TableSizeBytes.
-    pub size_bytes: i64,
-    /// TableArn.
-    pub arn: String,
-    /// (ItemCount, IndexSizeBytes) per index, in the order of `def.indexes`.
-    pub index_counts: Vec<(i64, i64)>,
-}
-
 impl Engine {
     pub(crate) fn describe(&self, table: &Table, status: TableStatus) -> TableDescription {
-        let def = table.def();
+        let def = table.def_at(self.clock().now_ms());
         TableDescription {
             arn: self.table_arn(&def.name),
             index_counts: def
@@ -190,7 +152,24 @@ impl Engine {
     /// table exists.
     pub fn create_table(&self, input: CreateTableInput) -> Result<TableDescription> {
         let table = self.create_table_from(input, None)?;
-        Ok(self.describe(&table, TableStatus::Active))
+        let status = match self.settles_at() {
+            Some(until) => {
+                table.settle_at(until);
+                TableStatus::Creating
+            }
+            None => TableStatus::Active,
+        };
+        Ok(self.describe(&table, status))
+    }
+
+    /// A table that still reports CREATING cannot be changed yet, as on AWS.
+    fn refuse_while_creating(&self, table: &Table, name: &str) -> Result<()> {
+        if table.is_creating(self.clock().now_ms()) {
+            return Err(EngineError::ResourceInUse(format!(
+                "Attempt to change a resource which is still in use: Table is being created: {name}"
+            )));
+        }
+        Ok(())
     }
 
     /// Creates a table as CreateTable does, remembering where a restored one came from.
@@ -281,8 +260,15 @@ impl Engine {
     /// ResourceNotFoundException.
     pub fn describe_table(&self, name: &str) -> Result<TableDescription> {
         let name = self.table_name(name)?;
-        let table = self.table_named(name).ok_or_else(|| not_found(name))?;
-        Ok(self.describe(&table, TableStatus::Active))
+        let Some(table) = self.table_named(name) else {
+            return self.still_deleting(name).ok_or_else(|| not_found(name));
+        };
+        let status = if table.is_creating(self.clock().now_ms()) {
+            TableStatus::Creating
+        } else {
+            TableStatus::Active
+        };
+        Ok(self.describe(&table, status))
     }
 
     /// ListTables: names after `exclusive_start`, at most `limit`; the second value is the
@@ -306,6 +292,7 @@ impl Engine {
     pub fn update_table(&self, input: UpdateTableInput) -> Result<TableDescription> {
         let name = self.table_name(&input.table_name)?;
         let table = self.table_named(name).ok_or_else(|| not_found(name))?;
+        self.refuse_while_creating(&table, name)?;
         let _guard = table.lock_writes();
         let mut def = (*table.def()).clone();
         let now = self.clock().now_ms();
@@ -520,6 +507,11 @@ impl Engine {
             // now on maintains them; the backfill builds the rest behind the answer, once
             // this request lets go of the table's write lock.
             commit_def(def, stream_batch)?;
+            if let Some(until) = self.settles_at() {
+                for index in &created {
+                    table.settle_index_at(index, until);
+                }
+            }
             self.start_backfill(Arc::clone(&table), created);
             return Ok(self.describe(&table, TableStatus::Active));
         }
@@ -541,6 +533,7 @@ impl Engine {
     pub fn delete_table(&self, name: &str) -> Result<TableDescription> {
         let name = self.table_name(name)?;
         let table = self.table_named(name).ok_or_else(|| not_found(name))?;
+        self.refuse_while_creating(&table, name)?;
         if table.def().deletion_protection {
             return Err(Invalid::DeletionProtected {
                 arn: self.table_arn(name),
@@ -569,6 +562,9 @@ impl Engine {
             table.set_stream(None);
             description
         };
+        if let Some(until) = self.settles_at() {
+            self.note_deleting(name, description.clone(), until);
+        }
         Ok(description)
     }
 

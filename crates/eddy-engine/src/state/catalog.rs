@@ -35,6 +35,16 @@ pub struct Table {
     /// loaded at start-up counts as written then). A point-in-time restore to any later time
     /// is the table as it is.
     last_write_ms: std::sync::atomic::AtomicU64,
+    /// Under a table status delay: until when (epoch ms) the table, and each new index by
+    /// name, still reports CREATING. Kept in memory only: after a restart everything is ACTIVE.
+    settling: Mutex<Settling>,
+}
+
+/// What a table status delay holds back.
+#[derive(Debug, Default)]
+struct Settling {
+    table_until_ms: u64,
+    indexes: HashMap<String, u64>,
 }
 
 /// Proof that a table's write lock is held: staging a change to the table takes one, so "the
@@ -70,7 +80,43 @@ impl Table {
             index_counts: Mutex::new(HashMap::new()),
             stream: RwLock::new(None),
             dropped: AtomicBool::new(false),
+            settling: Mutex::new(Settling::default()),
         }
+    }
+
+    /// Reports the table CREATING until `until_ms`.
+    pub(crate) fn settle_at(&self, until_ms: u64) {
+        self.settling.lock().table_until_ms = until_ms;
+    }
+
+    /// Reports the index CREATING until `until_ms` (or until its backfill ends, if later).
+    pub(crate) fn settle_index_at(&self, index: &str, until_ms: u64) {
+        self.settling
+            .lock()
+            .indexes
+            .insert(index.to_owned(), until_ms);
+    }
+
+    /// Whether the table still reports CREATING at `now_ms`.
+    pub(crate) fn is_creating(&self, now_ms: u64) -> bool {
+        self.settling.lock().table_until_ms > now_ms
+    }
+
+    /// The definition as clients see it at `now_ms`: indexes still settling are CREATING.
+    pub(crate) fn def_at(&self, now_ms: u64) -> Arc<TableDef> {
+        let def = self.def();
+        let mut settling = self.settling.lock();
+        settling.indexes.retain(|_, until| *until > now_ms);
+        if settling.indexes.is_empty() {
+            return def;
+        }
+        let mut shown = (*def).clone();
+        for index in &mut shown.indexes {
+            if settling.indexes.contains_key(&index.name) {
+                index.status = crate::model::indexes::IndexStatus::Creating;
+            }
+        }
+        Arc::new(shown)
     }
 
     /// Notes that an item changes at `now_ms`.

@@ -10,6 +10,7 @@ use eddy_types::{Item, decode_item};
 
 use crate::keys::CLOCK;
 use crate::model::clock::Clock;
+use crate::model::description::TableDescription;
 use crate::model::error::{EngineError, Result};
 use crate::model::indexes::IndexKey;
 use crate::model::invalid::Invalid;
@@ -33,6 +34,9 @@ pub struct EngineConfig {
     pub streams: StreamsConfig,
     /// How often expired items are swept, in ms.
     pub ttl_sweep_interval_ms: u64,
+    /// How long new tables and indexes report CREATING, and deleted tables DELETING, in ms
+    /// (DynamoDB Local's `-delayTransientStatuses`); 0 settles them at once.
+    pub table_status_delay_ms: u64,
 }
 
 impl Default for EngineConfig {
@@ -42,6 +46,7 @@ impl Default for EngineConfig {
             account_id: "000000000000".into(),
             streams: StreamsConfig::default(),
             ttl_sweep_interval_ms: 60_000,
+            table_status_delay_ms: 0,
         }
     }
 }
@@ -85,6 +90,9 @@ struct Shared {
     config: EngineConfig,
     janitor: Janitor,
     backfills: Backfills,
+    /// Deleted tables still reporting DELETING under a table status delay: (scope, name, what
+    /// DescribeTable answers, until when).
+    deleting: parking_lot::Mutex<Vec<(Scope, String, TableDescription, u64)>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -116,6 +124,7 @@ impl Engine {
             backups,
             janitor,
             backfills: Backfills::default(),
+            deleting: Default::default(),
             storage,
             catalog,
             streams,
@@ -266,7 +275,37 @@ impl Engine {
         self.shared
             .catalog
             .get(&self.scope, self.table_name(name)?)
+            // A table still CREATING takes no item operations, as on AWS.
+            .filter(|t| !t.is_creating(self.clock().now_ms()))
             .ok_or_else(EngineError::table_not_found)
+    }
+
+    /// When a table or index created now stops reporting CREATING (a deleted table,
+    /// DELETING); None without a table status delay.
+    pub(crate) fn settles_at(&self) -> Option<u64> {
+        let delay = self.shared.config.table_status_delay_ms;
+        (delay > 0).then(|| self.clock().now_ms() + delay)
+    }
+
+    /// Keeps a deleted table's description answering DELETING until `until_ms`.
+    pub(crate) fn note_deleting(&self, name: &str, description: TableDescription, until_ms: u64) {
+        self.shared.deleting.lock().push((
+            self.scope.clone(),
+            name.to_owned(),
+            description,
+            until_ms,
+        ));
+    }
+
+    /// The description of a table of this scope still DELETING, if one is.
+    pub(crate) fn still_deleting(&self, name: &str) -> Option<TableDescription> {
+        let now = self.clock().now_ms();
+        let mut deleting = self.shared.deleting.lock();
+        deleting.retain(|(_, _, _, until)| *until > now);
+        deleting
+            .iter()
+            .find(|(scope, n, _, _)| *scope == self.scope && n == name)
+            .map(|(_, _, description, _)| description.clone())
     }
 
     /// The ARN of a table of this scope.
