@@ -53,7 +53,7 @@ pub use ops::items::{
 pub use ops::query::{QueryInput, QueryOutput, ScanInput};
 pub use ops::restore::{BackupStatus, ListBackupsInput, RestoreOverrides};
 pub use ops::stream_api::{
-    IteratorType, RecordsPage, ShardDescription, StreamDescription, StreamSummary,
+    IteratorType, RecordsPage, ShardDescription, StreamDescription, StreamGauge, StreamSummary,
 };
 pub use ops::tables::{CreateTableInput, IndexUpdate, StreamChange, UpdateTableInput};
 pub use ops::transactions::{

@@ -129,6 +129,8 @@ pub(crate) fn metrics_page(state: &AppState) -> Resp {
     let Some(page) = &state.metrics else {
         return plain(StatusCode::NOT_FOUND, "no metrics recorder\n");
     };
+    // The streams' gauges are read from the engine when scraped, so they are never stale.
+    crate::telemetry::streams(&state.engine);
     let mut resp = Response::new(full((page.0)()));
     resp.headers_mut().insert(
         "content-type",

@@ -214,8 +214,9 @@ pub struct ApiError {
     pub item: Option<Item>,
     /// CancellationReasons of a TransactionCanceledException.
     pub reasons: Option<Vec<CancellationReason>>,
-    /// ThrottlingReasons of a throttling error: why, and which resource.
-    pub throttling_reasons: Option<Vec<ThrottlingReason>>,
+    /// ThrottlingReasons of a throttling error: why, and which resource (boxed: errors travel
+    /// in every `Result`, and most have none).
+    pub throttling_reasons: Option<Box<Vec<ThrottlingReason>>>,
 }
 
 /// One of a throttling error's ThrottlingReasons.
@@ -291,7 +292,7 @@ impl ApiError {
             });
         }
         if let Some(reasons) = &self.throttling_reasons {
-            body.set_objects("ThrottlingReasons", reasons, |o, r| {
+            body.set_objects("ThrottlingReasons", reasons.iter(), |o, r| {
                 o.set("reason", r.reason.as_str());
                 o.set("resource", r.resource.as_str());
             });

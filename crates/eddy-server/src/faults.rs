@@ -249,13 +249,13 @@ impl Faults {
         let mut error = ApiError::new(injected.kind(), injected.message());
         if let (Some(limit), Some(table)) = (injected.limit(), table) {
             let access = if op.is_read_only() { "Read" } else { "Write" };
-            error.throttling_reasons = Some(vec![ThrottlingReason {
+            error.throttling_reasons = Some(Box::new(vec![ThrottlingReason {
                 reason: format!("Table{access}{limit}"),
                 resource: format!(
                     "arn:aws:dynamodb:{}:{}:table/{table}",
                     scope.region, scope.account_id
                 ),
-            }]);
+            }]));
         }
         Some(error)
     }

@@ -95,6 +95,8 @@ pub fn capacity_entry<'a>(
     c: &'a Consumed,
     split: bool,
 ) -> Option<ConsumedCapacity<'a>> {
+    // Every request's units pass here, asked for or not: the metrics count them all.
+    crate::telemetry::consumed(table, c.total_read(), c.total_write());
     if mode == ReturnConsumed::None {
         return None;
     }

@@ -23,6 +23,11 @@ impl Reply {
     pub fn into_bytes(self) -> Vec<u8> {
         self.0
     }
+
+    /// The body's length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 /// A JSON object being written: members appear in the order they are set.

@@ -56,3 +56,45 @@ pub(crate) fn record(
     };
     metrics::counter!(name, "operation" => operation, "table" => table).increment(1);
 }
+
+/// Counts the capacity units a request consumed on `table` (CloudWatch's
+/// ConsumedReadCapacityUnits and ConsumedWriteCapacityUnits, summed). Units come in halves, so
+/// they accumulate in gauges rather than integer counters.
+pub(crate) fn consumed(table: &str, read: f64, write: f64) {
+    if read > 0.0 {
+        metrics::gauge!("eddy_consumed_read_capacity_units", "table" => table.to_owned())
+            .increment(read);
+    }
+    if write > 0.0 {
+        metrics::gauge!("eddy_consumed_write_capacity_units", "table" => table.to_owned())
+            .increment(write);
+    }
+}
+
+/// Counts the items a Query or Scan returned (CloudWatch's ReturnedItemCount).
+pub(crate) fn returned_items(op: Operation, table: &str, count: usize) {
+    metrics::counter!(
+        "eddy_returned_item_count_total",
+        "operation" => format!("{op:?}"),
+        "table" => table.to_owned()
+    )
+    .increment(count as u64);
+}
+
+/// Counts the records and bytes a GetRecords returned from a stream (CloudWatch's
+/// ReturnedRecordsCount and ReturnedBytes): the stream's records read.
+pub(crate) fn returned_records(stream_arn: &str, records: usize, bytes: usize) {
+    metrics::counter!("eddy_returned_records_count_total", "stream" => stream_arn.to_owned())
+        .increment(records as u64);
+    metrics::counter!("eddy_returned_bytes_total", "stream" => stream_arn.to_owned())
+        .increment(bytes as u64);
+}
+
+/// Sets each stream's gauges: records written and open shards, as the engine holds them.
+pub(crate) fn streams(engine: &eddy_engine::Engine) {
+    for stream in engine.stream_gauges() {
+        let labels = [("stream", stream.arn), ("table", stream.table)];
+        metrics::gauge!("eddy_stream_records_written", &labels).set(stream.records_written as f64);
+        metrics::gauge!("eddy_stream_open_shards", &labels).set(stream.open_shards as f64);
+    }
+}

@@ -91,7 +91,7 @@ fn item(i: usize) -> Item {
             "bytes".to_owned(),
             AttributeValue::B(Blob::new(vec![0, 255, byte, b'\n'])),
         ),
-        ("flag".to_owned(), AttributeValue::Bool(i % 2 == 0)),
+        ("flag".to_owned(), AttributeValue::Bool(i.is_multiple_of(2))),
         ("nothing".to_owned(), AttributeValue::Null(true)),
         (
             "list".to_owned(),

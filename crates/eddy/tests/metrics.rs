@@ -95,3 +95,100 @@ async fn request_metrics_count_with_cloudwatchs_meaning() {
         "latency is a histogram: {page}"
     );
 }
+
+#[tokio::test]
+async fn capacity_returned_items_and_streams_are_counted() {
+    let eddy = EddyProcess::serve(&["--in-memory"]);
+    let client = client_for(&eddy.endpoint);
+    let streams = common::streams_client_for(&eddy.endpoint);
+    let arn = common::streams::create_stream_table(
+        &client,
+        "streamed",
+        aws_sdk_dynamodb::types::StreamViewType::NewAndOldImages,
+        false,
+    )
+    .await;
+    for i in 0..4 {
+        common::streams::put(&client, "streamed", &format!("k{i}")).await;
+    }
+    // Eventually consistent reads of items under 4 KB cost half a unit each.
+    for i in 0..2 {
+        client
+            .get_item()
+            .table_name("streamed")
+            .key("pk", s(&format!("k{i}")))
+            .send()
+            .await
+            .expect("get");
+    }
+    let scanned = client
+        .scan()
+        .table_name("streamed")
+        .send()
+        .await
+        .expect("scan");
+    assert_eq!(scanned.count(), 4);
+    let shard = common::streams::shards(&streams, &arn).await[0]
+        .shard_id()
+        .unwrap_or_default()
+        .to_owned();
+    let iterator = streams
+        .get_shard_iterator()
+        .stream_arn(&arn)
+        .shard_id(&shard)
+        .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .expect("iterator")
+        .shard_iterator
+        .expect("iterator");
+    let records = streams
+        .get_records()
+        .shard_iterator(iterator)
+        .send()
+        .await
+        .expect("records");
+    assert_eq!(records.records().len(), 4);
+
+    let page = scrape(&eddy);
+    let table = ["table=\"streamed\""];
+    assert_eq!(
+        sample(&page, "eddy_consumed_write_capacity_units", &table),
+        Some(4.0),
+        "{page}"
+    );
+    let read = sample(&page, "eddy_consumed_read_capacity_units", &table).unwrap_or_default();
+    assert!(
+        read >= 1.5,
+        "two half-unit reads and a scan: {read}\n{page}"
+    );
+    assert_eq!(
+        sample(
+            &page,
+            "eddy_returned_item_count_total",
+            &["operation=\"Scan\"", "table=\"streamed\""]
+        ),
+        Some(4.0),
+        "{page}"
+    );
+    let stream = format!("stream=\"{arn}\"");
+    assert_eq!(
+        sample(&page, "eddy_returned_records_count_total", &[&stream]),
+        Some(4.0),
+        "{page}"
+    );
+    assert!(
+        sample(&page, "eddy_returned_bytes_total", &[&stream]).unwrap_or_default() > 0.0,
+        "{page}"
+    );
+    assert_eq!(
+        sample(&page, "eddy_stream_records_written", &[&stream]),
+        Some(4.0),
+        "{page}"
+    );
+    assert_eq!(
+        sample(&page, "eddy_stream_open_shards", &[&stream]),
+        Some(1.0),
+        "{page}"
+    );
+}

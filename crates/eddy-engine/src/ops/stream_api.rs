@@ -83,6 +83,19 @@ pub enum IteratorType {
     AfterSequence(SequenceNumber),
 }
 
+/// A stream's size, for the metrics.
+#[derive(Clone, Debug)]
+pub struct StreamGauge {
+    /// The stream's ARN.
+    pub arn: String,
+    /// Its table's name.
+    pub table: String,
+    /// Records appended since the stream was enabled (trimmed ones included).
+    pub records_written: u64,
+    /// Shards open for writes.
+    pub open_shards: usize,
+}
+
 /// GetRecords' answer.
 #[derive(Clone, Debug)]
 pub struct RecordsPage {
@@ -171,6 +184,29 @@ impl Engine {
         }
         def.stream_view_type = None;
         Ok(())
+    }
+
+    /// Every stream's size, in every scope, for the metrics: a disabled stream has no open
+    /// shards.
+    pub fn stream_gauges(&self) -> Vec<StreamGauge> {
+        self.streams()
+            .all()
+            .iter()
+            .map(|stream| {
+                let state = stream.state.lock();
+                StreamGauge {
+                    arn: stream.arn.clone(),
+                    table: stream.table_name.clone(),
+                    records_written: state
+                        .map
+                        .next_sequence_number()
+                        .value()
+                        .saturating_sub(SequenceNumber::FIRST.value())
+                        as u64,
+                    open_shards: state.map.open_shards().count(),
+                }
+            })
+            .collect()
     }
 
     /// ListStreams: streams in ARN order after `exclusive_start`, of one table if given;

@@ -8,8 +8,10 @@ use super::{Out, return_consumed};
 use crate::error::ApiError;
 use crate::expressions;
 use crate::input::{Constraints, Input};
+use crate::protocol::Operation;
 use crate::render::{ReturnConsumed, consumed};
 use crate::reply::Reply;
+use crate::telemetry;
 
 const SELECT: &[&str] = &[
     "SPECIFIC_ATTRIBUTES",
@@ -79,7 +81,14 @@ fn filter(
     }
 }
 
-fn page_out(out: QueryOutput, table: &str, rc: ReturnConsumed, count_only: bool) -> Reply {
+fn page_out(
+    op: Operation,
+    out: QueryOutput,
+    table: &str,
+    rc: ReturnConsumed,
+    count_only: bool,
+) -> Reply {
+    telemetry::returned_items(op, table, out.count);
     let mut o = Out::default();
     if !count_only {
         o.set_items("Items", &out.items);
@@ -215,7 +224,7 @@ pub fn query(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
         exclusive_start_key: esk,
         consistent,
     })?;
-    Ok(page_out(out, table, rc, count_only))
+    Ok(page_out(Operation::Query, out, table, rc, count_only))
 }
 
 pub fn scan(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
@@ -276,5 +285,5 @@ pub fn scan(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError> {
         segment,
         consistent,
     })?;
-    Ok(page_out(out, table, rc, count_only))
+    Ok(page_out(Operation::Scan, out, table, rc, count_only))
 }

@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::input::{Constraints, Input};
 use crate::render::stream_description;
 use crate::reply::Reply;
+use crate::telemetry;
 
 const ITERATOR_TYPES: &[&str] = &[
     "TRIM_HORIZON",
@@ -140,7 +141,9 @@ pub fn get_records(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError
     c.range(limit, "limit", 1, 1000);
     c.finish()?;
     let page = engine.get_records(iterator.unwrap_or_default(), limit.unwrap_or(1000) as usize)?;
-    Ok(records_out(&page, &engine.scope().region))
+    let reply = records_out(&page, &engine.scope().region);
+    telemetry::returned_records(&page.stream_arn, page.records.len(), reply.len());
+    Ok(reply)
 }
 
 fn records_out(page: &RecordsPage, region: &str) -> Reply {

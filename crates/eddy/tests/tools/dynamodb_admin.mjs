@@ -22,13 +22,18 @@ const ddb = require("@aws-sdk/client-dynamodb");
 const adminPackage = require("dynamodb-admin/package.json");
 console.log(`dynamodb-admin ${adminPackage.version}`);
 
-const credentials = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1" };
+const credentials = {
+  AWS_ACCESS_KEY_ID: "test",
+  AWS_SECRET_ACCESS_KEY: "test",
+  AWS_REGION: "us-east-1",
+};
 // The SDK's notice about future Node versions is noise in a test's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const client = new ddb.DynamoDBClient({
   endpoint,
   region: "us-east-1",
   credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  // One retry: an unreachable eddy should fail the script at once, not after back-off.
   maxAttempts: 2,
 });
 
@@ -52,7 +57,10 @@ function startAdmin() {
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("dynamodb-admin did not start in 20 s")), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error("dynamodb-admin did not start in 20 s")),
+      20_000,
+    );
     const onData = (chunk) => {
       adminOutput += chunk;
       const url = /listening on (http:\/\/\S+)/.exec(adminOutput);
@@ -85,7 +93,8 @@ async function http(base, method, path, body) {
   });
   const text = await response.text();
   if (response.status >= 400) {
-    throw new Error(`dynamodb-admin ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`);
+    const detail = text.slice(0, 500);
+    throw new Error(`dynamodb-admin ${method} ${path}: HTTP ${response.status}: ${detail}`);
   }
   return { status: response.status, text, json: () => JSON.parse(text) };
 }

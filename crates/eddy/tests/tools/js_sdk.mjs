@@ -37,6 +37,7 @@ const config = {
   endpoint,
   region: "us-east-1",
   credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  // One retry: an unreachable eddy should fail the script at once, not after back-off.
   maxAttempts: 2,
 };
 const client = new ddb.DynamoDBClient(config);
@@ -49,9 +50,8 @@ const check = (what, actual, expected) => {
   try {
     assert.deepStrictEqual(actual, expected);
   } catch {
-    throw new Error(
-      `${what}: expected ${JSON.stringify(expected, replacer)}, got ${JSON.stringify(actual, replacer)}`,
-    );
+    const show = (value) => JSON.stringify(value, replacer);
+    throw new Error(`${what}: expected ${show(expected)}, got ${show(actual)}`);
   }
 };
 function replacer(_key, value) {
@@ -130,8 +130,9 @@ async function main() {
       },
     }),
   );
-  const docItem = (await doc.send(new lib.GetCommand({ TableName: table, Key: { pk: "doc", sk: 1 } })))
-    .Item;
+  const { Item: docItem } = await doc.send(
+    new lib.GetCommand({ TableName: table, Key: { pk: "doc", sk: 1 } }),
+  );
   check("document get", docItem, {
     pk: "doc",
     sk: 1,
