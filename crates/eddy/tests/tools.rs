@@ -3,7 +3,8 @@
 //! test runs one script under `tests/tools/` against its own server; the script prints the
 //! tool's version and exits non-zero on any mismatch. The tools come from `scripts/tools-setup`
 //! into `target/py` and `target/node`; a test whose tool is missing says so and passes, since
-//! none of them is a Rust dependency and the registries may be out of reach.
+//! none of them is a Rust dependency and the registries may be out of reach. The scripts run
+//! by hand too: `EDDY_ENDPOINT=http://127.0.0.1:8000 node crates/eddy/tests/tools/js_sdk.mjs`.
 
 mod common;
 
@@ -13,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::TestServer;
+use eddy_engine::EngineConfig;
 
 /// Far above a passing run's few seconds; only a hung tool gets near it.
 const DEADLINE: Duration = Duration::from_secs(180);
@@ -77,10 +79,13 @@ fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String
 }
 
 /// Runs `cmd` with `EDDY_ENDPOINT` set to a fresh server; fails with the tool's output unless it
-/// exits 0 within the deadline.
+/// exits 0 within the deadline. The server verifies signatures against the scripts' key pair
+/// (`test`/`test`), so each tool's own SigV4 signing is checked too.
 fn run_against_eddy(tool: &str, cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
-    let server = TestServer::start();
+    let server = TestServer::start_configured(EngineConfig::default(), |state| {
+        state.with_signature_verification([("test".to_owned(), "test".to_owned())])
+    });
     // Its own process group, so a hung run is killed with everything it started (dynamodb-admin,
     // the AWS CLI under bash), and nothing is left holding the output pipes open.
     let mut child = cmd
