@@ -3,10 +3,12 @@
 //!
 //! - [`MemoryStorage`]: everything in memory, for tests and `--storage memory`.
 //! - [`FjallStorage`]: on disk in fjall, the default.
+//! - [`PostgresStorage`]: in a PostgreSQL database (`--storage postgres://…`).
 //! - [`conformance`]: the properties every engine must pass, run against each.
 //!
 //! This crate knows nothing about tables, items or DynamoDB: keys and values are bytes, and the
-//! key layout belongs to `eddy-engine`. It must never depend on another eddy crate.
+//! key layout belongs to `eddy-engine`. It must never depend on another eddy crate. It is
+//! synchronous; the PostgreSQL engine keeps its client's runtime to itself.
 //!
 //! ```
 //! use std::ops::Bound;
@@ -44,6 +46,8 @@ mod fjall_engine;
 mod group_commit;
 mod journal_sync;
 mod memory;
+mod postgres_engine;
+mod postgres_schema;
 mod storage;
 
 pub use crate::{
@@ -52,5 +56,7 @@ pub use crate::{
     error::StorageError,
     fjall_engine::{FjallOptions, FjallStorage},
     memory::MemoryStorage,
+    postgres_engine::{DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, PostgresStorage},
+    postgres_schema::SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION,
     storage::{Direction, RangeIter, Snapshot, Storage, Ticket},
 };

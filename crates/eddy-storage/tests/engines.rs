@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use eddy_storage::{
-    Durability, FjallStorage, MemoryStorage, Storage, StorageError, WriteBatch, conformance,
+    Durability, FjallStorage, MemoryStorage, PostgresStorage, Storage, StorageError, WriteBatch,
+    conformance,
 };
 use tempfile::TempDir;
 
@@ -21,6 +22,25 @@ fn fjall_with(durability: Durability) -> Result<Fresh, StorageError> {
     let dir = tempfile::tempdir()?;
     let storage = FjallStorage::open(dir.path(), durability)?;
     Ok((Some(dir), Box::new(storage)))
+}
+
+/// A PostgreSQL engine on a fresh database of the server `EDDY_TEST_POSTGRES_URL` names; None
+/// (the test says it skipped) without one.
+fn postgres() -> Result<Option<Fresh>, StorageError> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let Ok(admin) = std::env::var("EDDY_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "skipped: EDDY_TEST_POSTGRES_URL names no PostgreSQL server (scripts/test starts one)"
+        );
+        return Ok(None);
+    };
+    let name = format!(
+        "conformance_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let url = PostgresStorage::create_database(&admin, &name)?;
+    Ok(Some((None, Box::new(PostgresStorage::connect(&url, 8)?))))
 }
 
 fn fjall() -> Result<Fresh, StorageError> {
@@ -82,6 +102,36 @@ conformance_suite!(
         apply_then_wait_durable,
     ]
 );
+
+/// The conformance properties against PostgreSQL, when a server is given.
+macro_rules! postgres_suite {
+    ([$($property:ident),* $(,)?]) => {
+        mod postgres_engine {
+            use super::*;
+            $(
+                #[test]
+                fn $property() -> Result<(), StorageError> {
+                    let Some((_dir, storage)) = postgres()? else { return Ok(()) };
+                    conformance::$property(&*storage)
+                }
+            )*
+        }
+    };
+}
+
+postgres_suite!([
+    get_put_delete,
+    batch_last_op_wins,
+    invalid_keys_reject_whole_batch,
+    range_bounds,
+    range_stops_early,
+    snapshot_isolation,
+    range_stable_during_commits,
+    snapshots_keep_their_versions,
+    concurrent_commits,
+    concurrent_readers_see_whole_batches,
+    apply_then_wait_durable,
+]);
 
 // Fsync mode goes through group commit; these properties exercise it alone and concurrently.
 conformance_suite!(
@@ -259,4 +309,58 @@ fn close_gives_up_when_the_directory_is_gone() {
         .recv_timeout(Duration::from_secs(60))
         .expect("close returned");
     assert!(closed.is_err(), "the memtable cannot have been flushed");
+}
+
+/// What a reconnect to the same PostgreSQL database finds; and the schema's migrations: from
+/// an empty database, from the current schema (nothing to do), and a schema newer than this
+/// eddy refused.
+#[test]
+fn postgres_reconnects_and_migrates() -> Result<(), StorageError> {
+    let Ok(admin) = std::env::var("EDDY_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "skipped: EDDY_TEST_POSTGRES_URL names no PostgreSQL server (scripts/test starts one)"
+        );
+        return Ok(());
+    };
+    let url = PostgresStorage::create_database(&admin, &format!("reopen_{}", std::process::id()))?;
+    conformance::reopen_persists(&|| Ok(Box::new(PostgresStorage::connect(&url, 4)?)))?;
+
+    let sql = |statement: &str| -> Vec<i32> {
+        let url = url.clone();
+        let statement = statement.to_owned();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect");
+                tokio::spawn(connection);
+                client
+                    .query(&statement, &[])
+                    .await
+                    .expect("statement")
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect()
+            })
+        })
+        .join()
+        .expect("thread")
+    };
+    assert_eq!(
+        sql("SELECT version FROM eddy_schema_version"),
+        [eddy_storage::POSTGRES_SCHEMA_VERSION]
+    );
+    sql("UPDATE eddy_schema_version SET version = version + 1 RETURNING version");
+    match PostgresStorage::connect(&url, 4) {
+        Err(StorageError::Engine(message)) => {
+            assert!(message.contains("newer than this eddy's"), "{message}")
+        }
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a newer schema was accepted"),
+    }
+    Ok(())
 }

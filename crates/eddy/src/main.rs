@@ -20,7 +20,9 @@ use std::time::Duration;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use eddy_engine::{Engine, EngineConfig, StreamsConfig};
 use eddy_server::{AppState, Effect, FaultRule};
-use eddy_storage::{Durability, FjallOptions, FjallStorage, MemoryStorage, Storage};
+use eddy_storage::{
+    Durability, FjallOptions, FjallStorage, MemoryStorage, PostgresStorage, Storage,
+};
 use eddy_triggers::parse_duration;
 
 // Every request allocates its parsed JSON, items and response; glibc's allocator took a tenth
@@ -60,8 +62,16 @@ struct ServeArgs {
     #[arg(long, default_value = "./eddy-data")]
     data_dir: PathBuf,
     /// Keep everything in memory; nothing touches the disk.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "storage")]
     in_memory: bool,
+    /// Keep the data in PostgreSQL instead of --data-dir: `postgres://user@host/db`
+    /// (`?sslmode=require` for TLS). eddy creates and migrates its schema there.
+    #[arg(long, value_name = "postgres://…", value_parser = postgres_url)]
+    storage: Option<String>,
+    /// Connections to PostgreSQL each eddy process opens at most.
+    #[arg(long, default_value_t = eddy_storage::POSTGRES_DEFAULT_POOL_SIZE,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    storage_pool_size: usize,
     /// Free space kept on the data directory's disk for flushes and compactions (`128MiB`,
     /// `2GiB`, or bytes): below it writes fail with InternalServerError, and succeed again once
     /// space is freed. 0 keeps none.
@@ -187,6 +197,14 @@ fn latency_rule(text: &str) -> Result<FaultRule, String> {
             ..
         } => Ok(rule),
         _ => Err("a latency rule takes delay=DURATION; errors go in --inject-errors".to_owned()),
+    }
+}
+
+fn postgres_url(text: &str) -> Result<String, String> {
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(text.to_owned())
+    } else {
+        Err("expected a PostgreSQL URL: postgres://user@host/db".to_owned())
     }
 }
 
@@ -332,7 +350,12 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             args.listen
         );
     }
-    let storage: Arc<dyn Storage> = if args.in_memory {
+    let storage: Arc<dyn Storage> = if let Some(url) = &args.storage {
+        Arc::new(
+            PostgresStorage::connect(url, args.storage_pool_size)
+                .map_err(|e| format!("cannot use the PostgreSQL database: {e}"))?,
+        )
+    } else if args.in_memory {
         Arc::new(MemoryStorage::new())
     } else {
         let durability = match args.durability {
@@ -403,7 +426,10 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         state = state.with_tls(config);
     }
     let runtime = eddy_server::runtime_builder().build()?;
-    let checkpoint_dir = (!args.in_memory).then(|| args.data_dir.join("triggers"));
+    // Trigger checkpoints stay on the node's disk; with PostgreSQL only when a data directory
+    // is there to hold them.
+    let checkpoint_dir =
+        (!args.in_memory && args.storage.is_none()).then(|| args.data_dir.join("triggers"));
     let engine_for_triggers = Arc::clone(&engine);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

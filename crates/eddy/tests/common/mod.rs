@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::types::{
 };
 use eddy_engine::{Engine, EngineConfig};
 use eddy_server::AppState;
-use eddy_storage::{Durability, FjallStorage, MemoryStorage, Storage};
+use eddy_storage::{Durability, FjallStorage, MemoryStorage, PostgresStorage, Storage};
 
 /// A running server; stops when dropped.
 pub struct TestServer {
@@ -46,12 +46,28 @@ impl Drop for TestServer {
 fn storage() -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
     match std::env::var("EDDY_TEST_ENGINE").as_deref() {
         Ok("memory") => (Arc::new(MemoryStorage::new()), None),
+        Ok("postgres") => (Arc::new(fresh_postgres()), None),
         _ => {
             let dir = tempfile::tempdir().expect("tempdir");
             let storage = FjallStorage::open(dir.path(), Durability::Buffered).expect("open fjall");
             (Arc::new(storage), Some(dir))
         }
     }
+}
+
+/// A PostgreSQL engine on a database of its own, on the server `EDDY_TEST_POSTGRES_URL` names
+/// (`scripts/test` starts one).
+pub fn fresh_postgres() -> PostgresStorage {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin = std::env::var("EDDY_TEST_POSTGRES_URL")
+        .expect("EDDY_TEST_ENGINE=postgres needs EDDY_TEST_POSTGRES_URL");
+    let name = format!(
+        "eddy_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let url = PostgresStorage::create_database(&admin, &name).expect("create database");
+    PostgresStorage::connect(&url, 8).expect("connect to PostgreSQL")
 }
 
 impl TestServer {

@@ -1,0 +1,465 @@
+//! PostgreSQL as a storage engine: the key space is one table of `bytea` keys, which PostgreSQL
+//! orders byte by byte, as eddy's order-preserving key encoding needs, so a range read is an
+//! index scan of the primary key.
+//!
+//! - A snapshot is a REPEATABLE READ, READ ONLY transaction on a pooled connection of its own,
+//!   opened and pinned (its first statement takes PostgreSQL's snapshot) before `snapshot()`
+//!   returns, and rolled back when the snapshot is dropped. Range reads page through it by key.
+//! - A batch is one transaction: an upsert of its puts and a delete of its deletes, each one
+//!   statement over arrays. PostgreSQL's commit is durable (with its default
+//!   `synchronous_commit`), so a ticket has nothing left to wait for.
+//! - The trait is synchronous and is called from any thread, tokio's workers included, where
+//!   blocking on another runtime would panic. So the engine runs the PostgreSQL client on a small
+//!   runtime of its own and the caller waits on a channel for the answer.
+
+use std::ops::Bound;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use tokio_postgres::types::ToSql;
+
+use crate::postgres_schema;
+use crate::storage::{RangeIter, normalize_range};
+use crate::{Direction, Snapshot, Storage, StorageError, Ticket, WriteBatch};
+
+/// A stored key and its value.
+type Pair = (Vec<u8>, Vec<u8>);
+
+/// Pairs a range read fetches per round trip.
+const PAGE: i64 = 256;
+
+/// Connections the pool opens unless told otherwise.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+
+/// A storage engine in a PostgreSQL database, shared by every eddy process pointed at it.
+///
+/// Share it as `Arc<dyn Storage>`.
+pub struct PostgresStorage {
+    inner: Arc<Inner>,
+}
+
+/// What the storage and its snapshots share: the client's runtime, the pool, and what a
+/// connection of a snapshot's own is opened with.
+struct Inner {
+    runtime: Option<tokio::runtime::Runtime>,
+    /// Connections for commits and point reads.
+    pool: Pool,
+    /// Connections for snapshots, which hold theirs as long as they live: apart, so that
+    /// snapshots kept open never starve commits.
+    snapshots: Pool,
+    config: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last owner may be a task of another runtime, where a blocking shutdown panics.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Inner {
+    fn handle(&self) -> &tokio::runtime::Handle {
+        // Set from construction until drop.
+        match &self.runtime {
+            Some(runtime) => runtime.handle(),
+            None => unreachable!("the runtime lives as long as the engine"),
+        }
+    }
+
+    /// Runs `work` on the engine's runtime and waits for its answer, from any thread.
+    fn run<T, F>(&self, work: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, StorageError>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.handle().spawn(async move {
+            let _ = tx.send(work.await);
+        });
+        rx.recv()
+            .map_err(|_| StorageError::Engine("the PostgreSQL client stopped".to_owned()))?
+    }
+}
+
+impl PostgresStorage {
+    /// Connects to the database `url` names (`postgres://user:password@host:port/db`, with
+    /// `sslmode=require` for TLS), with at most `pool_size` connections, and creates or
+    /// migrates eddy's schema there.
+    ///
+    /// # Errors
+    ///
+    /// A malformed URL, a database that cannot be reached, or a schema newer than this eddy.
+    pub fn connect(url: &str, pool_size: usize) -> Result<Self, StorageError> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StorageError::Engine(format!("bad PostgreSQL URL: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("eddy-postgres")
+            .enable_all()
+            .build()?;
+        let tls = tls()?;
+        let pool_of = |size: usize| {
+            let manager = Manager::from_config(
+                config.clone(),
+                tls.clone(),
+                ManagerConfig {
+                    recycling_method: RecyclingMethod::Fast,
+                },
+            );
+            Pool::builder(manager)
+                .max_size(size.max(1))
+                .runtime(deadpool_postgres::Runtime::Tokio1)
+                .build()
+                .map_err(|e| StorageError::Engine(format!("PostgreSQL pool: {e}")))
+        };
+        let pool = pool_of(pool_size)?;
+        let snapshots = pool_of(pool_size)?;
+        let inner = Arc::new(Inner {
+            runtime: Some(runtime),
+            pool,
+            snapshots,
+            config,
+            tls,
+        });
+        let pool = inner.pool.clone();
+        inner.run(async move {
+            let mut client = connection(&pool).await?;
+            postgres_schema::migrate(&mut client).await
+        })?;
+        Ok(Self { inner })
+    }
+}
+
+impl PostgresStorage {
+    /// Creates the database `name` on the server `admin_url` connects to, and answers the URL
+    /// of it: a fresh database per test, or per eddy deployment.
+    ///
+    /// # Errors
+    ///
+    /// The server refused, or cannot be reached.
+    pub fn create_database(admin_url: &str, name: &str) -> Result<String, StorageError> {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(StorageError::Engine(format!(
+                "`{name}`: a database name here is letters, digits and underscores"
+            )));
+        }
+        let config = tokio_postgres::Config::from_str(admin_url)
+            .map_err(|e| StorageError::Engine(format!("bad PostgreSQL URL: {e}")))?;
+        let statement = format!("CREATE DATABASE {name}");
+        // A thread of its own, so the caller may be on any runtime.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let (client, connection) =
+                    config.connect(tls()?).await.map_err(|e| pg_error(&e))?;
+                tokio::spawn(connection);
+                client
+                    .batch_execute(&statement)
+                    .await
+                    .map_err(|e| pg_error(&e))
+            })
+        })
+        .join()
+        .map_err(|_| StorageError::Engine("creating the database panicked".to_owned()))??;
+        let (base, query) = match admin_url.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (admin_url, None),
+        };
+        let authority_end = base.find("://").map_or(0, |at| at + 3);
+        let server = match base[authority_end..].find('/') {
+            Some(slash) => &base[..authority_end + slash],
+            None => base,
+        };
+        Ok(match query {
+            Some(query) => format!("{server}/{name}?{query}"),
+            None => format!("{server}/{name}"),
+        })
+    }
+}
+
+/// TLS as the URL's `sslmode` asks (`prefer` by default: TLS when the server offers it),
+/// checked against the system's trusted roots.
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StorageError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        // A certificate the store cannot parse only narrows what is trusted.
+        let _ = roots.add(cert);
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| StorageError::Engine(format!("TLS: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// A pooled connection.
+async fn connection(pool: &Pool) -> Result<Object, StorageError> {
+    pool.get()
+        .await
+        .map_err(|e| StorageError::Engine(format!("PostgreSQL connection: {e}")))
+}
+
+/// A PostgreSQL error as the storage layer reports it: the server's own message when it sent
+/// one.
+pub(crate) fn pg_error(e: &tokio_postgres::Error) -> StorageError {
+    match e.as_db_error() {
+        Some(db) => {
+            StorageError::Engine(format!("PostgreSQL {}: {}", db.code().code(), db.message()))
+        }
+        None => StorageError::Engine(format!("PostgreSQL: {e}")),
+    }
+}
+
+impl Storage for PostgresStorage {
+    fn snapshot(&self) -> Box<dyn Snapshot> {
+        let pool = self.inner.snapshots.clone();
+        let config = self.inner.config.clone();
+        let tls = self.inner.tls.clone();
+        let opened = self.inner.run(async move {
+            // A snapshot holds its connection as long as it lives, so snapshots kept past the
+            // pool's size each open a connection of their own rather than wait for one.
+            let now = deadpool_postgres::Timeouts {
+                wait: Some(std::time::Duration::ZERO),
+                ..Default::default()
+            };
+            let client = match pool.timeout_get(&now).await {
+                Ok(pooled) => SnapshotConnection::Pooled(pooled),
+                Err(_) => {
+                    let (client, connection) =
+                        config.connect(tls).await.map_err(|e| pg_error(&e))?;
+                    tokio::spawn(connection);
+                    SnapshotConnection::Own(client)
+                }
+            };
+            // The SELECT takes the transaction's snapshot now, not at the first read.
+            client
+                .client()
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT 1")
+                .await
+                .map_err(|e| pg_error(&e))?;
+            Ok(Arc::new(client))
+        });
+        Box::new(PgSnapshot {
+            inner: Arc::clone(&self.inner),
+            client: opened,
+        })
+    }
+
+    fn apply(&self, batch: WriteBatch) -> Result<Ticket, StorageError> {
+        let ops = batch.into_final_ops()?;
+        if ops.is_empty() {
+            return Ok(Ticket::default());
+        }
+        let mut put_keys = Vec::new();
+        let mut put_values = Vec::new();
+        let mut deletes = Vec::new();
+        for (key, value) in ops {
+            match value {
+                Some(value) => {
+                    put_keys.push(key);
+                    put_values.push(value);
+                }
+                None => deletes.push(key),
+            }
+        }
+        let pool = self.inner.pool.clone();
+        self.inner.run(async move {
+            let mut client = connection(&pool).await?;
+            let tx = client.transaction().await.map_err(|e| pg_error(&e))?;
+            if !put_keys.is_empty() {
+                tx.execute(
+                    "INSERT INTO eddy_kv (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
+                     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    &[&put_keys, &put_values],
+                )
+                .await
+                .map_err(|e| pg_error(&e))?;
+            }
+            if !deletes.is_empty() {
+                tx.execute(
+                    "DELETE FROM eddy_kv WHERE key = ANY($1::bytea[])",
+                    &[&deletes],
+                )
+                .await
+                .map_err(|e| pg_error(&e))?;
+            }
+            tx.commit().await.map_err(|e| pg_error(&e))
+        })?;
+        Ok(Ticket::default())
+    }
+
+    fn wait_durable(&self, _ticket: Ticket) -> Result<(), StorageError> {
+        // The commit returned after PostgreSQL made it durable.
+        Ok(())
+    }
+
+    fn waits_for_sync(&self) -> bool {
+        // Every commit is a round trip to the database and its journal sync.
+        true
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let pool = self.inner.pool.clone();
+        let key = key.to_vec();
+        self.inner.run(async move {
+            let client = connection(&pool).await?;
+            let row = client
+                .query_opt("SELECT value FROM eddy_kv WHERE key = $1", &[&key])
+                .await
+                .map_err(|e| pg_error(&e))?;
+            Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
+        })
+    }
+}
+
+/// Where a snapshot's transaction runs.
+enum SnapshotConnection {
+    /// A connection of the pool, back in it once the transaction is rolled back.
+    Pooled(Object),
+    /// A connection opened for this snapshot alone, closed with it.
+    Own(tokio_postgres::Client),
+}
+
+impl SnapshotConnection {
+    fn client(&self) -> &tokio_postgres::Client {
+        match self {
+            Self::Pooled(object) => object,
+            Self::Own(client) => client,
+        }
+    }
+}
+
+/// A REPEATABLE READ transaction on a connection of its own; rolled back when dropped.
+struct PgSnapshot {
+    inner: Arc<Inner>,
+    /// The connection, or why it could not be opened (every read then reports it).
+    client: Result<Arc<SnapshotConnection>, StorageError>,
+}
+
+impl PgSnapshot {
+    fn client(&self) -> Result<Arc<SnapshotConnection>, StorageError> {
+        match &self.client {
+            Ok(client) => Ok(Arc::clone(client)),
+            Err(e) => Err(StorageError::Engine(format!("snapshot unavailable: {e}"))),
+        }
+    }
+
+    /// One page of the range, in its direction.
+    fn page(
+        &self,
+        start: Bound<Vec<u8>>,
+        end: Bound<Vec<u8>>,
+        direction: Direction,
+    ) -> Result<Vec<Pair>, StorageError> {
+        let client = self.client()?;
+        self.inner.run(async move {
+            let mut sql = String::from("SELECT key, value FROM eddy_kv WHERE TRUE");
+            let mut params: Vec<Vec<u8>> = Vec::new();
+            for (bound, below, at_or_below) in [(&start, ">", ">="), (&end, "<", "<=")] {
+                let (op, key) = match bound {
+                    Bound::Included(k) => (at_or_below, k),
+                    Bound::Excluded(k) => (below, k),
+                    Bound::Unbounded => continue,
+                };
+                params.push(key.clone());
+                sql.push_str(&format!(" AND key {op} ${}", params.len()));
+            }
+            sql.push_str(match direction {
+                Direction::Forward => " ORDER BY key ASC",
+                Direction::Reverse => " ORDER BY key DESC",
+            });
+            sql.push_str(&format!(" LIMIT {PAGE}"));
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            let rows = client
+                .client()
+                .query(&sql, &refs)
+                .await
+                .map_err(|e| pg_error(&e))?;
+            Ok(rows
+                .into_iter()
+                .map(|r| (r.get::<_, Vec<u8>>(0), r.get::<_, Vec<u8>>(1)))
+                .collect())
+        })
+    }
+}
+
+impl Drop for PgSnapshot {
+    fn drop(&mut self) {
+        if let Ok(client) = &self.client {
+            let client = Arc::clone(client);
+            // Back to the pool only once the transaction is over.
+            self.inner.handle().spawn(async move {
+                let rolled_back = client.client().batch_execute("ROLLBACK").await.is_ok();
+                if let Ok(SnapshotConnection::Pooled(object)) = Arc::try_unwrap(client)
+                    && !rolled_back
+                {
+                    // A connection that cannot roll back is not reused.
+                    let _ = Object::take(object);
+                }
+            });
+        }
+    }
+}
+
+impl Snapshot for PgSnapshot {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let client = self.client()?;
+        let key = key.to_vec();
+        self.inner.run(async move {
+            let row = client
+                .client()
+                .query_opt("SELECT value FROM eddy_kv WHERE key = $1", &[&key])
+                .await
+                .map_err(|e| pg_error(&e))?;
+            Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
+        })
+    }
+
+    fn range<'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        direction: Direction,
+    ) -> RangeIter<'a> {
+        let Some((start, end)) = normalize_range(start, end) else {
+            return Box::new(std::iter::empty());
+        };
+        let mut start = start.map(<[u8]>::to_vec);
+        let mut end = end.map(<[u8]>::to_vec);
+        let mut buffered = std::collections::VecDeque::new();
+        let mut exhausted = false;
+        Box::new(std::iter::from_fn(move || {
+            if buffered.is_empty() && !exhausted {
+                match self.page(start.clone(), end.clone(), direction) {
+                    Ok(page) => {
+                        exhausted = (page.len() as i64) < PAGE;
+                        if let Some((last, _)) = page.last() {
+                            // The next page continues after the last key read.
+                            match direction {
+                                Direction::Forward => start = Bound::Excluded(last.clone()),
+                                Direction::Reverse => end = Bound::Excluded(last.clone()),
+                            }
+                        }
+                        buffered.extend(page);
+                    }
+                    Err(e) => {
+                        exhausted = true;
+                        return Some(Err(e));
+                    }
+                }
+            }
+            buffered.pop_front().map(Ok)
+        }))
+    }
+}
