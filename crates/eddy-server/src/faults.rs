@@ -201,11 +201,7 @@ impl Default for Faults {
 impl Faults {
     /// These rules.
     pub fn new(rules: Vec<FaultRule>) -> Self {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x5eed)
-            | 1;
+        let seed = crate::state::time_seed();
         Self {
             rules: RwLock::new(rules),
             rng: AtomicU64::new(seed),

@@ -49,7 +49,10 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
         (&Method::POST, "/") => api(&state, req).await,
         (&Method::GET, "/_eddy/health") => plain(StatusCode::OK, "ok\n"),
         (&Method::GET, "/_eddy/info") => control::info(&state),
-        (&Method::GET, p) if p == "/_eddy/console" || p.starts_with("/_eddy/console/") => {
+        // hyper sends no body in answer to HEAD, so link checkers find the files too.
+        (&Method::GET | &Method::HEAD, p)
+            if p == "/_eddy/console" || p.starts_with("/_eddy/console/") =>
+        {
             console::file(p)
         }
         (&Method::GET, "/_eddy/streams/events") => console::events(&state, req.uri().query()),

@@ -46,6 +46,16 @@ impl std::fmt::Debug for StatusPage {
     }
 }
 
+/// A seed for the server's cheap random sequences (request ids, fault draws): the time, odd so
+/// that xorshift never sticks at zero.
+pub(crate) fn time_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0x5eed)
+        | 1
+}
+
 /// Server-wide state.
 #[derive(Debug)]
 pub struct AppState {
@@ -83,11 +93,7 @@ pub struct AppState {
 impl AppState {
     /// State over an engine.
     pub fn new(engine: Arc<Engine>, test_control: bool) -> Self {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x5eed)
-            | 1;
+        let seed = time_seed();
         Self {
             engine,
             test_control,
