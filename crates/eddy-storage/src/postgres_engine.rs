@@ -5,9 +5,10 @@
 //! - A snapshot is a REPEATABLE READ, READ ONLY transaction on a pooled connection of its own,
 //!   opened and pinned (its first statement takes PostgreSQL's snapshot) before `snapshot()`
 //!   returns, and rolled back when the snapshot is dropped. Range reads page through it by key.
-//! - A batch is one transaction: an upsert of its puts and a delete of its deletes, each one
-//!   statement over arrays. PostgreSQL's commit is durable (with its default
-//!   `synchronous_commit`), so a ticket has nothing left to wait for.
+//! - A batch is one statement, so one transaction and one round trip: a delete of its deletes
+//!   and an upsert of its puts, over arrays. It commits with `synchronous_commit = off`, visible
+//!   at once; `wait_durable` then commits a transaction of its own synchronously, which flushes
+//!   the journal through every earlier commit, after the caller has released its lock.
 //! - The trait is synchronous and is called from any thread, tokio's workers included, where
 //!   blocking on another runtime would panic. So the engine runs the PostgreSQL client on a small
 //!   runtime of its own and the caller waits on a channel for the answer.
@@ -103,7 +104,7 @@ impl PostgresStorage {
             .enable_all()
             .build()?;
         let tls = tls()?;
-        let pool_of = |size: usize| {
+        let pool_of = |config: &tokio_postgres::Config, size: usize| {
             let manager = Manager::from_config(
                 config.clone(),
                 tls.clone(),
@@ -117,8 +118,16 @@ impl PostgresStorage {
                 .build()
                 .map_err(|e| StorageError::Engine(format!("PostgreSQL pool: {e}")))
         };
-        let pool = pool_of(pool_size)?;
-        let snapshots = pool_of(pool_size)?;
+        // Commits on the main pool return once visible, not once flushed: the caller waits for
+        // durability after releasing its table's lock (`wait_durable`), so writes queued behind
+        // the lock share PostgreSQL's journal flushes instead of each waiting for its own.
+        let mut async_commits = config.clone();
+        async_commits.options(&format!(
+            "{} -c synchronous_commit=off",
+            config.get_options().unwrap_or_default()
+        ));
+        let pool = pool_of(&async_commits, pool_size)?;
+        let snapshots = pool_of(&config, pool_size)?;
         let inner = Arc::new(Inner {
             runtime: Some(runtime),
             pool,
@@ -274,33 +283,38 @@ impl Storage for PostgresStorage {
         }
         let pool = self.inner.pool.clone();
         self.inner.run(async move {
-            let mut client = connection(&pool).await?;
-            let tx = client.transaction().await.map_err(|e| pg_error(&e))?;
-            if !put_keys.is_empty() {
-                tx.execute(
-                    "INSERT INTO eddy_kv (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
+            let client = connection(&pool).await?;
+            // One statement is one transaction, and one round trip. Puts and deletes name
+            // different keys (one final operation per key), so their order does not matter.
+            client
+                .execute(
+                    "WITH deleted AS (DELETE FROM eddy_kv WHERE key = ANY($3::bytea[])) \
+                     INSERT INTO eddy_kv (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
                      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                    &[&put_keys, &put_values],
+                    &[&put_keys, &put_values, &deletes],
                 )
                 .await
-                .map_err(|e| pg_error(&e))?;
-            }
-            if !deletes.is_empty() {
-                tx.execute(
-                    "DELETE FROM eddy_kv WHERE key = ANY($1::bytea[])",
-                    &[&deletes],
-                )
-                .await
-                .map_err(|e| pg_error(&e))?;
-            }
-            tx.commit().await.map_err(|e| pg_error(&e))
+                .map_err(|e| pg_error(&e))
         })?;
-        Ok(Ticket::default())
+        Ok(Ticket(1))
     }
 
-    fn wait_durable(&self, _ticket: Ticket) -> Result<(), StorageError> {
-        // The commit returned after PostgreSQL made it durable.
-        Ok(())
+    fn wait_durable(&self, ticket: Ticket) -> Result<(), StorageError> {
+        if ticket == Ticket::default() {
+            return Ok(());
+        }
+        let pool = self.inner.pool.clone();
+        self.inner.run(async move {
+            let client = connection(&pool).await?;
+            // A synchronous commit flushes the journal up to its own record, and so every
+            // commit before it; concurrent waits share flushes (PostgreSQL's group commit).
+            client
+                .batch_execute(
+                    "BEGIN; SET LOCAL synchronous_commit = on; SELECT txid_current(); COMMIT",
+                )
+                .await
+                .map_err(|e| pg_error(&e))
+        })
     }
 
     fn waits_for_sync(&self) -> bool {
