@@ -122,7 +122,7 @@ impl PostgresStorage {
         // durability after releasing its table's lock (`wait_durable`), so writes queued behind
         // the lock share PostgreSQL's journal flushes instead of each waiting for its own.
         let mut async_commits = config.clone();
-        async_commits.options(&format!(
+        async_commits.options(format!(
             "{} -c synchronous_commit=off",
             config.get_options().unwrap_or_default()
         ));
