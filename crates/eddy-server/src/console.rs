@@ -9,10 +9,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use eddy_engine::Engine;
 use http_body_util::BodyExt;
 use hyper::body::Frame;
+use hyper::body::Incoming;
 use hyper::header::HeaderValue;
-use hyper::{Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers;
+use crate::http::check_signature;
 use crate::http::{Resp, full, plain};
 use crate::input::{Arena, Input};
 use crate::protocol::Operation;
@@ -88,9 +91,19 @@ const POLL: Duration = Duration::from_millis(200);
 /// noticed.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// `GET /_eddy/streams/events?StreamArn=…`.
-pub(crate) fn events(state: &Arc<AppState>, query: Option<&str>) -> Resp {
-    let arn = query
+/// `GET /_eddy/streams/events?StreamArn=…`: presigned (SigV4 in the query, as an EventSource
+/// sends no headers) when the server verifies signatures. It reads the stream its ARN names,
+/// in that ARN's account and region.
+pub(crate) fn events(state: &Arc<AppState>, req: Request<Incoming>) -> Resp {
+    let (parts, _) = req.into_parts();
+    if state.verifier.is_some()
+        && let Err(e) = check_signature(state, &parts, b"")
+    {
+        return error_response(&e);
+    }
+    let arn = parts
+        .uri
+        .query()
         .map(query_params)
         .unwrap_or_default()
         .into_iter()
@@ -99,19 +112,24 @@ pub(crate) fn events(state: &Arc<AppState>, query: Option<&str>) -> Resp {
     let Some(arn) = arn else {
         return plain(StatusCode::BAD_REQUEST, "expected ?StreamArn=ARN\n");
     };
+    let engine = match eddy_streams::parse_stream_arn(&arn) {
+        Ok(parts) => Arc::new(
+            state
+                .engine
+                .scoped(eddy_engine::Scope::new(parts.account, parts.region)),
+        ),
+        Err(e) => return error_response(&ApiError::from(eddy_engine::EngineError::Streams(e))),
+    };
     // A stream that does not exist is refused before the feed starts.
     if let Err(e) = call(
-        state,
+        &engine,
         Operation::DescribeStream,
         &json!({"StreamArn": arn, "Limit": 1}),
     ) {
-        let mut resp = Response::new(full(e.body()));
-        *resp.status_mut() =
-            StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-        return resp;
+        return error_response(&e);
     }
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(follow(Arc::clone(state), arn, tx));
+    tokio::spawn(follow(engine, arn, tx));
     let mut resp = Response::new(EventBody(rx).boxed_unsync());
     let h = resp.headers_mut();
     h.insert(
@@ -145,8 +163,14 @@ struct Position {
     last_sequence: Option<String>,
 }
 
+fn error_response(e: &ApiError) -> Resp {
+    let mut resp = Response::new(full(e.body()));
+    *resp.status_mut() = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    resp
+}
+
 /// Sends the stream's records as events until the page goes away.
-async fn follow(state: Arc<AppState>, arn: String, tx: mpsc::Sender<Bytes>) {
+async fn follow(engine: Arc<Engine>, arn: String, tx: mpsc::Sender<Bytes>) {
     let mut shards: HashMap<String, Position> = HashMap::new();
     let mut idle = Duration::ZERO;
     loop {
@@ -154,11 +178,11 @@ async fn follow(state: Arc<AppState>, arn: String, tx: mpsc::Sender<Bytes>) {
             return;
         }
         let batch = {
-            let state = Arc::clone(&state);
+            let engine = Arc::clone(&engine);
             let arn = arn.clone();
             let mut moved = std::mem::take(&mut shards);
             tokio::task::spawn_blocking(move || {
-                let events = read_new(&state, &arn, &mut moved);
+                let events = read_new(&engine, &arn, &mut moved);
                 (moved, events)
             })
             .await
@@ -203,12 +227,12 @@ async fn follow(state: Arc<AppState>, arn: String, tx: mpsc::Sender<Bytes>) {
 /// One pass over the stream: starts reading shards whose parents are read to their end (or
 /// gone), and reads what is new in each open position. Answers the events to send.
 fn read_new(
-    state: &AppState,
+    engine: &Engine,
     arn: &str,
     shards: &mut HashMap<String, Position>,
 ) -> Result<Vec<String>, ApiError> {
     let mut events = Vec::new();
-    let listed = all_shards(state, arn)?;
+    let listed = all_shards(engine, arn)?;
     let present: Vec<&str> = listed.iter().map(|(id, _)| id.as_str()).collect();
     for (id, parent) in &listed {
         if shards.contains_key(id) {
@@ -221,7 +245,7 @@ fn read_new(
             _ => true,
         };
         if parent_done {
-            let iterator = shard_iterator(state, arn, id, None)?;
+            let iterator = shard_iterator(engine, arn, id, None)?;
             shards.insert(
                 id.clone(),
                 Position {
@@ -239,7 +263,7 @@ fn read_new(
             continue;
         };
         let page = match call(
-            state,
+            engine,
             Operation::GetRecords,
             &json!({"ShardIterator": iterator, "Limit": 1000}),
         ) {
@@ -255,7 +279,7 @@ fn read_new(
                 } else {
                     None
                 };
-                pos.iterator = Some(shard_iterator(state, arn, id, after)?);
+                pos.iterator = Some(shard_iterator(engine, arn, id, after)?);
                 continue;
             }
             Err(e) => return Err(e),
@@ -273,7 +297,7 @@ fn read_new(
 }
 
 /// Every shard of the stream, as (id, parent id), in DescribeStream's order.
-fn all_shards(state: &AppState, arn: &str) -> Result<Vec<(String, Option<String>)>, ApiError> {
+fn all_shards(engine: &Engine, arn: &str) -> Result<Vec<(String, Option<String>)>, ApiError> {
     let mut shards = Vec::new();
     let mut start: Option<String> = None;
     loop {
@@ -281,7 +305,7 @@ fn all_shards(state: &AppState, arn: &str) -> Result<Vec<(String, Option<String>
         if let Some(s) = &start {
             request["ExclusiveStartShardId"] = json!(s);
         }
-        let page = call(state, Operation::DescribeStream, &request)?;
+        let page = call(engine, Operation::DescribeStream, &request)?;
         let description = &page["StreamDescription"];
         for shard in description["Shards"].as_array().into_iter().flatten() {
             if let Some(id) = shard["ShardId"].as_str() {
@@ -298,7 +322,7 @@ fn all_shards(state: &AppState, arn: &str) -> Result<Vec<(String, Option<String>
 
 /// An iterator at the shard's trim horizon, or after `after`.
 fn shard_iterator(
-    state: &AppState,
+    engine: &Engine,
     arn: &str,
     shard: &str,
     after: Option<&str>,
@@ -308,7 +332,7 @@ fn shard_iterator(
             "ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": seq}),
         None => json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
     };
-    let answer = call(state, Operation::GetShardIterator, &request)?;
+    let answer = call(engine, Operation::GetShardIterator, &request)?;
     Ok(answer["ShardIterator"]
         .as_str()
         .unwrap_or_default()
@@ -317,11 +341,11 @@ fn shard_iterator(
 
 /// Runs a Streams API call as a client's request runs (the same decoding and rendering), but
 /// without fault injection or request metrics: the feed is the console's, not a client's.
-fn call(state: &AppState, op: Operation, request: &Value) -> Result<Value, ApiError> {
+fn call(engine: &Engine, op: Operation, request: &Value) -> Result<Value, ApiError> {
     let body = request.to_string();
     let arena = Arena::new();
     let input = Input::parse(body.as_bytes(), &arena)?;
-    let reply = handlers::dispatch(&state.engine, op, &input, None)?;
+    let reply = handlers::dispatch(engine, op, &input, None)?;
     serde_json::from_slice(&reply.into_bytes())
         .map_err(|_| ApiError::new(ErrorKind::InternalServerError, "Internal server error"))
 }

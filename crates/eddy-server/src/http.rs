@@ -55,7 +55,7 @@ pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Result<Resp
         {
             console::file(p)
         }
-        (&Method::GET, "/_eddy/streams/events") => console::events(&state, req.uri().query()),
+        (&Method::GET, "/_eddy/streams/events") => console::events(&state, req),
         (&Method::POST, "/_eddy/clock/advance") if state.test_control => {
             control::clock_advance(&state, req).await
         }
@@ -174,6 +174,20 @@ async fn api_inner(
     req: Request<Incoming>,
     request_id: &str,
 ) -> Result<Vec<u8>, ApiError> {
+    // An injected delay comes first, so that it never holds an in-flight slot: a slow rule must
+    // not turn into throttling nobody asked for.
+    if state.faults.any()
+        && let Some(op) = req
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .and_then(Operation::from_target)
+    {
+        let delay = state.faults.delay(op);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
     // Held until the answer is ready: a server at its limit throttles, as DynamoDB does,
     // rather than queueing requests (and their bodies) without bound.
     let _permit = Arc::clone(&state.in_flight)
@@ -224,12 +238,6 @@ async fn api_inner(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let op = operation_of(target)?;
-    if state.faults.any() {
-        let delay = state.faults.delay(op);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-    }
     // Decoding, the rate limits and the handler run together, wherever the handler runs: the
     // parsed input borrows from the body and from its request's arena.
     // Only DescribeEndpoints answers with it.
@@ -249,10 +257,14 @@ async fn api_inner(
         };
         run_operation(state, op, view, &body, host.as_deref(), &request_id)
     };
-    if op.may_take_long() || (state.engine.writes_wait_for_sync() && !op.is_read_only()) {
-        // Long engine work, or a write waiting milliseconds for a disk sync that concurrent
-        // writes share, would hold up every connection of a runtime worker; and with as many
-        // workers as cores, only that many writes could ever share a sync.
+    if op.may_take_long()
+        || state.engine.storage_is_remote()
+        || (state.engine.writes_wait_for_sync() && !op.is_read_only())
+    {
+        // Long engine work, any call to a storage on another machine, or a write waiting
+        // milliseconds for a disk sync that concurrent writes share, would hold up every
+        // connection of a runtime worker; and with as many workers as cores, only that many
+        // writes could ever share a sync.
         let state = Arc::clone(state);
         return tokio::task::spawn_blocking(move || run(&state))
             .await
@@ -354,7 +366,7 @@ fn too_large() -> ApiError {
 /// Finds and checks the request's SigV4 signature: its shape always, a presigned request's
 /// lifetime always, and the signature itself when the server holds credentials. Returns the
 /// scope the request acts in (None: the engine's default).
-fn check_signature(
+pub(crate) fn check_signature(
     state: &AppState,
     parts: &hyper::http::request::Parts,
     body: &[u8],

@@ -52,7 +52,13 @@ pub(crate) fn record(
             "eddy_transaction_conflict_total"
         }
         kind if kind.status() >= 500 => "eddy_system_errors_total",
-        _ => "eddy_user_errors_total",
+        _ => {
+            // CloudWatch's UserErrors has no table: and a name a client made up (a missing
+            // table, an invalid name) must not become a series of its own, which any client
+            // could multiply without bound.
+            metrics::counter!("eddy_user_errors_total", "operation" => operation).increment(1);
+            return;
+        }
     };
     metrics::counter!(name, "operation" => operation, "table" => table).increment(1);
 }

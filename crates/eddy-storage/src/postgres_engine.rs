@@ -39,7 +39,16 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 /// Share it as `Arc<dyn Storage>`.
 pub struct PostgresStorage {
     inner: Arc<Inner>,
+    /// The session holding the database's serving lock, for as long as this engine lives.
+    _serving: tokio_postgres::Client,
 }
+
+/// The advisory lock one eddy process holds on the database it serves ("eddy" + 1).
+const SERVING_LOCK: i64 = 0x6564_6479_0001;
+
+/// How long a start waits for the serving lock: a process that just stopped may still hold it
+/// until PostgreSQL notices its connection closed.
+const SERVING_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What the storage and its snapshots share: the client's runtime, the pool, and what a
 /// connection of a snapshot's own is opened with.
@@ -96,8 +105,11 @@ impl PostgresStorage {
     ///
     /// A malformed URL, a database that cannot be reached, or a schema newer than this eddy.
     pub fn connect(url: &str, pool_size: usize) -> Result<Self, StorageError> {
-        let config = tokio_postgres::Config::from_str(url)
+        let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StorageError::Engine(format!("bad PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("eddy-postgres")
@@ -112,8 +124,13 @@ impl PostgresStorage {
                     recycling_method: RecyclingMethod::Fast,
                 },
             );
+            // An unreachable or stalled database fails requests with an error instead of
+            // holding them forever.
             Pool::builder(manager)
                 .max_size(size.max(1))
+                .wait_timeout(Some(std::time::Duration::from_secs(30)))
+                .create_timeout(Some(std::time::Duration::from_secs(10)))
+                .recycle_timeout(Some(std::time::Duration::from_secs(10)))
                 .runtime(deadpool_postgres::Runtime::Tokio1)
                 .build()
                 .map_err(|e| StorageError::Engine(format!("PostgreSQL pool: {e}")))
@@ -135,12 +152,41 @@ impl PostgresStorage {
             config,
             tls,
         });
+        // Until the engine's locks, sequence numbers and caches live in the database, two
+        // processes on one database would each believe they own it: the second one is refused.
+        let (config, tls) = (inner.config.clone(), inner.tls.clone());
+        let serving = inner.run(async move {
+            let (client, connection) = config.connect(tls).await.map_err(|e| pg_error(&e))?;
+            tokio::spawn(connection);
+            let started = std::time::Instant::now();
+            loop {
+                let locked: bool = client
+                    .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVING_LOCK])
+                    .await
+                    .map_err(|e| pg_error(&e))?
+                    .get(0);
+                if locked {
+                    return Ok(client);
+                }
+                if started.elapsed() > SERVING_LOCK_WAIT {
+                    return Err(StorageError::Engine(
+                        "another eddy process serves this database; one process per database \
+                         for now"
+                            .to_owned(),
+                    ));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })?;
         let pool = inner.pool.clone();
         inner.run(async move {
             let mut client = connection(&pool).await?;
             postgres_schema::migrate(&mut client).await
         })?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            _serving: serving,
+        })
     }
 }
 
@@ -315,6 +361,10 @@ impl Storage for PostgresStorage {
                 .await
                 .map_err(|e| pg_error(&e))
         })
+    }
+
+    fn remote(&self) -> bool {
+        true
     }
 
     fn waits_for_sync(&self) -> bool {

@@ -63,6 +63,12 @@ pub trait Storage: Send + Sync + 'static {
         false
     }
 
+    /// Whether every call, reads included, waits for another machine (a database server), so
+    /// that async callers should make any call on a thread of their own.
+    fn remote(&self) -> bool {
+        false
+    }
+
     /// The latest committed value of `key`; the same as `snapshot().get(key)`.
     ///
     /// # Errors

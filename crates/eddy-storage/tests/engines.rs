@@ -301,9 +301,9 @@ fn close_gives_up_when_the_directory_is_gone() {
     assert!(closed.is_err(), "the memtable cannot have been flushed");
 }
 
-/// What a reconnect to the same PostgreSQL database finds; and the schema's migrations: from
-/// an empty database, from the current schema (nothing to do), and a schema newer than this
-/// eddy refused.
+/// What a reconnect to the same PostgreSQL database finds; a second process refused while one
+/// serves it; and the schema's migrations: from an empty database, from the current schema
+/// (nothing to do), and a schema newer than this eddy refused.
 #[test]
 fn postgres_reconnects_and_migrates() -> Result<(), StorageError> {
     let Ok(admin) = std::env::var("EDDY_TEST_POSTGRES_URL") else {
@@ -344,6 +344,17 @@ fn postgres_reconnects_and_migrates() -> Result<(), StorageError> {
         sql("SELECT version FROM eddy_schema_version"),
         [eddy_storage::POSTGRES_SCHEMA_VERSION]
     );
+    {
+        // One process per database: a second one is refused while the first serves it.
+        let _first = PostgresStorage::connect(&url, 4)?;
+        match PostgresStorage::connect(&url, 4) {
+            Err(StorageError::Engine(message)) => {
+                assert!(message.contains("another eddy process"), "{message}")
+            }
+            Err(other) => panic!("{other}"),
+            Ok(_) => panic!("two processes served one database"),
+        }
+    }
     sql("UPDATE eddy_schema_version SET version = version + 1 RETURNING version");
     match PostgresStorage::connect(&url, 4) {
         Err(StorageError::Engine(message)) => {

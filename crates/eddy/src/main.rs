@@ -474,6 +474,17 @@ fn prometheus_page() -> Result<eddy_server::StatusPage, Box<dyn std::error::Erro
     let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
         .set_buckets(&LATENCY_BUCKETS)?
         .install_recorder()?;
+    // Histograms keep their samples until upkeep drains them into buckets: without a scrape
+    // they would grow with every request, so a thread of its own drains them too.
+    let upkeep = handle.clone();
+    std::thread::Builder::new()
+        .name("eddy-metrics".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(5));
+                upkeep.run_upkeep();
+            }
+        })?;
     Ok(eddy_server::StatusPage(Arc::new(move || {
         // Histograms drain their samples into buckets on upkeep; once per scrape suffices.
         handle.run_upkeep();

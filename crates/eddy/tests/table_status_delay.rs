@@ -150,6 +150,17 @@ async fn tables_and_indexes_settle_after_the_delay() {
         Some(TableStatus::Deleting)
     );
     assert_eq!(status(&client, "slow").await, Some(TableStatus::Deleting));
+    // Deleting a table already DELETING is no error.
+    let again = client
+        .delete_table()
+        .table_name("slow")
+        .send()
+        .await
+        .expect("delete again");
+    assert_eq!(
+        again.table_description.and_then(|t| t.table_status),
+        Some(TableStatus::Deleting)
+    );
     advance(&eddy, 2);
     let gone = client
         .describe_table()

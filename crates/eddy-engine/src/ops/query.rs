@@ -190,7 +190,7 @@ impl Engine {
     /// ResourceNotFoundException, ValidationException (e.g. a bad ExclusiveStartKey).
     pub fn query(&self, input: QueryInput) -> Result<QueryOutput> {
         let table = self.table(&input.table_name)?;
-        let def = table.def_at(self.clock().now_ms());
+        let def = self.visible_def(&table);
         let (source, fetch_from) = Source::new(
             &def,
             input.index_name.as_deref(),
@@ -299,7 +299,7 @@ impl Engine {
     /// ResourceNotFoundException, ValidationException (e.g. a bad ExclusiveStartKey).
     pub fn scan(&self, input: ScanInput) -> Result<QueryOutput> {
         let table = self.table(&input.table_name)?;
-        let def = table.def_at(self.clock().now_ms());
+        let def = self.visible_def(&table);
         let (source, fetch_from) = Source::new(
             &def,
             input.index_name.as_deref(),

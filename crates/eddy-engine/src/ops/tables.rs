@@ -130,7 +130,7 @@ pub enum StreamChange {
 
 impl Engine {
     pub(crate) fn describe(&self, table: &Table, status: TableStatus) -> TableDescription {
-        let def = table.def_at(self.clock().now_ms());
+        let def = self.visible_def(table);
         TableDescription {
             arn: self.table_arn(&def.name),
             index_counts: def
@@ -532,7 +532,10 @@ impl Engine {
     /// ResourceNotFoundException; ValidationException when deletion protection is on.
     pub fn delete_table(&self, name: &str) -> Result<TableDescription> {
         let name = self.table_name(name)?;
-        let table = self.table_named(name).ok_or_else(|| not_found(name))?;
+        let Some(table) = self.table_named(name) else {
+            // "If table is already in the DELETING state, no error is returned."
+            return self.still_deleting(name).ok_or_else(|| not_found(name));
+        };
         self.refuse_while_creating(&table, name)?;
         if table.def().deletion_protection {
             return Err(Invalid::DeletionProtected {

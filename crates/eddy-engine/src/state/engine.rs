@@ -239,6 +239,12 @@ impl Engine {
         self.shared.storage.waits_for_sync()
     }
 
+    /// Whether every storage call, reads included, waits on another machine (see
+    /// [`Storage::remote`]).
+    pub fn storage_is_remote(&self) -> bool {
+        self.shared.storage.remote()
+    }
+
     pub(crate) fn backups(&self) -> &Backups {
         &self.shared.backups
     }
@@ -276,8 +282,24 @@ impl Engine {
             .catalog
             .get(&self.scope, self.table_name(name)?)
             // A table still CREATING takes no item operations, as on AWS.
-            .filter(|t| !t.is_creating(self.clock().now_ms()))
+            .filter(|t| !self.settling() || !t.is_creating(self.clock().now_ms()))
             .ok_or_else(EngineError::table_not_found)
+    }
+
+    /// Whether new tables and indexes settle after a delay at all: without one, nothing on a
+    /// request's path looks at their settling.
+    pub(crate) fn settling(&self) -> bool {
+        self.shared.config.table_status_delay_ms > 0
+    }
+
+    /// The table's definition as clients see it now: under a status delay, indexes still
+    /// settling are CREATING.
+    pub(crate) fn visible_def(&self, table: &Table) -> Arc<crate::model::schema::TableDef> {
+        if self.settling() {
+            table.def_at(self.clock().now_ms())
+        } else {
+            table.def()
+        }
     }
 
     /// When a table or index created now stops reporting CREATING (a deleted table,

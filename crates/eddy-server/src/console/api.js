@@ -180,8 +180,44 @@ export async function triggers() {
   return Array.isArray(json) ? json : json.triggers || [];
 }
 
-export function recordEvents(streamArn) {
-  return new EventSource(`/_eddy/streams/events?StreamArn=${encodeURIComponent(streamArn)}`);
+/** SigV4's encoding of a query key or value: everything but unreserved characters. */
+function uriEncode(text) {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/**
+ * The live record feed's URL, presigned (an EventSource cannot send headers): a server that
+ * verifies signatures serves the feed only to a valid signature.
+ */
+export async function recordEventsUrl(streamArn) {
+  const settings = loadSettings();
+  const date = amzDate(Date.now() + clockOffsetMs);
+  const day = date.slice(0, 8);
+  const scope = `${day}/${info.region}/dynamodb/aws4_request`;
+  const params = {
+    StreamArn: streamArn,
+    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+    'X-Amz-Credential': `${settings.accessKey}/${scope}`,
+    'X-Amz-Date': date,
+    'X-Amz-Expires': '900',
+    'X-Amz-SignedHeaders': 'host',
+  };
+  const query = Object.entries(params)
+    .map(([k, v]) => [uriEncode(k), uriEncode(v)])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const path = '/_eddy/streams/events';
+  const canonical = ['GET', path, query, `host:${location.host}\n`, 'host', await sha256Hex('')].join(
+    '\n',
+  );
+  const toSign = `AWS4-HMAC-SHA256\n${date}\n${scope}\n${await sha256Hex(canonical)}`;
+  let key = await hmac(`AWS4${settings.secretKey}`, day);
+  for (const part of [info.region, 'dynamodb', 'aws4_request']) key = await hmac(key, part);
+  return `${path}?${query}&X-Amz-Signature=${hex(await hmac(key, toSign))}`;
 }
 
 /** Every shard of a stream, paging DescribeStream. */

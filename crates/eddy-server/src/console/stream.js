@@ -252,13 +252,13 @@ export class StreamView {
     if (this.events) this.events.close();
   }
 
-  connect() {
+  async connect() {
     const status = $('#records-status', this.root);
     const setStatus = (state, text) => {
       status.dataset.state = state;
       status.textContent = text;
     };
-    this.events = api.recordEvents(this.arn);
+    this.events = new EventSource(await api.recordEventsUrl(this.arn));
     this.events.onopen = () => setStatus('live', 'live');
     // EventSource reconnects by itself; the replay that follows is deduplicated.
     this.events.onerror = () => {
