@@ -484,3 +484,40 @@ async fn a_missing_table_is_named() {
     ));
     assert!(said.contains("table Nowhere does not exist"), "{said}");
 }
+
+/// Lines of one key in different batches, which are written concurrently, still land in file
+/// order: the later line wins, as it would one by one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_line_of_one_key_wins_across_batches() {
+    let server = TestServer::start();
+    let db = server.client();
+    common::create_table(&db, "Twice", None).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("twice.json");
+    // Every key twice, the second time 60 lines (more than two batches) later.
+    let lines: String = (0..120)
+        .map(|i| {
+            format!(
+                "{{\"Item\":{{\"pk\":{{\"S\":\"k{}\"}},\"n\":{{\"N\":\"{i}\"}}}}}}\n",
+                i % 60
+            )
+        })
+        .collect();
+    std::fs::write(&path, lines).expect("write");
+    succeeded(&eddy(
+        &server.endpoint,
+        &["import", "--table", "Twice", text(&path)],
+    ));
+    let items = scan_all(&db, "Twice").await;
+    assert_eq!(items.len(), 60);
+    for item in items {
+        let Some(AttributeValue::S(pk)) = item.get("pk") else {
+            panic!("{item:?}")
+        };
+        let k: usize = pk.trim_start_matches('k').parse().expect("key");
+        assert_eq!(
+            item.get("n"),
+            Some(&AttributeValue::N((k + 60).to_string()))
+        );
+    }
+}

@@ -53,6 +53,7 @@ pub async fn import(remote: Remote, args: &ImportArgs) -> Result<(), Error> {
         batch_size: usize::from(args.batch_size),
         batch: Vec::new(),
         in_flight: VecDeque::new(),
+        in_flight_items: VecDeque::new(),
         imported: 0,
         skipped: 0,
         progress: Progress::bytes(total_bytes),
@@ -105,6 +106,9 @@ struct Import {
     batch_size: usize,
     batch: Vec<Line>,
     in_flight: VecDeque<JoinHandle<Result<Outcome, Error>>>,
+    /// The items of each batch in flight, in the same order, to keep two lines of one key in
+    /// file order.
+    in_flight_items: VecDeque<Vec<Item>>,
     imported: u64,
     skipped: u64,
     progress: Progress,
@@ -173,13 +177,25 @@ impl Import {
 
     async fn add(&mut self, line: Line) -> Result<(), Halt> {
         // BatchWriteItem refuses two writes of one key in a request. An export has none, but a
-        // file put together by hand may, and the later line must win, as it would one by one.
+        // file put together by hand may, and the later line must win, as it would one by one:
+        // so the earlier line's batch is written, and every batch in flight with it (they
+        // finish in any order), before the later line is sent.
         if self
             .batch
             .iter()
             .any(|queued| self.same_key(&queued.item, &line.item))
         {
             self.send().await?;
+        }
+        if self
+            .in_flight_items
+            .iter()
+            .flatten()
+            .any(|earlier| self.same_key(earlier, &line.item))
+        {
+            while !self.in_flight.is_empty() {
+                self.settle_oldest().await?;
+            }
         }
         self.batch.push(line);
         if self.batch.len() >= self.batch_size {
@@ -201,6 +217,8 @@ impl Import {
             self.settle_oldest().await?;
         }
         let lines = std::mem::take(&mut self.batch);
+        self.in_flight_items
+            .push_back(lines.iter().map(|l| l.item.clone()).collect());
         let task = tokio::spawn(write_batch(Arc::clone(&self.writer), lines));
         self.in_flight.push_back(task);
         Ok(())
@@ -210,6 +228,7 @@ impl Import {
         let Some(task) = self.in_flight.pop_front() else {
             return Ok(());
         };
+        self.in_flight_items.pop_front();
         let outcome = joined(task).await.map_err(Halt::Fatal)?;
         self.imported += outcome.written;
         self.progress.show_items(self.imported);
@@ -239,6 +258,7 @@ impl Import {
     async fn stop(&mut self, at: Error, found_reading: bool) -> Error {
         let pending = std::mem::take(&mut self.batch);
         let mut first = None;
+        self.in_flight_items.clear();
         while let Some(task) = self.in_flight.pop_front() {
             match joined(task).await {
                 Ok(outcome) => {

@@ -34,8 +34,9 @@ pub struct ExportArgs {
     /// Gzip a single-file export whatever its name (a directory's data files always are).
     #[arg(long)]
     gzip: bool,
-    /// Scan segments read in parallel.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i32).range(1..=1_000_000))]
+    /// Scan segments read in parallel; a directory export writes one data file for each, open
+    /// together, so they stop at 1,000.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i32).range(1..=1_000))]
     segments: i32,
 }
 
