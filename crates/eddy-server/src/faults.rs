@@ -156,7 +156,7 @@ impl fmt::Display for FaultRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.op {
             OpMatch::Any => f.write_str("op=*")?,
-            OpMatch::One(op) => write!(f, "op={op:?}")?,
+            OpMatch::One(op) => write!(f, "op={}", op.name())?,
         }
         match self.effect {
             Effect::Error(e) => write!(f, ",rate={},error={}", self.probability, e.kind().name()),

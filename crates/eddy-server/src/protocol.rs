@@ -132,85 +132,163 @@ pub enum Operation {
     GetRecords,
 }
 
-impl Operation {
-    /// The operation of this name in either API (`PutItem`, `GetRecords`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::from_target(&format!("{DYNAMODB_PREFIX}{name}"))
-            .or_else(|| Self::from_target(&format!("{STREAMS_PREFIX}{name}")))
-    }
+/// Every DynamoDB operation, in the order `from_target` tries them.
+const DYNAMODB_OPERATIONS: &[Operation] = &[
+    Operation::CreateTable,
+    Operation::DescribeTable,
+    Operation::ListTables,
+    Operation::UpdateTable,
+    Operation::DeleteTable,
+    Operation::TagResource,
+    Operation::UntagResource,
+    Operation::ListTagsOfResource,
+    Operation::DescribeEndpoints,
+    Operation::DescribeLimits,
+    Operation::DescribeContinuousBackups,
+    Operation::UpdateContinuousBackups,
+    Operation::DescribeContributorInsights,
+    Operation::UpdateContributorInsights,
+    Operation::DescribeKinesisStreamingDestination,
+    Operation::PutResourcePolicy,
+    Operation::GetResourcePolicy,
+    Operation::DeleteResourcePolicy,
+    Operation::DescribeTableReplicaAutoScaling,
+    Operation::UpdateTableReplicaAutoScaling,
+    Operation::CreateGlobalTable,
+    Operation::UpdateGlobalTable,
+    Operation::DescribeGlobalTable,
+    Operation::DescribeGlobalTableSettings,
+    Operation::UpdateGlobalTableSettings,
+    Operation::ListGlobalTables,
+    Operation::ExportTableToPointInTime,
+    Operation::DescribeExport,
+    Operation::ListExports,
+    Operation::ImportTable,
+    Operation::DescribeImport,
+    Operation::ListImports,
+    Operation::EnableKinesisStreamingDestination,
+    Operation::DisableKinesisStreamingDestination,
+    Operation::UpdateKinesisStreamingDestination,
+    Operation::ListContributorInsights,
+    Operation::CreateBackup,
+    Operation::DescribeBackup,
+    Operation::ListBackups,
+    Operation::DeleteBackup,
+    Operation::RestoreTableFromBackup,
+    Operation::RestoreTableToPointInTime,
+    Operation::PutItem,
+    Operation::GetItem,
+    Operation::UpdateItem,
+    Operation::DeleteItem,
+    Operation::Query,
+    Operation::Scan,
+    Operation::BatchGetItem,
+    Operation::BatchWriteItem,
+    Operation::TransactWriteItems,
+    Operation::UpdateTimeToLive,
+    Operation::DescribeTimeToLive,
+    Operation::TransactGetItems,
+    Operation::ExecuteStatement,
+    Operation::BatchExecuteStatement,
+    Operation::ExecuteTransaction,
+];
 
+/// Every DynamoDB Streams operation.
+const STREAMS_OPERATIONS: &[Operation] = &[
+    Operation::ListStreams,
+    Operation::DescribeStream,
+    Operation::GetShardIterator,
+    Operation::GetRecords,
+];
+
+/// Each operation's name, in the enum's order (`Operation::name` indexes it); the test below
+/// checks it against the variants' own names.
+const NAMES: [&str; 61] = [
+    "CreateTable",
+    "DescribeTable",
+    "ListTables",
+    "UpdateTable",
+    "DeleteTable",
+    "TagResource",
+    "UntagResource",
+    "ListTagsOfResource",
+    "DescribeEndpoints",
+    "DescribeLimits",
+    "DescribeContinuousBackups",
+    "UpdateContinuousBackups",
+    "DescribeContributorInsights",
+    "UpdateContributorInsights",
+    "CreateBackup",
+    "DescribeBackup",
+    "ListBackups",
+    "DeleteBackup",
+    "RestoreTableFromBackup",
+    "RestoreTableToPointInTime",
+    "PutResourcePolicy",
+    "GetResourcePolicy",
+    "DeleteResourcePolicy",
+    "DescribeTableReplicaAutoScaling",
+    "UpdateTableReplicaAutoScaling",
+    "CreateGlobalTable",
+    "UpdateGlobalTable",
+    "DescribeGlobalTable",
+    "DescribeGlobalTableSettings",
+    "UpdateGlobalTableSettings",
+    "ListGlobalTables",
+    "ExportTableToPointInTime",
+    "DescribeExport",
+    "ListExports",
+    "ImportTable",
+    "DescribeImport",
+    "ListImports",
+    "EnableKinesisStreamingDestination",
+    "DisableKinesisStreamingDestination",
+    "UpdateKinesisStreamingDestination",
+    "ListContributorInsights",
+    "DescribeKinesisStreamingDestination",
+    "PutItem",
+    "GetItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "UpdateTimeToLive",
+    "DescribeTimeToLive",
+    "TransactWriteItems",
+    "TransactGetItems",
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
+    "ListStreams",
+    "DescribeStream",
+    "GetShardIterator",
+    "GetRecords",
+];
+
+impl Operation {
     /// Parses an `X-Amz-Target` header value; None for an unknown service or operation.
     pub fn from_target(target: &str) -> Option<Self> {
         if let Some(op) = target.strip_prefix(STREAMS_PREFIX) {
-            return Some(match op {
-                "ListStreams" => Self::ListStreams,
-                "DescribeStream" => Self::DescribeStream,
-                "GetShardIterator" => Self::GetShardIterator,
-                "GetRecords" => Self::GetRecords,
-                _ => return None,
-            });
+            return STREAMS_OPERATIONS.iter().copied().find(|o| o.name() == op);
         }
         let op = target.strip_prefix(DYNAMODB_PREFIX)?;
-        Some(match op {
-            "CreateTable" => Self::CreateTable,
-            "DescribeTable" => Self::DescribeTable,
-            "ListTables" => Self::ListTables,
-            "UpdateTable" => Self::UpdateTable,
-            "DeleteTable" => Self::DeleteTable,
-            "TagResource" => Self::TagResource,
-            "UntagResource" => Self::UntagResource,
-            "ListTagsOfResource" => Self::ListTagsOfResource,
-            "DescribeEndpoints" => Self::DescribeEndpoints,
-            "DescribeLimits" => Self::DescribeLimits,
-            "DescribeContinuousBackups" => Self::DescribeContinuousBackups,
-            "UpdateContinuousBackups" => Self::UpdateContinuousBackups,
-            "DescribeContributorInsights" => Self::DescribeContributorInsights,
-            "UpdateContributorInsights" => Self::UpdateContributorInsights,
-            "DescribeKinesisStreamingDestination" => Self::DescribeKinesisStreamingDestination,
-            "PutResourcePolicy" => Self::PutResourcePolicy,
-            "GetResourcePolicy" => Self::GetResourcePolicy,
-            "DeleteResourcePolicy" => Self::DeleteResourcePolicy,
-            "DescribeTableReplicaAutoScaling" => Self::DescribeTableReplicaAutoScaling,
-            "UpdateTableReplicaAutoScaling" => Self::UpdateTableReplicaAutoScaling,
-            "CreateGlobalTable" => Self::CreateGlobalTable,
-            "UpdateGlobalTable" => Self::UpdateGlobalTable,
-            "DescribeGlobalTable" => Self::DescribeGlobalTable,
-            "DescribeGlobalTableSettings" => Self::DescribeGlobalTableSettings,
-            "UpdateGlobalTableSettings" => Self::UpdateGlobalTableSettings,
-            "ListGlobalTables" => Self::ListGlobalTables,
-            "ExportTableToPointInTime" => Self::ExportTableToPointInTime,
-            "DescribeExport" => Self::DescribeExport,
-            "ListExports" => Self::ListExports,
-            "ImportTable" => Self::ImportTable,
-            "DescribeImport" => Self::DescribeImport,
-            "ListImports" => Self::ListImports,
-            "EnableKinesisStreamingDestination" => Self::EnableKinesisStreamingDestination,
-            "DisableKinesisStreamingDestination" => Self::DisableKinesisStreamingDestination,
-            "UpdateKinesisStreamingDestination" => Self::UpdateKinesisStreamingDestination,
-            "ListContributorInsights" => Self::ListContributorInsights,
-            "CreateBackup" => Self::CreateBackup,
-            "DescribeBackup" => Self::DescribeBackup,
-            "ListBackups" => Self::ListBackups,
-            "DeleteBackup" => Self::DeleteBackup,
-            "RestoreTableFromBackup" => Self::RestoreTableFromBackup,
-            "RestoreTableToPointInTime" => Self::RestoreTableToPointInTime,
-            "PutItem" => Self::PutItem,
-            "GetItem" => Self::GetItem,
-            "UpdateItem" => Self::UpdateItem,
-            "DeleteItem" => Self::DeleteItem,
-            "Query" => Self::Query,
-            "Scan" => Self::Scan,
-            "BatchGetItem" => Self::BatchGetItem,
-            "BatchWriteItem" => Self::BatchWriteItem,
-            "TransactWriteItems" => Self::TransactWriteItems,
-            "UpdateTimeToLive" => Self::UpdateTimeToLive,
-            "DescribeTimeToLive" => Self::DescribeTimeToLive,
-            "TransactGetItems" => Self::TransactGetItems,
-            "ExecuteStatement" => Self::ExecuteStatement,
-            "BatchExecuteStatement" => Self::BatchExecuteStatement,
-            "ExecuteTransaction" => Self::ExecuteTransaction,
-            _ => return None,
-        })
+        DYNAMODB_OPERATIONS.iter().copied().find(|o| o.name() == op)
+    }
+
+    /// The operation of this name in either API (`PutItem`, `GetRecords`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        DYNAMODB_OPERATIONS
+            .iter()
+            .chain(STREAMS_OPERATIONS)
+            .copied()
+            .find(|o| o.name() == name)
+    }
+
+    /// The operation's name, as its target and CloudWatch spell it.
+    pub fn name(self) -> &'static str {
+        NAMES[self as usize]
     }
 
     /// Whether the operation's engine work can take long enough (batches of up to 100 items,
@@ -336,6 +414,20 @@ mod tests {
         ];
         for (target, expected) in cases {
             assert_eq!(Operation::from_target(target), expected, "{target}");
+        }
+    }
+
+    #[test]
+    fn every_operation_has_its_own_name() {
+        let all: Vec<Operation> = DYNAMODB_OPERATIONS
+            .iter()
+            .chain(STREAMS_OPERATIONS)
+            .copied()
+            .collect();
+        assert_eq!(all.len(), NAMES.len());
+        for op in all {
+            assert_eq!(op.name(), format!("{op:?}"));
+            assert_eq!(Operation::from_name(op.name()), Some(op));
         }
     }
 }

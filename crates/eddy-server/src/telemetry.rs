@@ -17,7 +17,7 @@ pub(crate) fn record(
     outcome: &Result<Vec<u8>, ApiError>,
     request_id: &str,
 ) {
-    let operation = format!("{op:?}");
+    let operation = op.name();
     tracing::debug!(
         operation,
         table = table.unwrap_or_default(),
@@ -81,7 +81,7 @@ pub(crate) fn consumed(table: &str, read: f64, write: f64) {
 pub(crate) fn returned_items(op: Operation, table: &str, count: usize) {
     metrics::counter!(
         "eddy_returned_item_count_total",
-        "operation" => format!("{op:?}"),
+        "operation" => op.name(),
         "table" => table.to_owned()
     )
     .increment(count as u64);
