@@ -264,6 +264,18 @@ async fn connection(pool: &Pool) -> Result<Object, StorageError> {
         .map_err(|e| StorageError::Engine(format!("PostgreSQL connection: {e}")))
 }
 
+/// The value of `key`, as the connection's transaction (or the latest commit) sees it.
+async fn value_of(
+    client: &tokio_postgres::Client,
+    key: &[u8],
+) -> Result<Option<Vec<u8>>, StorageError> {
+    let row = client
+        .query_opt("SELECT value FROM eddy_kv WHERE key = $1", &[&key])
+        .await
+        .map_err(|e| pg_error(&e))?;
+    Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
+}
+
 /// A PostgreSQL error as the storage layer reports it: the server's own message when it sent
 /// one.
 pub(crate) fn pg_error(e: &tokio_postgres::Error) -> StorageError {
@@ -377,11 +389,7 @@ impl Storage for PostgresStorage {
         let key = key.to_vec();
         self.inner.run(async move {
             let client = connection(&pool).await?;
-            let row = client
-                .query_opt("SELECT value FROM eddy_kv WHERE key = $1", &[&key])
-                .await
-                .map_err(|e| pg_error(&e))?;
-            Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
+            value_of(&client, &key).await
         })
     }
 }
@@ -480,14 +488,8 @@ impl Snapshot for PgSnapshot {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         let client = self.client()?;
         let key = key.to_vec();
-        self.inner.run(async move {
-            let row = client
-                .client()
-                .query_opt("SELECT value FROM eddy_kv WHERE key = $1", &[&key])
-                .await
-                .map_err(|e| pg_error(&e))?;
-            Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
-        })
+        self.inner
+            .run(async move { value_of(client.client(), &key).await })
     }
 
     fn range<'a>(

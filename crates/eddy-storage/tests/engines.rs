@@ -69,45 +69,15 @@ macro_rules! conformance_suite {
     };
 }
 
-conformance_suite!(
-    memory_engine,
-    memory,
-    [
-        get_put_delete,
-        batch_last_op_wins,
-        invalid_keys_reject_whole_batch,
-        range_bounds,
-        range_stops_early,
-        snapshot_isolation,
-        range_stable_during_commits,
-        snapshots_keep_their_versions,
-        concurrent_commits,
-        concurrent_readers_see_whole_batches,
-        apply_then_wait_durable,
-    ]
-);
+/// The suite for each engine: every property against each.
+macro_rules! conformance_suites {
+    ([$($engine:ident: $fresh:expr),* $(,)?], $properties:tt) => {
+        $(conformance_suite!($engine, $fresh, $properties);)*
+    };
+}
 
-conformance_suite!(
-    fjall_engine,
-    fjall,
-    [
-        get_put_delete,
-        batch_last_op_wins,
-        invalid_keys_reject_whole_batch,
-        range_bounds,
-        range_stops_early,
-        snapshot_isolation,
-        range_stable_during_commits,
-        snapshots_keep_their_versions,
-        concurrent_commits,
-        concurrent_readers_see_whole_batches,
-        apply_then_wait_durable,
-    ]
-);
-
-conformance_suite!(
-    postgres_engine,
-    postgres,
+conformance_suites!(
+    [memory_engine: memory, fjall_engine: fjall, postgres_engine: postgres],
     [
         get_put_delete,
         batch_last_op_wins,
