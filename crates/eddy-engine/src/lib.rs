@@ -6,7 +6,8 @@
 //! use std::sync::Arc;
 //! use eddy_engine::{Engine, EngineConfig};
 //! let engine = Engine::open(Arc::new(eddy_storage::MemoryStorage::new()), EngineConfig::default()).unwrap();
-//! assert!(engine.list_tables(None, 100).0.is_empty());
+//! assert!(engine.list_tables(None, 100)?.0.is_empty());
+//! # Ok::<(), eddy_engine::EngineError>(())
 //! ```
 //!
 //! This crate must never depend on `eddy-server` (HTTP, JSON shapes) or name a concrete storage

@@ -30,6 +30,7 @@ pub(crate) fn info(state: &AppState) -> Resp {
     out.set("region", scope.region.as_str());
     out.set("accountId", scope.account_id.as_str());
     out.set("testControl", state.test_control);
+    out.set("leader", state.engine.is_leader());
     out.set("version", env!("CARGO_PKG_VERSION"));
     plain_json(out.done().into_bytes())
 }

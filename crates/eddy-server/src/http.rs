@@ -255,6 +255,11 @@ async fn api_inner(
             scope,
             stream_records,
         };
+        // Under test control, a clock advance through another process sharing the storage
+        // counts from the next request on, as it does through this one.
+        if state.test_control {
+            state.engine.sync_clock()?;
+        }
         run_operation(state, op, view, &body, host.as_deref(), &request_id)
     };
     if op.may_take_long()
@@ -436,6 +441,14 @@ fn healthy(state: &AppState, req: &Request<Incoming>) -> Resp {
     resp.headers_mut()
         .insert("x-amz-crc32", HeaderValue::from(crc));
     resp
+}
+
+/// The engine's once-a-second work (`Engine::tick`), off the async threads.
+pub(crate) async fn tick(state: &AppState) -> Result<(), eddy_engine::EngineError> {
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || engine.tick())
+        .await
+        .unwrap_or_else(|e| Err(eddy_engine::EngineError::Corrupt(e.to_string())))
 }
 
 /// Runs the engine's due background work off the async threads.

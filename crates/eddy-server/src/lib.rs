@@ -66,7 +66,8 @@ pub fn execute(state: &AppState, target: &str, body: &[u8]) -> Result<Vec<u8>, A
 }
 
 /// Serves requests on `listener` until `shutdown` completes. Also runs the engine's due
-/// background work (shard rollover, record trimming) once a second.
+/// background work (shard rollover, record trimming) once a second, when it leads the
+/// processes sharing its storage.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
@@ -79,7 +80,7 @@ pub async fn serve(
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            if let Err(e) = http::run_due_work(&ticker_state, false).await {
+            if let Err(e) = http::tick(&ticker_state).await {
                 tracing::error!(error = %e, "background work failed");
             }
         }

@@ -57,6 +57,44 @@ fn pairs(items: &[(&[u8], &[u8])]) -> Pairs {
         .collect()
 }
 
+/// A lock excludes every other holder until it is dropped, and whoever takes it next reads
+/// what its holder committed; other ids are free meanwhile.
+pub fn locks_exclude_and_hand_over(storage: &dyn Storage) -> Result<(), StorageError> {
+    let (held, values) = storage.lock(1, &[b"lock/k", b"lock/absent"])?;
+    assert_eq!(values, [None, None]);
+    assert!(held.is_held());
+    assert!(
+        storage.try_lock(1)?.is_none(),
+        "a held lock was taken twice"
+    );
+    assert!(storage.try_lock(2)?.is_some(), "another id is free");
+    assert!(storage.lock(crate::MAX_LOCK_ID + 1, &[]).is_err());
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| storage.lock(1, &[b"lock/k"]).map(|(_, values)| values));
+        put(storage, b"lock/k", b"committed while held")?;
+        drop(held);
+        let seen = waiter.join().expect("the waiter panicked")?;
+        assert_eq!(seen, [Some(b"committed while held".to_vec())]);
+        Ok(())
+    })
+}
+
+/// Two stores on one database (two processes) share its locks: what one holds, the other
+/// cannot take, and waits for; what one committed under it, the other reads once it has it.
+pub fn locks_hold_across_stores(a: &dyn Storage, b: &dyn Storage) -> Result<(), StorageError> {
+    assert!(a.shared() && b.shared());
+    let (held, _) = a.lock(3, &[])?;
+    assert!(b.try_lock(3)?.is_none(), "another process took a held lock");
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| b.lock(3, &[b"lock/across"]).map(|(_, values)| values));
+        put(a, b"lock/across", b"from a")?;
+        drop(held);
+        let seen = waiter.join().expect("the waiter panicked")?;
+        assert_eq!(seen, [Some(b"from a".to_vec())]);
+        Ok(())
+    })
+}
+
 /// Single puts, overwrites and deletes are read back by `get` on the store and on snapshots;
 /// deleting an absent key is not an error; an empty batch changes nothing.
 ///

@@ -8,7 +8,8 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 use crate::disk_space::DiskSpace;
 use crate::group_commit::GroupCommit;
 use crate::journal_sync::JournalSync;
-use crate::storage::{RangeIter, normalize_range};
+use crate::locks::{HeldLock, LocalLocks};
+use crate::storage::{RangeIter, check_lock_id, lock_locally, normalize_range};
 use crate::{Direction, Durability, Snapshot, Storage, StorageError, Ticket, WriteBatch};
 
 /// All data lives in one keyspace: callers prefix their keys, and one LSM tree keeps the
@@ -65,6 +66,7 @@ pub struct FjallStorage {
     group: Option<GroupCommit>,
     journal: JournalSync,
     space: DiskSpace,
+    locks: LocalLocks,
 }
 
 impl FjallStorage {
@@ -115,6 +117,7 @@ impl FjallStorage {
             group,
             journal: JournalSync::new(path),
             space: DiskSpace::new(path, options.reserved_disk_bytes),
+            locks: LocalLocks::default(),
         })
     }
 }
@@ -189,6 +192,18 @@ impl Storage for FjallStorage {
             return Ok(None);
         }
         Ok(self.keyspace.get(key)?.map(|value| value.to_vec()))
+    }
+
+    fn lock(
+        &self,
+        id: u64,
+        keys: &[&[u8]],
+    ) -> Result<(HeldLock, Vec<Option<Vec<u8>>>), StorageError> {
+        lock_locally(self, &self.locks, id, keys)
+    }
+
+    fn try_lock(&self, id: u64) -> Result<Option<HeldLock>, StorageError> {
+        Ok(self.locks.try_lock(check_lock_id(id)?))
     }
 }
 

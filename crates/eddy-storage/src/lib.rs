@@ -45,6 +45,7 @@ mod error;
 mod fjall_engine;
 mod group_commit;
 mod journal_sync;
+mod locks;
 mod memory;
 mod postgres_engine;
 mod postgres_schema;
@@ -55,6 +56,7 @@ pub use crate::{
     durability::Durability,
     error::StorageError,
     fjall_engine::{FjallOptions, FjallStorage},
+    locks::{Held, HeldLock, MAX_LOCK_ID},
     memory::MemoryStorage,
     postgres_engine::{DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, PostgresStorage},
     postgres_schema::SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION,

@@ -41,7 +41,8 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::storage::{RangeIter, normalize_range};
+use crate::locks::{HeldLock, LocalLocks};
+use crate::storage::{RangeIter, check_lock_id, lock_locally, normalize_range};
 use crate::{Direction, Snapshot, Storage, StorageError, Ticket, WriteBatch};
 
 type Map = imbl::OrdMap<Arc<[u8]>, Arc<[u8]>>;
@@ -53,6 +54,7 @@ type Map = imbl::OrdMap<Arc<[u8]>, Arc<[u8]>>;
 pub struct MemoryStorage {
     /// The latest committed version of the data; commits change it under the write lock.
     current: RwLock<Map>,
+    locks: LocalLocks,
 }
 
 impl MemoryStorage {
@@ -96,6 +98,18 @@ impl Storage for MemoryStorage {
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         Ok(self.current.read().get(key).map(|value| value.to_vec()))
+    }
+
+    fn lock(
+        &self,
+        id: u64,
+        keys: &[&[u8]],
+    ) -> Result<(HeldLock, Vec<Option<Vec<u8>>>), StorageError> {
+        lock_locally(self, &self.locks, id, keys)
+    }
+
+    fn try_lock(&self, id: u64) -> Result<Option<HeldLock>, StorageError> {
+        Ok(self.locks.try_lock(check_lock_id(id)?))
     }
 }
 

@@ -21,8 +21,9 @@ use std::sync::mpsc;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio_postgres::types::ToSql;
 
+use crate::locks::{Held, HeldLock};
 use crate::postgres_schema;
-use crate::storage::{RangeIter, normalize_range};
+use crate::storage::{RangeIter, check_lock_id, normalize_range};
 use crate::{Direction, Snapshot, Storage, StorageError, Ticket, WriteBatch};
 
 /// A stored key and its value.
@@ -34,21 +35,21 @@ const PAGE: i64 = 256;
 /// Connections the pool opens unless told otherwise.
 pub const DEFAULT_POOL_SIZE: usize = 16;
 
-/// A storage engine in a PostgreSQL database, shared by every eddy process pointed at it.
+/// A storage engine in a PostgreSQL database, shared by every eddy process pointed at it:
+/// its locks ([`Storage::lock`]) are PostgreSQL's advisory locks.
 ///
 /// Share it as `Arc<dyn Storage>`.
 pub struct PostgresStorage {
     inner: Arc<Inner>,
-    /// The session holding the database's serving lock, for as long as this engine lives.
-    _serving: tokio_postgres::Client,
 }
 
-/// The advisory lock one eddy process holds on the database it serves ("eddy" + 1).
-const SERVING_LOCK: i64 = 0x6564_6479_0001;
+/// The high 16 bits of the advisory locks [`Storage::lock`] takes ("ed"), keeping them apart
+/// from any other advisory lock of the database: ids are below 2^48.
+const LOCK_SPACE: i64 = 0x6564 << 48;
 
-/// How long a start waits for the serving lock: a process that just stopped may still hold it
-/// until PostgreSQL notices its connection closed.
-const SERVING_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a lock is waited for before the request fails: a holder that stopped answering
+/// without its connection closing must not hold every writer of a table forever.
+const LOCK_WAIT: &str = "30s";
 
 /// What the storage and its snapshots share: the client's runtime, the pool, and what a
 /// connection of a snapshot's own is opened with.
@@ -59,6 +60,9 @@ struct Inner {
     /// Connections for snapshots, which hold theirs as long as they live: apart, so that
     /// snapshots kept open never starve commits.
     snapshots: Pool,
+    /// Connections holding a lock of [`Storage::lock`] (advisory locks belong to a session):
+    /// apart, so that writers holding locks always find a connection to commit on.
+    locks: Pool,
     config: tokio_postgres::Config,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
 }
@@ -145,48 +149,26 @@ impl PostgresStorage {
         ));
         let pool = pool_of(&async_commits, pool_size)?;
         let snapshots = pool_of(&config, pool_size)?;
+        let mut lock_waits = config.clone();
+        lock_waits.options(format!(
+            "{} -c lock_timeout={LOCK_WAIT}",
+            config.get_options().unwrap_or_default()
+        ));
+        let locks = pool_of(&lock_waits, pool_size)?;
         let inner = Arc::new(Inner {
             runtime: Some(runtime),
             pool,
             snapshots,
+            locks,
             config,
             tls,
         });
-        // Until the engine's locks, sequence numbers and caches live in the database, two
-        // processes on one database would each believe they own it: the second one is refused.
-        let (config, tls) = (inner.config.clone(), inner.tls.clone());
-        let serving = inner.run(async move {
-            let (client, connection) = config.connect(tls).await.map_err(|e| pg_error(&e))?;
-            tokio::spawn(connection);
-            let started = std::time::Instant::now();
-            loop {
-                let locked: bool = client
-                    .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVING_LOCK])
-                    .await
-                    .map_err(|e| pg_error(&e))?
-                    .get(0);
-                if locked {
-                    return Ok(client);
-                }
-                if started.elapsed() > SERVING_LOCK_WAIT {
-                    return Err(StorageError::Engine(
-                        "another eddy process serves this database; one process per database \
-                         for now"
-                            .to_owned(),
-                    ));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-        })?;
         let pool = inner.pool.clone();
         inner.run(async move {
             let mut client = connection(&pool).await?;
             postgres_schema::migrate(&mut client).await
         })?;
-        Ok(Self {
-            inner,
-            _serving: serving,
-        })
+        Ok(Self { inner })
     }
 }
 
@@ -391,6 +373,125 @@ impl Storage for PostgresStorage {
             let client = connection(&pool).await?;
             value_of(&client, &key).await
         })
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn lock(
+        &self,
+        id: u64,
+        keys: &[&[u8]],
+    ) -> Result<(HeldLock, Vec<Option<Vec<u8>>>), StorageError> {
+        let lock = lock_key(id)?;
+        let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
+        let pool = self.inner.locks.clone();
+        let (client, values) = self.inner.run(async move {
+            let client = connection(&pool).await?;
+            let take = client
+                .prepare_cached("SELECT pg_advisory_lock($1)")
+                .await
+                .map_err(|e| pg_error(&e))?;
+            let read = client
+                .prepare_cached("SELECT key, value FROM eddy_kv WHERE key = ANY($1::bytea[])")
+                .await
+                .map_err(|e| pg_error(&e))?;
+            // Sent together, in one round trip. PostgreSQL runs a session's statements in
+            // order, and the read's snapshot is taken when it starts, so once the lock is
+            // held: it sees every commit of the previous holder.
+            let (lock_params, read_params): ([&(dyn ToSql + Sync); 1], [&(dyn ToSql + Sync); 1]) =
+                ([&lock], [&keys]);
+            let (taken, rows) = tokio::join!(
+                client.query_one(&take, &lock_params),
+                client.query(&read, &read_params)
+            );
+            taken.map_err(|e| pg_error(&e))?;
+            let mut found: std::collections::HashMap<Vec<u8>, Vec<u8>> = rows
+                .map_err(|e| pg_error(&e))?
+                .into_iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect();
+            let values = keys.iter().map(|key| found.remove(key)).collect();
+            Ok((client, values))
+        })?;
+        let held = PooledLock {
+            inner: Arc::clone(&self.inner),
+            client: Some(client),
+            lock,
+        };
+        Ok((Box::new(held), values))
+    }
+
+    fn try_lock(&self, id: u64) -> Result<Option<HeldLock>, StorageError> {
+        let lock = lock_key(id)?;
+        let (config, tls) = (self.inner.config.clone(), self.inner.tls.clone());
+        // A connection of its own, outside the pools: such a lock is held for long (a
+        // leader's), and must not take a connection from the writers.
+        let session = self.inner.run(async move {
+            let (client, connection) = config.connect(tls).await.map_err(|e| pg_error(&e))?;
+            tokio::spawn(connection);
+            let taken: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&lock])
+                .await
+                .map_err(|e| pg_error(&e))?
+                .get(0);
+            Ok(taken.then_some(client))
+        })?;
+        Ok(session.map(|client| Box::new(SessionLock { client }) as HeldLock))
+    }
+}
+
+/// The advisory lock of a [`Storage::lock`] id.
+fn lock_key(id: u64) -> Result<i64, StorageError> {
+    let id = check_lock_id(id)?;
+    // At most 2^48 - 1, so it fits beside the space's bits.
+    Ok(LOCK_SPACE | id as i64)
+}
+
+/// A lock of [`Storage::lock`], held by a pooled connection's session.
+struct PooledLock {
+    inner: Arc<Inner>,
+    client: Option<Object>,
+    lock: i64,
+}
+
+impl Held for PooledLock {
+    fn is_held(&self) -> bool {
+        self.client.as_ref().is_some_and(|c| !c.is_closed())
+    }
+}
+
+impl Drop for PooledLock {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        let lock = self.lock;
+        // Released behind the caller: this process's next writer of the table waits for the
+        // unlock in PostgreSQL, like any other process's would.
+        self.inner.handle().spawn(async move {
+            let released = client
+                .query_one("SELECT pg_advisory_unlock($1)", &[&lock])
+                .await
+                .is_ok_and(|row| row.get::<_, bool>(0));
+            if !released {
+                // Closing the session releases whatever it holds; a connection still holding
+                // a lock must never go back to the pool.
+                let _ = Object::take(client);
+            }
+        });
+    }
+}
+
+/// A lock of [`Storage::try_lock`], held by a connection of its own until it closes.
+struct SessionLock {
+    client: tokio_postgres::Client,
+}
+
+impl Held for SessionLock {
+    fn is_held(&self) -> bool {
+        !self.client.is_closed()
     }
 }
 

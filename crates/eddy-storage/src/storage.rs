@@ -2,6 +2,7 @@
 
 use std::ops::Bound;
 
+use crate::locks::{HeldLock, LocalLocks};
 use crate::{StorageError, WriteBatch};
 
 /// An ordered byte-key store with snapshot reads and atomic batch writes.
@@ -75,6 +76,65 @@ pub trait Storage: Send + Sync + 'static {
     ///
     /// I/O failures and corrupt data on disk.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// Whether several processes may serve this storage at once (a database server). The
+    /// engine then keeps nothing in its own memory that another process could change without
+    /// it knowing: it takes [`Storage::lock`] around its writes and reads back what others
+    /// changed.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Takes lock `id` (at most [`MAX_LOCK_ID`](crate::MAX_LOCK_ID)), waiting while any holder
+    /// has it, in this process or in another one serving the same storage; then reads the
+    /// latest committed values of `keys`, so what the previous holder committed is among them.
+    /// The lock is released when the returned guard is dropped, or when its process ends.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Engine`] for an id out of range; I/O and database failures.
+    #[allow(clippy::type_complexity)]
+    fn lock(
+        &self,
+        id: u64,
+        keys: &[&[u8]],
+    ) -> Result<(HeldLock, Vec<Option<Vec<u8>>>), StorageError>;
+
+    /// Takes lock `id` unless another holder has it: how one process among several is chosen
+    /// for work that must run once.
+    ///
+    /// # Errors
+    ///
+    /// As [`Storage::lock`].
+    fn try_lock(&self, id: u64) -> Result<Option<HeldLock>, StorageError>;
+}
+
+/// [`Storage::lock`] for an engine one process serves: the lock in memory, then the reads.
+#[allow(clippy::type_complexity)]
+pub(crate) fn lock_locally(
+    storage: &dyn Storage,
+    locks: &LocalLocks,
+    id: u64,
+    keys: &[&[u8]],
+) -> Result<(HeldLock, Vec<Option<Vec<u8>>>), StorageError> {
+    check_lock_id(id)?;
+    let held = locks.lock(id);
+    let values = keys
+        .iter()
+        .map(|key| storage.get(key))
+        .collect::<Result<_, _>>()?;
+    Ok((held, values))
+}
+
+/// Refuses lock ids above [`MAX_LOCK_ID`](crate::MAX_LOCK_ID), in every engine alike.
+pub(crate) fn check_lock_id(id: u64) -> Result<u64, StorageError> {
+    if id > crate::MAX_LOCK_ID {
+        return Err(StorageError::Engine(format!(
+            "lock id {id} is above the highest, {}",
+            crate::MAX_LOCK_ID
+        )));
+    }
+    Ok(id)
 }
 
 /// Names an applied batch for [`Storage::wait_durable`]. Tickets are ordered: the larger of two

@@ -48,6 +48,18 @@ impl Clock {
         clock
     }
 
+    /// Takes the offset of `saved` (what [`Clock::saved`] gave, in another process sharing
+    /// the storage) when it is further ahead: offsets only grow.
+    pub fn catch_up(&self, saved: Option<&[u8]>) {
+        if let Some(offset) = saved
+            .and_then(|b| b.get(..8))
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        {
+            self.offset_ms
+                .fetch_max(u64::from_be_bytes(offset), Ordering::Relaxed);
+        }
+    }
+
     /// The offset and now, for [`Clock::resume`] after a restart.
     pub fn saved(&self) -> [u8; 16] {
         let mut out = [0u8; 16];

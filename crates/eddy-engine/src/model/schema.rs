@@ -396,6 +396,10 @@ pub struct TableDef {
     /// WarmThroughput asked for (read, write units per second); None shows the defaults.
     #[serde(default)]
     pub warm_throughput: Option<(i64, i64)>,
+    /// How many times the record was rewritten since the table was created: on shared
+    /// storage, a process reading the catalog keeps the newer of two versions it sees.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// A resource-based policy, stored as given.

@@ -24,7 +24,7 @@ impl Engine {
     /// The table by name or ARN, or TableNotFoundException.
     pub(crate) fn backup_table(&self, name: &str) -> Result<std::sync::Arc<Table>> {
         let name = self.table_name(name)?;
-        self.table_named(name)
+        self.table_named(name)?
             .ok_or_else(|| EngineError::TableNotFound(name.to_owned()))
     }
 
@@ -52,7 +52,7 @@ impl Engine {
         recovery_period_days: Option<u32>,
     ) -> Result<ContinuousBackups> {
         let table = self.backup_table(table)?;
-        let _guard = table.lock_writes();
+        let _guard = self.lock_table(&table)?;
         let mut def = (*table.def()).clone();
         let now = self.clock().now_ms();
         def.point_in_time_recovery = enabled.then(|| {
@@ -87,7 +87,8 @@ impl Engine {
             .0
             .into_iter()
             .filter(|name| {
-                self.table_named(name)
+                self.catalog()
+                    .get(self.scope(), name)
                     .is_some_and(|t| t.def().contributor_insights)
             })
             .collect()
@@ -99,7 +100,7 @@ impl Engine {
     /// ResourceNotFoundException.
     pub fn set_contributor_insights(&self, table: &str, enabled: bool) -> Result<()> {
         let table = self.table(table)?;
-        let _guard = table.lock_writes();
+        let _guard = self.lock_table(&table)?;
         let mut def = (*table.def()).clone();
         def.contributor_insights = enabled;
         self.catalog().update(self.storage(), &table, def)

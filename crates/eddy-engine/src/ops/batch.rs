@@ -165,7 +165,7 @@ impl Engine {
             // result, and one journal write replaces up to 25.
             let mut batch = WriteBatch::new();
             let mut staged = Vec::with_capacity(skeys.len());
-            let guard = table.lock_writes();
+            let guard = self.lock_table(&table)?;
             for (write, skey) in req.requests.into_iter().zip(skeys) {
                 let old = self.read_item(&skey)?;
                 let old_size = old.as_ref().map_or(0, item_size);
@@ -187,7 +187,7 @@ impl Engine {
                     old.as_ref(),
                     new.as_ref(),
                     Cause::Request,
-                ));
+                )?);
             }
             if !staged.is_empty() {
                 last = last.max(self.storage().apply(batch)?);

@@ -6,7 +6,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use eddy_storage::{Direction, Storage, WriteBatch};
+use eddy_storage::{Direction, WriteBatch};
 
 use crate::keys;
 use crate::model::error::{EngineError, Result};
@@ -210,9 +210,9 @@ impl Engine {
     /// Starts building the new global indexes `names` of `table` from its existing items on a
     /// backfill thread of its own; they turn ACTIVE once built.
     pub(crate) fn start_backfill(&self, table: Arc<Table>, names: Vec<String>) {
-        let storage = self.shared_storage();
+        let engine = self.clone();
         self.backfills().spawn(move |stop| {
-            if let Err(e) = backfill(storage.as_ref(), &table, &names, stop) {
+            if let Err(e) = engine.backfill(&table, &names, stop) {
                 tracing::error!(error = %e, indexes = ?names, "backfilling failed; the indexes stay CREATING until a restart");
             }
         });
@@ -225,79 +225,77 @@ impl Engine {
 /// made is left alone. Those writes count their index changes against entries the backfill
 /// had not made yet, so the counts are taken again from the finished index. Returns false if
 /// stopped before the end.
-fn backfill(
-    storage: &dyn Storage,
-    table: &Table,
-    names: &[String],
-    stop: &AtomicBool,
-) -> Result<bool> {
-    const CHUNK: usize = 512;
-    let mut after: Option<Vec<u8>> = None;
-    loop {
-        if stop.load(Ordering::SeqCst) {
-            return Ok(false);
-        }
-        let _guard = table.lock_writes();
-        let def = table.def();
-        let targets: Vec<&IndexDef> = def
-            .indexes
-            .iter()
-            .filter(|i| names.contains(&i.name) && i.status == IndexStatus::Creating)
-            .collect();
-        // Dropped meanwhile, with its table or alone: nothing left to build.
-        if targets.is_empty() || table.is_dropped() {
-            return Ok(true);
-        }
-        let snap = storage.snapshot();
-        let end = keys::table_end(def.id);
-        let start = keys::table_prefix(def.id);
-        let from = match &after {
-            Some(last) => Bound::Excluded(&last[..]),
-            None => Bound::Included(&start[..]),
-        };
-        let mut batch = WriteBatch::new();
-        let mut last = None;
-        for entry in snap
-            .range(from, Bound::Excluded(&end[..]), Direction::Forward)
-            .take(CHUNK)
-        {
-            let (key, bytes) = entry?;
-            let item =
-                eddy_types::decode_item(&bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
-            for index in &targets {
-                if let Some(entry_key) =
-                    keys::index_entry_key(index, def.id, &def.key_schema, &item)
-                    && snap.get(&entry_key)?.is_some()
-                {
-                    continue;
-                }
-                index_entries::maintain(
-                    &mut batch,
-                    def.id,
-                    &def.key_schema,
-                    std::slice::from_ref(*index),
-                    None,
-                    Some(&item),
-                );
+impl Engine {
+    fn backfill(&self, table: &Table, names: &[String], stop: &AtomicBool) -> Result<bool> {
+        let storage = self.storage();
+        const CHUNK: usize = 512;
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            if stop.load(Ordering::SeqCst) {
+                return Ok(false);
             }
-            last = Some(key);
-        }
-        if !batch.is_empty() {
-            storage.commit(batch)?;
-        }
-        match last {
-            Some(key) => after = Some(key),
-            None => {
-                for index in &targets {
-                    let (count, bytes) = count_entries(snap.as_ref(), def.id, index.id)?;
-                    table.set_index_counts(index.id, count, bytes);
-                }
-                let mut def = (*def).clone();
-                for index in def.indexes.iter_mut().filter(|i| names.contains(&i.name)) {
-                    index.status = IndexStatus::Active;
-                }
-                persist_def(storage, table, def, WriteBatch::new())?;
+            let _guard = self.lock_table(table)?;
+            let def = table.def();
+            let targets: Vec<&IndexDef> = def
+                .indexes
+                .iter()
+                .filter(|i| names.contains(&i.name) && i.status == IndexStatus::Creating)
+                .collect();
+            // Dropped meanwhile, with its table or alone: nothing left to build.
+            if targets.is_empty() || table.is_dropped() {
                 return Ok(true);
+            }
+            let snap = storage.snapshot();
+            let end = keys::table_end(def.id);
+            let start = keys::table_prefix(def.id);
+            let from = match &after {
+                Some(last) => Bound::Excluded(&last[..]),
+                None => Bound::Included(&start[..]),
+            };
+            let mut batch = WriteBatch::new();
+            let mut last = None;
+            for entry in snap
+                .range(from, Bound::Excluded(&end[..]), Direction::Forward)
+                .take(CHUNK)
+            {
+                let (key, bytes) = entry?;
+                let item = eddy_types::decode_item(&bytes)
+                    .map_err(|e| EngineError::Corrupt(e.to_string()))?;
+                for index in &targets {
+                    if let Some(entry_key) =
+                        keys::index_entry_key(index, def.id, &def.key_schema, &item)
+                        && snap.get(&entry_key)?.is_some()
+                    {
+                        continue;
+                    }
+                    index_entries::maintain(
+                        &mut batch,
+                        def.id,
+                        &def.key_schema,
+                        std::slice::from_ref(*index),
+                        None,
+                        Some(&item),
+                    );
+                }
+                last = Some(key);
+            }
+            if !batch.is_empty() {
+                storage.commit(batch)?;
+            }
+            match last {
+                Some(key) => after = Some(key),
+                None => {
+                    for index in &targets {
+                        let (count, bytes) = count_entries(snap.as_ref(), def.id, index.id)?;
+                        table.set_index_counts(index.id, count, bytes);
+                    }
+                    let mut def = (*def).clone();
+                    for index in def.indexes.iter_mut().filter(|i| names.contains(&i.name)) {
+                        index.status = IndexStatus::Active;
+                    }
+                    persist_def(storage, table, def, WriteBatch::new())?;
+                    return Ok(true);
+                }
             }
         }
     }

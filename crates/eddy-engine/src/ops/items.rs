@@ -178,7 +178,7 @@ impl Engine {
         let def = table.def();
         let PutTarget { key, skey, size } =
             rules::put_target(&def, &input.item, PutOrder::PutItem)?;
-        let guard = table.lock_writes();
+        let guard = self.lock_table(&table)?;
         let old = self.read_item(&skey)?;
         check_condition(
             input.condition.as_ref(),
@@ -231,7 +231,7 @@ impl Engine {
         let table = self.table(&input.table_name)?;
         let def = table.def();
         let skey = rules::key_target(&def, &input.key, input.update.as_ref())?;
-        let guard = table.lock_writes();
+        let guard = self.lock_table(&table)?;
         let old = self.read_item(&skey)?;
         let old_size = old.as_ref().map_or(0, item_size);
         check_condition(
@@ -281,7 +281,7 @@ impl Engine {
         let table = self.table(&input.table_name)?;
         let def = table.def();
         let skey = rules::key_target(&def, &input.key, None)?;
-        let guard = table.lock_writes();
+        let guard = self.lock_table(&table)?;
         let old = self.read_item(&skey)?;
         check_condition(
             input.condition.as_ref(),

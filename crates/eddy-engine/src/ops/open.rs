@@ -16,9 +16,17 @@ impl Engine {
     /// A storage error, or a corrupt catalog record.
     pub fn open(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Self> {
         let engine = Self::load(storage, config)?;
-        // Indexes a stopped run left CREATING are built again from the start; the entries it
-        // made are found and kept.
-        for table in engine.catalog().all() {
+        // On shared storage the leader does it, once elected (`Engine::tick`).
+        if !engine.is_shared() {
+            engine.restart_backfills();
+        }
+        Ok(engine)
+    }
+
+    /// Builds again, from the start, the indexes left CREATING by a process that stopped;
+    /// the entries it made are found and kept.
+    pub(crate) fn restart_backfills(&self) {
+        for table in self.catalog().all() {
             let creating: Vec<String> = table
                 .def()
                 .indexes
@@ -27,10 +35,9 @@ impl Engine {
                 .map(|i| i.name.clone())
                 .collect();
             if !creating.is_empty() {
-                engine.start_backfill(table, creating);
+                self.start_backfill(table, creating);
             }
         }
-        Ok(engine)
     }
 }
 
@@ -90,7 +97,7 @@ mod tests {
         let reopened = Engine::open(Arc::clone(&storage), config).expect("reopen");
         let scope = reopened.scope().clone();
         assert_eq!(scope.region, "eu-west-1");
-        assert!(reopened.table_named("old").is_some());
+        assert!(reopened.table_named("old").expect("read").is_some());
         let snap = storage.snapshot();
         assert!(
             snap.get(&keys::catalog_key(&scope, "old"))

@@ -59,7 +59,7 @@ impl Engine {
             ));
         }
         let name = parsed.table();
-        self.table_named(name).ok_or_else(|| {
+        self.table_named(name)?.ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {name} not found"
             ))
@@ -80,7 +80,7 @@ impl Engine {
     ) -> Result<String> {
         let table = self.policy_table(arn)?;
         check_document(document)?;
-        let _guard = table.lock_writes();
+        let _guard = self.lock_table(&table)?;
         let mut def = (*table.def()).clone();
         let current = def.policies.iter().position(|p| p.arn == arn);
         let current_revision = current
@@ -135,7 +135,7 @@ impl Engine {
         expected: Option<&str>,
     ) -> Result<Option<String>> {
         let table = self.policy_table(arn)?;
-        let _guard = table.lock_writes();
+        let _guard = self.lock_table(&table)?;
         let mut def = (*table.def()).clone();
         let Some(i) = def.policies.iter().position(|p| p.arn == arn) else {
             if let Some(expected) = expected {

@@ -80,10 +80,13 @@ impl Engine {
     /// TableNotFoundException; storage errors.
     pub fn create_backup(&self, table: &str, name: &str) -> Result<Arc<BackupRecord>> {
         let table = self.backup_table(table)?;
-        let id = self.catalog().reserve_id(self.storage())?;
+        let id = {
+            let ids = self.lock_catalog()?;
+            self.catalog().reserve_id(&ids, self.storage())?
+        };
         let (snap, def, item_count, size_bytes) = {
             // Writes hold the lock from read to commit, so the snapshot holds whole writes.
-            let _guard = table.lock_writes();
+            let _guard = self.lock_table(&table)?;
             (
                 self.storage().snapshot(),
                 table.def(),
@@ -254,7 +257,7 @@ impl Engine {
     ) -> Result<TableDescription> {
         let table = self.backup_table(source)?;
         let (snap, def, last_write) = {
-            let _guard = table.lock_writes();
+            let _guard = self.lock_table(&table)?;
             (
                 self.storage().snapshot(),
                 table.def(),
@@ -279,7 +282,7 @@ impl Engine {
                 iso_seconds(now)
             )));
         }
-        if self.table_named(target).is_some() {
+        if self.table_named(target)?.is_some() {
             return Err(EngineError::TableAlreadyExists(target.to_owned()));
         }
         let summary = RestoreSummary {
@@ -310,7 +313,7 @@ impl Engine {
         snap: &dyn Snapshot,
         from: Vec<u8>,
     ) -> Result<TableDescription> {
-        if self.table_named(target).is_some() {
+        if self.table_named(target)?.is_some() {
             return Err(EngineError::TableAlreadyExists(target.to_owned()));
         }
         let input = restore_input(source, target, overrides)?;
@@ -323,7 +326,7 @@ impl Engine {
     /// A write that reached the new table first is replaced as any write replaces an item (its
     /// index entries and counters follow); a DeleteTable stops the fill.
     fn fill(&self, table: &Table, snap: &dyn Snapshot, from: &[u8]) -> Result<()> {
-        let guard = table.lock_writes();
+        let guard = self.lock_table(table)?;
         let prefix = keys::table_prefix(table.def().id);
         let mut batch = WriteBatch::new();
         let mut staged = Vec::new();
@@ -345,7 +348,7 @@ impl Engine {
                 old.as_ref(),
                 Some(&item),
                 Cause::Request,
-            ));
+            )?);
             if staged.len() >= CHUNK {
                 if table.is_dropped() {
                     return Ok(());

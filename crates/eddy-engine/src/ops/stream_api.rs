@@ -17,6 +17,7 @@ use crate::model::error::{EngineError, Result};
 use crate::model::schema::{KeySchema, TableDef};
 use crate::model::scope::Scope;
 use crate::state::catalog::Table;
+use crate::state::cluster::{CatalogGuard, Lead};
 use crate::state::engine::Engine;
 use crate::state::streams::Stream;
 
@@ -116,10 +117,10 @@ fn stream_not_found(arn: &str) -> EngineError {
 impl Engine {
     fn stream(&self, arn: &str) -> Result<Arc<Stream>> {
         parse_stream_arn(arn).map_err(EngineError::Streams)?;
-        self.streams()
-            .get(arn)
-            .filter(|_| self.scope().owns_arn(arn))
-            .ok_or_else(|| stream_not_found(arn))
+        if !self.scope().owns_arn(arn) {
+            return Err(stream_not_found(arn));
+        }
+        self.find_stream(arn)?.ok_or_else(|| stream_not_found(arn))
     }
 
     /// The live table a stream belongs to (in the stream's own scope, whichever this view's
@@ -137,6 +138,7 @@ impl Engine {
     /// the table alone, and points the table at the returned stream once committed.
     pub(crate) fn enable_stream(
         &self,
+        ids: &CatalogGuard,
         batch: &mut WriteBatch,
         def: &mut TableDef,
         view_type: StreamViewType,
@@ -153,6 +155,7 @@ impl Engine {
             created_ms += 1;
         };
         let stream = self.streams().create(
+            ids,
             batch,
             arn.clone(),
             label.clone(),
@@ -223,6 +226,7 @@ impl Engine {
         if let Some(arn) = exclusive_start {
             parse_stream_arn(arn).map_err(EngineError::Streams)?;
         }
+        self.refresh()?;
         let page: Vec<StreamSummary> = self
             .streams()
             .after(exclusive_start)
@@ -333,8 +337,8 @@ impl Engine {
         if it.is_expired(now, registry.config.iterator_lifetime_ms) {
             return Err(EngineError::Streams(StreamsError::ExpiredIterator));
         }
-        let stream = registry
-            .get(&it.stream_arn)
+        let stream = self
+            .find_stream(&it.stream_arn)?
             .ok_or(EngineError::Streams(StreamsError::TrimmedDataAccess))?;
         let shard = stream
             .state
@@ -403,7 +407,7 @@ impl Engine {
     pub fn split_shard(&self, arn: &str, shard_id: &str) -> Result<()> {
         let stream = self.stream(arn)?;
         let table = self.stream_table(&stream);
-        let _guard = table.as_ref().map(|t| t.lock_writes());
+        let _guard = table.as_ref().map(|t| self.lock_table(t)).transpose()?;
         let mut state = stream.state.lock();
         if state.map.shard(shard_id).is_none() {
             return Err(EngineError::Streams(StreamsError::ShardNotFound(
@@ -415,7 +419,7 @@ impl Engine {
             .split(shard_id, self.clock().now_ms())
             .map_err(EngineError::Streams)?;
         let mut batch = eddy_storage::WriteBatch::new();
-        stream.persist(&state, &mut batch)?;
+        stream.persist(&mut state, &mut batch)?;
         self.storage().commit(batch)?;
         Ok(())
     }
@@ -427,17 +431,38 @@ impl Engine {
     /// # Errors
     /// A storage error.
     pub fn run_due_work(&self, force_ttl: bool) -> Result<()> {
+        self.sync_clock()?;
         self.sweep_ttl_if_due(force_ttl)?;
         let now = self.clock().now_ms();
         for stream in self.streams().all() {
             if stream.state.lock().enabled
                 && let Some(table) = self.stream_table(&stream)
             {
-                let _guard = table.lock_writes();
+                let _guard = self.lock_table(&table)?;
                 self.streams().roll_over(self.storage(), &stream, now)?;
             }
             self.streams().trim(self.storage(), &stream, now)?;
         }
         Ok(())
+    }
+
+    /// What the server does once a second: on shared storage, catches up with what other
+    /// processes changed; then, on the one process leading (see `state/cluster.rs`), runs
+    /// the due background work. A process that has just become the leader first takes over
+    /// what the previous one left: deletions of dropped tables, unfinished index builds.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn tick(&self) -> Result<()> {
+        self.refresh()?;
+        match self.lead()? {
+            Lead::Follower => return Ok(()),
+            Lead::Elected if self.is_shared() => {
+                self.janitor().resume(self.storage())?;
+                self.restart_backfills();
+            }
+            Lead::Elected | Lead::Leading => {}
+        }
+        self.run_due_work(false)
     }
 }

@@ -217,6 +217,7 @@ impl Engine {
             .into_iter()
             .collect();
         let def = TableDef {
+            revision: 0,
             scope: self.scope().clone(),
             id: 0,
             name: input.table_name,
@@ -246,12 +247,14 @@ impl Engine {
             policies,
             warm_throughput: input.warm_throughput,
         };
-        self.catalog().create(self.storage(), def, |def, batch| {
-            input
-                .stream
-                .map(|view_type| self.enable_stream(batch, def, view_type))
-                .transpose()
-        })
+        let ids = self.lock_catalog()?;
+        self.catalog()
+            .create(&ids, self.storage(), def, |def, batch| {
+                input
+                    .stream
+                    .map(|view_type| self.enable_stream(&ids, batch, def, view_type))
+                    .transpose()
+            })
     }
 
     /// DescribeTable.
@@ -260,7 +263,7 @@ impl Engine {
     /// ResourceNotFoundException.
     pub fn describe_table(&self, name: &str) -> Result<TableDescription> {
         let name = self.table_name(name)?;
-        let Some(table) = self.table_named(name) else {
+        let Some(table) = self.table_named(name)? else {
             return self.still_deleting(name).ok_or_else(|| not_found(name));
         };
         let status = if table.is_creating(self.clock().now_ms()) {
@@ -273,16 +276,20 @@ impl Engine {
 
     /// ListTables: names after `exclusive_start`, at most `limit`; the second value is the
     /// LastEvaluatedTableName when more follow.
+    ///
+    /// # Errors
+    /// Storage errors (shared storage, where the list is read again first).
     pub fn list_tables(
         &self,
         exclusive_start: Option<&str>,
         limit: usize,
-    ) -> (Vec<String>, Option<String>) {
+    ) -> Result<(Vec<String>, Option<String>)> {
+        self.refresh()?;
         let (names, more) = self
             .catalog()
             .names_after(self.scope(), exclusive_start, limit);
         let last = if more { names.last().cloned() } else { None };
-        (names, last)
+        Ok((names, last))
     }
 
     /// UpdateTable: billing mode, throughput, deletion protection, table class.
@@ -291,9 +298,9 @@ impl Engine {
     /// ResourceNotFoundException; ValidationException for an invalid change.
     pub fn update_table(&self, input: UpdateTableInput) -> Result<TableDescription> {
         let name = self.table_name(&input.table_name)?;
-        let table = self.table_named(name).ok_or_else(|| not_found(name))?;
+        let table = self.table_named(name)?.ok_or_else(|| not_found(name))?;
         self.refuse_while_creating(&table, name)?;
-        let _guard = table.lock_writes();
+        let _guard = self.lock_table(&table)?;
         let mut def = (*table.def()).clone();
         let now = self.clock().now_ms();
         let mut changed = false;
@@ -481,18 +488,22 @@ impl Engine {
         for range in &dropped {
             range.stage(&mut stream_batch);
         }
-        let new_stream = match input.stream {
-            Some(StreamChange::Enable(view_type)) => Some(Some(self.enable_stream(
-                &mut stream_batch,
-                &mut def,
-                view_type,
-            )?)),
-            Some(StreamChange::Disable) => {
-                self.disable_stream(&mut stream_batch, &table, &mut def)?;
-                Some(None)
-            }
-            None => None,
+        // A new stream's id is drawn under the catalog lock, held until the id's commit.
+        let ids = match input.stream {
+            Some(StreamChange::Enable(_)) => Some(self.lock_catalog()?),
+            _ => None,
         };
+        let new_stream =
+            match (input.stream, &ids) {
+                (Some(StreamChange::Enable(view_type)), Some(ids)) => Some(Some(
+                    self.enable_stream(ids, &mut stream_batch, &mut def, view_type)?,
+                )),
+                (Some(StreamChange::Disable), _) => {
+                    self.disable_stream(&mut stream_batch, &table, &mut def)?;
+                    Some(None)
+                }
+                _ => None,
+            };
         let commit_def = |def: TableDef, batch: WriteBatch| -> Result<()> {
             self.catalog()
                 .update_with(self.storage(), &table, def, batch)?;
@@ -532,7 +543,7 @@ impl Engine {
     /// ResourceNotFoundException; ValidationException when deletion protection is on.
     pub fn delete_table(&self, name: &str) -> Result<TableDescription> {
         let name = self.table_name(name)?;
-        let Some(table) = self.table_named(name) else {
+        let Some(table) = self.table_named(name)? else {
             // "If table is already in the DELETING state, no error is returned."
             return self.still_deleting(name).ok_or_else(|| not_found(name));
         };
@@ -544,7 +555,7 @@ impl Engine {
             .into());
         }
         let description = {
-            let _guard = table.lock_writes();
+            let _guard = self.lock_table(&table)?;
             let mut def = (*table.def()).clone();
             let mut batch = WriteBatch::new();
             self.disable_stream(&mut batch, &table, &mut def)?;
@@ -585,7 +596,7 @@ impl Engine {
         if !parsed.in_scope(self.scope()) {
             return Err(denied());
         }
-        self.table_named(parsed.table()).ok_or_else(denied)
+        self.table_named(parsed.table())?.ok_or_else(denied)
     }
 
     /// TagResource: adds or replaces tags.
@@ -594,7 +605,7 @@ impl Engine {
     /// AccessDeniedException for an ARN that names no table.
     pub fn tag_resource(&self, arn: &str, tags: Vec<Tag>) -> Result<()> {
         let table = self.table_by_arn(arn, "TagResource")?;
-        let _guard = table.lock_writes();
+        let _guard = self.lock_table(&table)?;
         let mut def = (*table.def()).clone();
         for tag in tags {
             match def.tags.iter_mut().find(|t| t.key == tag.key) {
@@ -614,7 +625,7 @@ impl Engine {
     /// AccessDeniedException for an ARN that names no table.
     pub fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<()> {
         let table = self.table_by_arn(arn, "UntagResource")?;
-        let _guard = table.lock_writes();
+        let _guard = self.lock_table(&table)?;
         let mut def = (*table.def()).clone();
         def.tags.retain(|t| !keys.contains(&t.key));
         self.catalog().update(self.storage(), &table, def)

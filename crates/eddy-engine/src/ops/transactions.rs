@@ -185,8 +185,8 @@ impl Engine {
         names.sort();
         let guards: HashMap<&str, TableWriteGuard<'_>> = names
             .iter()
-            .map(|n| (n.as_str(), tables[*n].lock_writes()))
-            .collect();
+            .map(|n| Ok((n.as_str(), self.lock_table(&tables[*n])?)))
+            .collect::<Result<_>>()?;
         let mut changes = Vec::with_capacity(input.items.len());
         for (i, (item, target)) in input.items.iter().zip(&targets).enumerate() {
             let Some(target) = target else {
@@ -252,7 +252,7 @@ impl Engine {
                     old.as_ref(),
                     new.as_ref(),
                     Cause::Request,
-                )
+                )?
             {
                 let mut index_units = Consumed::default();
                 s.bill_indexes(&target.table.def(), &mut index_units);

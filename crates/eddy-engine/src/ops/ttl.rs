@@ -54,12 +54,12 @@ impl Engine {
         attribute: &str,
     ) -> Result<()> {
         let table_name = self.table_name(table_name)?;
-        let table = self.table_named(table_name).ok_or_else(|| {
+        let table = self.table_named(table_name)?.ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {table_name} not found"
             ))
         })?;
-        let _guard = table.lock_writes();
+        let _guard = self.lock_table(&table)?;
         let mut def = (*table.def()).clone();
         match (&def.ttl_attribute, enabled) {
             (Some(current), true) if current != attribute => {
@@ -101,7 +101,7 @@ impl Engine {
     /// ResourceNotFoundException.
     pub fn describe_time_to_live(&self, table_name: &str) -> Result<TimeToLiveDescription> {
         let table_name = self.table_name(table_name)?;
-        let table = self.table_named(table_name).ok_or_else(|| {
+        let table = self.table_named(table_name)?.ok_or_else(|| {
             EngineError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {table_name} not found"
             ))
@@ -148,7 +148,7 @@ impl Engine {
             }
             drop(snap);
             for skey in due {
-                let guard = table.lock_writes();
+                let guard = self.lock_table(&table)?;
                 // Read again under the lock: a write since the scan may have renewed the item.
                 let Some(old) = self.read_item(&skey)? else {
                     continue;
@@ -158,7 +158,7 @@ impl Engine {
                 }
                 let mut batch = WriteBatch::new();
                 if let Some(staged) =
-                    self.stage_change(&guard, &mut batch, skey, Some(&old), None, Cause::Ttl)
+                    self.stage_change(&guard, &mut batch, skey, Some(&old), None, Cause::Ttl)?
                 {
                     self.storage().commit(batch)?;
                     account(&table, &staged);

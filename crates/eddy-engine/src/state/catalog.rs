@@ -13,7 +13,9 @@ use crate::keys;
 use crate::model::error::{EngineError, Result};
 use crate::model::schema::TableDef;
 use crate::model::scope::Scope;
+use crate::state::cluster::CatalogGuard;
 use crate::state::streams::{Stream, StreamRegistry};
+use eddy_storage::HeldLock;
 
 /// A live table.
 #[derive(Debug)]
@@ -38,6 +40,9 @@ pub struct Table {
     /// Under a table status delay: until when (epoch ms) the table, and each new index by
     /// name, still reports CREATING. Kept in memory only: after a restart everything is ACTIVE.
     settling: Mutex<Settling>,
+    /// On shared storage: the catalog record `def` was last read from, so reading the same
+    /// record again costs no decoding.
+    seen_record: Mutex<Vec<u8>>,
 }
 
 /// What a table status delay holds back.
@@ -51,6 +56,8 @@ struct Settling {
 /// caller holds the lock" is checked by the compiler.
 pub(crate) struct TableWriteGuard<'a> {
     table: &'a Table,
+    /// On shared storage, the lock other processes take for the table, released first.
+    shared: Option<HeldLock>,
     _lock: parking_lot::MutexGuard<'a, ()>,
 }
 
@@ -59,15 +66,35 @@ impl TableWriteGuard<'_> {
     pub(crate) fn table(&self) -> &Table {
         self.table
     }
+
+    /// Adds the lock that other processes on the same storage take for the table
+    /// (`Engine::lock_table`).
+    pub(crate) fn hold(&mut self, shared: HeldLock) {
+        self.shared = Some(shared);
+    }
 }
 
 impl Table {
-    /// Takes the table's write lock.
+    /// Takes the table's write lock in this process. Every write takes it through
+    /// `Engine::lock_table`, which on shared storage also takes the lock of other processes.
     pub(crate) fn lock_writes(&self) -> TableWriteGuard<'_> {
         TableWriteGuard {
             _lock: self.write_lock.lock(),
+            shared: None,
             table: self,
         }
+    }
+
+    /// Makes the catalog record `bytes` (this table's, decoded as `def`) the definition, unless
+    /// it is the record already seen.
+    pub(crate) fn set_def_from_record(&self, bytes: Vec<u8>, def: TableDef) {
+        *self.def.write() = Arc::new(def);
+        *self.seen_record.lock() = bytes;
+    }
+
+    /// Whether `bytes` is the catalog record the definition was last read from.
+    pub(crate) fn is_seen_record(&self, bytes: &[u8]) -> bool {
+        *self.seen_record.lock() == bytes
     }
 
     fn new(def: TableDef, now_ms: u64) -> Self {
@@ -81,6 +108,7 @@ impl Table {
             stream: RwLock::new(None),
             dropped: AtomicBool::new(false),
             settling: Mutex::new(Settling::default()),
+            seen_record: Mutex::new(Vec::new()),
         }
     }
 
@@ -132,11 +160,6 @@ impl Table {
     /// The current definition.
     pub fn def(&self) -> Arc<TableDef> {
         self.def.read().clone()
-    }
-
-    /// Replaces the definition (UpdateTable, tags).
-    pub(crate) fn set_def(&self, def: TableDef) {
-        *self.def.write() = Arc::new(def);
     }
 
     /// Number of items.
@@ -324,8 +347,9 @@ impl Catalog {
     ///
     /// # Errors
     /// ResourceInUseException when the name is taken in the scope.
-    pub fn create(
+    pub(crate) fn create(
         &self,
+        _ids: &CatalogGuard,
         storage: &dyn Storage,
         mut def: TableDef,
         with: impl FnOnce(&mut TableDef, &mut WriteBatch) -> Result<Option<Arc<Stream>>>,
@@ -346,10 +370,12 @@ impl Catalog {
             (def.id + 1).to_be_bytes().to_vec(),
         );
         let stream = with(&mut def, &mut batch)?;
-        batch.put(keys::catalog_key(&def.scope, &def.name), encode_def(&def)?);
+        let record = encode_def(&def)?;
+        batch.put(keys::catalog_key(&def.scope, &def.name), record.clone());
         storage.commit(batch)?;
         *next_id += 1;
         let table = Arc::new(Table::new(def.clone(), def.created_ms));
+        *table.seen_record.lock() = record;
         table.set_stream(stream);
         tables.insert(def.name, table.clone());
         Ok(table)
@@ -360,7 +386,7 @@ impl Catalog {
     ///
     /// # Errors
     /// A storage error.
-    pub fn reserve_id(&self, storage: &dyn Storage) -> Result<u64> {
+    pub(crate) fn reserve_id(&self, _ids: &CatalogGuard, storage: &dyn Storage) -> Result<u64> {
         let mut next_id = self.next_id.lock();
         let id = *next_id;
         let mut batch = WriteBatch::new();
@@ -371,6 +397,82 @@ impl Catalog {
         storage.commit(batch)?;
         *next_id += 1;
         Ok(id)
+    }
+
+    /// Moves the next table id up to `stored` (what storage holds), under the catalog lock
+    /// of shared storage: another process may have created tables since.
+    pub(crate) fn raise_next_id(&self, stored: u64) {
+        let mut next_id = self.next_id.lock();
+        *next_id = (*next_id).max(stored);
+    }
+
+    /// Makes the cached tables those of the records `read` gives (every table record in
+    /// storage, with its bytes), on shared storage, where other processes create, change and delete tables.
+    /// A table still there keeps its state; its definition is replaced only by a later
+    /// revision (a writer holding the table's lock may have read a newer one than these
+    /// records), and its stream pointer follows its definition.
+    ///
+    /// `read` gives the records and runs under the catalog's own lock, which creations and
+    /// removals commit under: what it reads and what this process holds are in step.
+    pub(crate) fn reconcile(
+        &self,
+        read: impl FnOnce() -> Result<Vec<(Vec<u8>, TableDef)>>,
+        streams: &StreamRegistry,
+        now_ms: u64,
+    ) -> Result<()> {
+        let mut all = self.tables.write();
+        let records = read()?;
+        let mut kept: BTreeMap<Scope, BTreeMap<String, Arc<Table>>> = BTreeMap::new();
+        for (bytes, def) in records {
+            let existing = all
+                .get(&def.scope)
+                .and_then(|tables| tables.get(&def.name))
+                .filter(|table| table.def().id == def.id)
+                .cloned();
+            let table = match existing {
+                Some(table) => {
+                    if def.revision > table.def().revision {
+                        table.set_def_from_record(bytes, def.clone());
+                        table.set_stream(streams.for_def(&def));
+                    }
+                    table
+                }
+                None => {
+                    let table = Table::new(def.clone(), now_ms);
+                    *table.seen_record.lock() = bytes;
+                    table.set_stream(streams.for_def(&def));
+                    Arc::new(table)
+                }
+            };
+            kept.entry(def.scope.clone())
+                .or_default()
+                .insert(def.name.clone(), table);
+        }
+        for table in all.values().flat_map(BTreeMap::values) {
+            let def = table.def();
+            let still = kept
+                .get(&def.scope)
+                .and_then(|tables| tables.get(&def.name))
+                .is_some_and(|kept| Arc::ptr_eq(kept, table));
+            if !still {
+                table.mark_dropped();
+            }
+        }
+        *all = kept;
+        Ok(())
+    }
+
+    /// Forgets a table another process deleted (on shared storage), unless its name was
+    /// taken again here since.
+    pub(crate) fn forget(&self, table: &Arc<Table>) {
+        table.mark_dropped();
+        let def = table.def();
+        let mut all = self.tables.write();
+        if let Some(tables) = all.get_mut(&def.scope)
+            && tables.get(&def.name).is_some_and(|t| Arc::ptr_eq(t, table))
+        {
+            tables.remove(&def.name);
+        }
     }
 
     /// Persists a changed definition of an existing table.
@@ -398,18 +500,24 @@ impl Catalog {
         name: &str,
         mut batch: WriteBatch,
     ) -> Result<Arc<Table>> {
-        let removed = self
-            .tables
-            .write()
-            .get_mut(scope)
-            .and_then(|tables| tables.remove(name));
-        let table = removed.ok_or_else(|| {
-            EngineError::ResourceNotFound(format!(
-                "Requested resource not found: Table: {name} not found"
-            ))
-        })?;
+        // The commit happens under the catalog's lock, as a creation's does, so that a
+        // reconciliation (which reads storage under it) never sees the one without the other.
+        let mut all = self.tables.write();
+        let tables = all.get_mut(scope);
+        let table = tables
+            .as_ref()
+            .and_then(|tables| tables.get(name))
+            .cloned()
+            .ok_or_else(|| {
+                EngineError::ResourceNotFound(format!(
+                    "Requested resource not found: Table: {name} not found"
+                ))
+            })?;
         batch.delete(keys::catalog_key(scope, name));
         storage.commit(batch)?;
+        if let Some(tables) = tables {
+            tables.remove(name);
+        }
         Ok(table)
     }
 }
@@ -419,16 +527,18 @@ impl Catalog {
 pub(crate) fn persist_def(
     storage: &dyn Storage,
     table: &Table,
-    def: TableDef,
+    mut def: TableDef,
     mut batch: WriteBatch,
 ) -> Result<()> {
-    batch.put(keys::catalog_key(&def.scope, &def.name), encode_def(&def)?);
+    def.revision = table.def().revision + 1;
+    let record = encode_def(&def)?;
+    batch.put(keys::catalog_key(&def.scope, &def.name), record.clone());
     storage.commit(batch)?;
-    table.set_def(def);
+    table.set_def_from_record(record, def);
     Ok(())
 }
 
-fn encode_def(def: &TableDef) -> Result<Vec<u8>> {
+pub(crate) fn encode_def(def: &TableDef) -> Result<Vec<u8>> {
     serde_json::to_vec(def).map_err(|e| EngineError::Corrupt(e.to_string()))
 }
 

@@ -19,6 +19,7 @@ use crate::model::scope::Scope;
 use crate::state::backfills::Backfills;
 use crate::state::backups::Backups;
 use crate::state::catalog::{Catalog, Table};
+use crate::state::cluster::{CLOCK_LOCK, Leadership};
 use crate::state::janitor::Janitor;
 use crate::state::streams::{StreamRegistry, StreamsConfig};
 use crate::state::tokens::Tokens;
@@ -90,6 +91,7 @@ struct Shared {
     config: EngineConfig,
     janitor: Janitor,
     backfills: Backfills,
+    leadership: Leadership,
     /// Deleted tables still reporting DELETING under a table status delay: (scope, name, what
     /// DescribeTable answers, until when).
     deleting: parking_lot::Mutex<Vec<(Scope, String, TableDescription, u64)>>,
@@ -119,11 +121,14 @@ impl Engine {
         let catalog = Catalog::load(storage.as_ref(), &streams, &scope, clock.now_ms())?;
         crate::state::catalog::count_items(storage.clone(), catalog.all());
         let backups = Backups::load(storage.as_ref())?;
-        let janitor = Janitor::start(storage.clone())?;
+        // On shared storage the leader resumes what was left marked (`Engine::tick`): every
+        // process deleting the same ranges would only repeat each other's work.
+        let janitor = Janitor::start(storage.clone(), !storage.shared())?;
         let shared = Shared {
             backups,
             janitor,
             backfills: Backfills::default(),
+            leadership: Leadership::default(),
             deleting: Default::default(),
             storage,
             catalog,
@@ -181,6 +186,14 @@ impl Engine {
     /// # Errors
     /// A storage error.
     pub fn advance_clock(&self, ms: u64) -> Result<u64> {
+        // Processes sharing the storage move one clock: the offset is read and saved under a
+        // lock, so two advances through two processes add up.
+        let (_held, saved) = self.storage().lock(CLOCK_LOCK, &[CLOCK])?;
+        if self.is_shared() {
+            self.shared
+                .clock
+                .catch_up(saved.into_iter().next().flatten().as_deref());
+        }
         let now = self.shared.clock.advance(ms);
         self.save_clock()?;
         Ok(now)
@@ -224,12 +237,12 @@ impl Engine {
         &self.shared.janitor
     }
 
-    pub(crate) fn backfills(&self) -> &Backfills {
-        &self.shared.backfills
+    pub(crate) fn leadership(&self) -> &Leadership {
+        &self.shared.leadership
     }
 
-    pub(crate) fn shared_storage(&self) -> Arc<dyn Storage> {
-        Arc::clone(&self.shared.storage)
+    pub(crate) fn backfills(&self) -> &Backfills {
+        &self.shared.backfills
     }
 
     /// Whether a write returns only after a disk sync (`--durability fsync`): such writes
@@ -278,9 +291,16 @@ impl Engine {
     /// The table for a data-plane request ("Requested resource not found" when missing); the
     /// name may be the table's ARN.
     pub(crate) fn table(&self, name: &str) -> Result<Arc<Table>> {
-        self.shared
-            .catalog
-            .get(&self.scope, self.table_name(name)?)
+        let name = self.table_name(name)?;
+        let cached = match self.shared.catalog.get(&self.scope, name) {
+            // Another process sharing the storage may have created it.
+            None if self.is_shared() => {
+                self.refresh()?;
+                self.shared.catalog.get(&self.scope, name)
+            }
+            cached => cached,
+        };
+        cached
             // A table still CREATING takes no item operations, as on AWS.
             .filter(|t| !self.settling() || !t.is_creating(self.clock().now_ms()))
             .ok_or_else(EngineError::table_not_found)
@@ -355,9 +375,13 @@ impl Engine {
         }
     }
 
-    /// A table of this scope by name, without resolving ARNs.
-    pub(crate) fn table_named(&self, name: &str) -> Option<Arc<Table>> {
-        self.shared.catalog.get(&self.scope, name)
+    /// A table of this scope by name, without resolving ARNs; on shared storage, as storage
+    /// holds it now (the control plane answers with another process's last change).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) fn table_named(&self, name: &str) -> Result<Option<Arc<Table>>> {
+        self.current_table(name)
     }
 
     /// The key schema of a table, or of one of its indexes, for parsing a key condition
@@ -366,7 +390,14 @@ impl Engine {
     /// # Errors
     /// ResourceNotFoundException; ValidationException for an unknown index.
     pub fn key_schema(&self, table: &str, index: Option<&str>) -> Result<(IndexKey, KeySchema)> {
-        let def = self.table(table)?.def();
+        let mut def = self.table(table)?.def();
+        // An index another process sharing the storage has just added.
+        if self.is_shared()
+            && index.is_some_and(|name| def.index(name).is_none())
+            && let Some(current) = self.current_table(self.table_name(table)?)?
+        {
+            def = current.def();
+        }
         let source = match index {
             None => IndexKey::from(&def.key_schema),
             Some(name) => def

@@ -58,18 +58,20 @@ pub(crate) struct Janitor {
 }
 
 impl Janitor {
-    /// Starts the thread, with the ranges a previous run left marked.
+    /// Starts the thread, with the ranges a previous run left marked when `resume`.
     ///
     /// # Errors
     /// Storage failures while reading the markers.
-    pub(crate) fn start(storage: Arc<dyn Storage>) -> Result<Self> {
+    pub(crate) fn start(storage: Arc<dyn Storage>, resume: bool) -> Result<Self> {
         let shared = Arc::new(Shared::default());
-        let marked = marked_ranges(storage.as_ref())?;
-        shared
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(marked);
+        if resume {
+            let marked = marked_ranges(storage.as_ref())?;
+            shared
+                .queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(marked);
+        }
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("eddy-janitor".into())
@@ -79,6 +81,15 @@ impl Janitor {
             shared,
             thread: Mutex::new(Some(thread)),
         })
+    }
+
+    /// Queues every range still marked: what another process left when it stopped.
+    ///
+    /// # Errors
+    /// Storage failures while reading the markers.
+    pub(crate) fn resume(&self, storage: &dyn Storage) -> Result<()> {
+        self.enqueue(marked_ranges(storage)?);
+        Ok(())
     }
 
     /// Queues ranges whose markers were just committed.
@@ -280,7 +291,7 @@ mod tests {
         DropRange::prefix(dropped.clone()).stage(&mut batch);
         storage.commit(batch).expect("commit");
 
-        let janitor = Janitor::start(Arc::clone(&storage)).expect("start");
+        let janitor = Janitor::start(Arc::clone(&storage), true).expect("start");
         wait_idle(&janitor);
         assert_eq!(
             keys_in(storage.as_ref(), &dropped, &keys::prefix_end(&dropped)),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
-use eddy_storage::{Direction, Storage, WriteBatch};
+use eddy_storage::{Direction, HeldLock, Storage, WriteBatch};
 use eddy_streams::{
     IteratorKey, SequenceNumber, ShardId, ShardMap, StreamRecord, StreamViewType, build_record,
     shard_hash,
@@ -29,6 +29,7 @@ use crate::keys::{
 };
 use crate::model::error::{EngineError, Result};
 use crate::model::schema::KeySchema;
+use crate::state::cluster::{CATALOG_LOCK, CatalogGuard, table_lock};
 
 /// Durations and shape of streams, all settings of the server.
 #[derive(Clone, Debug)]
@@ -67,6 +68,10 @@ struct StoredStream {
     key_schema: KeySchema,
     enabled: bool,
     map: ShardMap,
+    /// Raised by every persist: on shared storage, a process reading streams outside their
+    /// table's lock keeps the newer of two versions it sees.
+    #[serde(default)]
+    version: u64,
 }
 
 /// The part of a stream that changes.
@@ -76,6 +81,22 @@ pub(crate) struct StreamState {
     pub enabled: bool,
     /// Shards and their lineage.
     pub map: ShardMap,
+    /// The version last persisted or read (see `StoredStream::version`).
+    version: u64,
+    /// On shared storage: the stored description last read, so reading it again unchanged
+    /// costs no decoding.
+    seen: Vec<u8>,
+}
+
+impl StreamState {
+    fn new(enabled: bool, map: ShardMap, version: u64) -> Self {
+        Self {
+            enabled,
+            map,
+            version,
+            seen: Vec::new(),
+        }
+    }
 }
 
 /// One stream.
@@ -93,6 +114,21 @@ pub(crate) struct Stream {
 }
 
 impl Stream {
+    /// A stream as stored, its state as `stored` holds it.
+    fn from_stored(stored: StoredStream) -> Self {
+        Stream {
+            id: stored.id,
+            arn: stored.arn,
+            table_name: stored.table_name,
+            table_id: stored.table_id,
+            label: stored.label,
+            created_ms: stored.created_ms,
+            view_type: stored.view_type,
+            key_schema: stored.key_schema,
+            state: Mutex::new(StreamState::new(stored.enabled, stored.map, stored.version)),
+        }
+    }
+
     fn stored(&self, state: &StreamState) -> StoredStream {
         StoredStream {
             id: self.id,
@@ -105,14 +141,39 @@ impl Stream {
             key_schema: self.key_schema.clone(),
             enabled: state.enabled,
             map: state.map.clone(),
+            version: state.version,
         }
     }
 
-    /// Adds the description and shard map to `batch`.
-    pub(crate) fn persist(&self, state: &StreamState, batch: &mut WriteBatch) -> Result<()> {
+    /// Adds the description and shard map to `batch`, as a new version.
+    pub(crate) fn persist(&self, state: &mut StreamState, batch: &mut WriteBatch) -> Result<()> {
+        state.version += 1;
         let bytes = serde_json::to_vec(&self.stored(state))
             .map_err(|e| EngineError::Corrupt(format!("stream record: {e}")))?;
         batch.put(stream_key(self.id), bytes);
+        Ok(())
+    }
+
+    /// Takes the stored description `bytes` (None: the stream is gone from storage) as the
+    /// stream's state. `under_lock`: read under the table's shared lock, so it is the latest
+    /// and replaces whatever this process holds; otherwise it replaces only an older version.
+    pub(crate) fn adopt(&self, bytes: Option<Vec<u8>>, under_lock: bool) -> Result<()> {
+        let mut state = self.state.lock();
+        let Some(bytes) = bytes else {
+            state.enabled = false;
+            return Ok(());
+        };
+        if state.seen == bytes {
+            return Ok(());
+        }
+        let stored: StoredStream = serde_json::from_slice(&bytes)
+            .map_err(|e| EngineError::Corrupt(format!("stream record: {e}")))?;
+        if under_lock || stored.version > state.version {
+            state.enabled = stored.enabled;
+            state.map = stored.map;
+            state.version = stored.version;
+            state.seen = bytes;
+        }
         Ok(())
     }
 
@@ -120,6 +181,9 @@ impl Stream {
     /// caller has established that the item changed (`stage_change` returns early on equal
     /// versions, so the items are not compared again here) and holds the table's write lock
     /// through the commit, so records commit in sequence-number order.
+    ///
+    /// On shared storage (`persist_map`) the shard map goes into the batch too: the sequence
+    /// counter lives in the database, where the next writer of any process reads it.
     pub(crate) fn append(
         &self,
         batch: &mut WriteBatch,
@@ -127,9 +191,10 @@ impl Stream {
         new: Option<&Item>,
         now_ms: u64,
         ttl_delete: bool,
-    ) {
+        persist_map: bool,
+    ) -> Result<()> {
         let Some(item) = new.or(old) else {
-            return;
+            return Ok(());
         };
         let mut keys = Item::new();
         for attr in std::iter::once(&self.key_schema.hash).chain(self.key_schema.range.as_ref()) {
@@ -138,24 +203,28 @@ impl Stream {
             }
         }
         let Some(pk) = keys.get(&self.key_schema.hash.name) else {
-            return;
+            return Ok(());
         };
         let mut encoded = Vec::with_capacity(32);
         encode_key_value(pk, &mut encoded);
         let hash = shard_hash(&encoded);
         let mut state = self.state.lock();
         if !state.enabled {
-            return;
+            return Ok(());
         }
         let Some((shard, seq)) = state.map.assign(hash, now_ms) else {
-            return;
+            return Ok(());
         };
         let key = record_key(self.id, shard.as_str(), seq);
+        if persist_map {
+            self.persist(&mut state, batch)?;
+        }
         drop(state);
         if let Some(record) = build_record(self.view_type, keys, old, new, seq, now_ms, ttl_delete)
         {
             batch.put(key, record.encode());
         }
+        Ok(())
     }
 }
 
@@ -172,8 +241,10 @@ pub(crate) struct StreamRegistry {
 impl StreamRegistry {
     /// Loads every stream and rebuilds each shard's newest record from storage.
     pub(crate) fn load(storage: &dyn Storage, config: StreamsConfig) -> Result<Self> {
+        // Processes starting together on one shared storage must agree on one key.
+        let (_held, stored_key) = storage.lock(CATALOG_LOCK, &[ITERATOR_KEY])?;
         let snap = storage.snapshot();
-        let iterator_key = match snap.get(ITERATOR_KEY)? {
+        let iterator_key = match stored_key.into_iter().next().flatten() {
             Some(bytes) => IteratorKey::from_bytes(
                 bytes
                     .as_slice()
@@ -231,21 +302,9 @@ impl StreamRegistry {
                         .map_err(EngineError::Streams)?;
                 }
             }
-            let stream = Stream {
-                id: stored.id,
-                arn: stored.arn.clone(),
-                table_name: stored.table_name,
-                table_id: stored.table_id,
-                label: stored.label,
-                created_ms: stored.created_ms,
-                view_type: stored.view_type,
-                key_schema: stored.key_schema,
-                state: Mutex::new(StreamState {
-                    enabled: stored.enabled,
-                    map,
-                }),
-            };
-            streams.insert(stored.arn, Arc::new(stream));
+            let arn = stored.arn.clone();
+            let stream = Stream::from_stored(StoredStream { map, ..stored });
+            streams.insert(arn, Arc::new(stream));
         }
         Ok(Self {
             streams: RwLock::new(streams),
@@ -253,6 +312,53 @@ impl StreamRegistry {
             iterator_key,
             config,
         })
+    }
+
+    /// Makes the registry what `snap` holds, on shared storage, where other processes create,
+    /// change and forget streams: streams new to this process join it, forgotten ones leave
+    /// it, and the others take a newer stored version.
+    pub(crate) fn reconcile(&self, snap: &dyn eddy_storage::Snapshot) -> Result<()> {
+        let start = [STREAM];
+        let end = [STREAM + 1];
+        let mut stored_arns = std::collections::HashSet::new();
+        let mut highest_id = 0;
+        for entry in snap.range(
+            Bound::Included(&start[..]),
+            Bound::Excluded(&end[..]),
+            Direction::Forward,
+        ) {
+            let (_, bytes) = entry?;
+            let stored: StoredStream = serde_json::from_slice(&bytes)
+                .map_err(|e| EngineError::Corrupt(format!("stream record: {e}")))?;
+            highest_id = highest_id.max(stored.id);
+            stored_arns.insert(stored.arn.clone());
+            match self.get(&stored.arn) {
+                Some(stream) => stream.adopt(Some(bytes), false)?,
+                None => {
+                    let arn = stored.arn.clone();
+                    let stream = Stream::from_stored(stored);
+                    stream.state.lock().seen = bytes;
+                    self.streams.write().insert(arn, Arc::new(stream));
+                }
+            }
+        }
+        self.streams
+            .write()
+            .retain(|arn, _| stored_arns.contains(arn));
+        self.raise_next_id(highest_id + 1);
+        Ok(())
+    }
+
+    /// Moves the next stream id up to `stored`, under the catalog lock of shared storage.
+    pub(crate) fn raise_next_id(&self, stored: u64) {
+        let mut next_id = self.next_id.lock();
+        *next_id = (*next_id).max(stored);
+    }
+
+    /// The stream a table's definition says it writes to.
+    pub(crate) fn for_def(&self, def: &crate::model::schema::TableDef) -> Option<Arc<Stream>> {
+        def.stream_view_type?;
+        self.get(def.latest_stream_arn.as_deref()?)
     }
 
     /// The stream with this ARN.
@@ -291,6 +397,7 @@ impl StreamRegistry {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn create(
         &self,
+        _ids: &CatalogGuard,
         batch: &mut WriteBatch,
         arn: String,
         label: String,
@@ -310,16 +417,17 @@ impl StreamRegistry {
             created_ms,
             view_type,
             key_schema,
-            state: Mutex::new(StreamState {
-                enabled: true,
-                map: ShardMap::new(created_ms, self.config.table_partitions),
-            }),
+            state: Mutex::new(StreamState::new(
+                true,
+                ShardMap::new(created_ms, self.config.table_partitions),
+                0,
+            )),
         };
         batch.put(
             NEXT_STREAM_ID.to_vec(),
             (*next_id + 1).to_be_bytes().to_vec(),
         );
-        stream.persist(&stream.state.lock(), batch)?;
+        stream.persist(&mut stream.state.lock(), batch)?;
         *next_id += 1;
         let stream = Arc::new(stream);
         self.streams.write().insert(arn, stream.clone());
@@ -337,7 +445,7 @@ impl StreamRegistry {
         let mut state = stream.state.lock();
         state.enabled = false;
         state.map.close_all(now_ms);
-        stream.persist(&state, batch)
+        stream.persist(&mut state, batch)
     }
 
     /// Rolls over the shards that have lived their lifetime. The caller holds the table's
@@ -365,7 +473,7 @@ impl StreamRegistry {
                 .map_err(EngineError::Streams)?;
         }
         let mut batch = WriteBatch::new();
-        stream.persist(&state, &mut batch)?;
+        stream.persist(&mut state, &mut batch)?;
         Ok(storage.commit(batch)?)
     }
 
@@ -421,12 +529,13 @@ impl StreamRegistry {
                 // this copy of the map could land after a newer one (a rollover, split or
                 // disable in between) and take the stored map back in time.
                 {
+                    let _shared = lock_stream_table(storage, stream)?;
                     let mut state = stream.state.lock();
                     state
                         .map
                         .note_trimmed(shard.as_str(), through)
                         .map_err(EngineError::Streams)?;
-                    stream.persist(&state, &mut batch)?;
+                    stream.persist(&mut state, &mut batch)?;
                     storage.commit(batch)?;
                 }
                 changed = true;
@@ -436,6 +545,7 @@ impl StreamRegistry {
                 }
             }
         }
+        let _shared = lock_stream_table(storage, stream)?;
         let mut state = stream.state.lock();
         let removed = state.map.remove_trimmed(now_ms, retention);
         if removed.is_empty() && !changed {
@@ -453,7 +563,21 @@ impl StreamRegistry {
             self.streams.write().remove(&stream.arn);
             return Ok(());
         }
-        stream.persist(&state, &mut batch)?;
+        stream.persist(&mut state, &mut batch)?;
         Ok(storage.commit(batch)?)
     }
+}
+
+/// On shared storage, takes the lock of the stream's table, which every process's writers to
+/// it hold, and brings the stream's state up to date under it: trimming then persists a map
+/// no write of another process has moved past. Elsewhere the state lock the caller takes
+/// next is enough.
+fn lock_stream_table(storage: &dyn Storage, stream: &Stream) -> Result<Option<HeldLock>> {
+    if !storage.shared() {
+        return Ok(None);
+    }
+    let key = stream_key(stream.id);
+    let (held, values) = storage.lock(table_lock(stream.table_id), &[&key])?;
+    stream.adopt(values.into_iter().next().flatten(), true)?;
+    Ok(Some(held))
 }

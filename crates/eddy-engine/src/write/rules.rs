@@ -244,6 +244,7 @@ mod tests {
     /// Table `pk` (S) + `sk` (N) with a GSI on `g` (S).
     fn table() -> TableDef {
         TableDef {
+            revision: 0,
             id: 7,
             name: "t".into(),
             scope: Default::default(),

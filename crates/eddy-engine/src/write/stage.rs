@@ -50,7 +50,7 @@ impl Staged {
 
 impl Engine {
     /// Adds the mutations of one item change (`new` None = delete) to `batch`; None when the
-    /// change changes nothing. The guard is held until the batch commits.
+    /// change changes nothing. Fails only when a stream's state cannot be encoded. The guard is held until the batch commits.
     pub(crate) fn stage_change(
         &self,
         guard: &TableWriteGuard<'_>,
@@ -59,9 +59,9 @@ impl Engine {
         old: Option<&Item>,
         new: Option<&Item>,
         cause: Cause,
-    ) -> Option<Staged> {
+    ) -> Result<Option<Staged>> {
         if old == new {
-            return None;
+            return Ok(None);
         }
         let table = guard.table();
         table.note_write(self.clock().now_ms());
@@ -76,7 +76,14 @@ impl Engine {
                 .collect()
         };
         if let Some(stream) = table.stream().filter(|_| self.makes_stream_records()) {
-            stream.append(batch, old, new, self.clock().now_ms(), cause == Cause::Ttl);
+            stream.append(
+                batch,
+                old,
+                new,
+                self.clock().now_ms(),
+                cause == Cause::Ttl,
+                self.is_shared(),
+            )?;
         }
         match new {
             Some(item) => {
@@ -86,11 +93,11 @@ impl Engine {
             }
             None => batch.delete(skey),
         }
-        Some(Staged {
+        Ok(Some(Staged {
             old_size: old.map(item_size),
             new_size: new.map(item_size),
             index,
-        })
+        }))
     }
 
     /// Applies one item change as one atomic batch, accounts it, and bills its index writes
@@ -106,7 +113,7 @@ impl Engine {
         consumed: &mut Consumed,
     ) -> Result<Ticket> {
         let mut batch = WriteBatch::new();
-        let Some(staged) = self.stage_change(guard, &mut batch, skey, old, new, Cause::Request)
+        let Some(staged) = self.stage_change(guard, &mut batch, skey, old, new, Cause::Request)?
         else {
             return Ok(Ticket::default());
         };

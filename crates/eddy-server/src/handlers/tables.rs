@@ -466,7 +466,7 @@ pub fn list_tables(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiError
     }
     c.range(limit, "limit", 1, 100);
     c.finish()?;
-    let (names, last) = engine.list_tables(start, limit.unwrap_or(100) as usize);
+    let (names, last) = engine.list_tables(start, limit.unwrap_or(100) as usize)?;
     let mut out = Out::default();
     out.set("TableNames", names);
     out.set_opt("LastEvaluatedTableName", last);
