@@ -12,7 +12,7 @@ use parking_lot::{Condvar, Mutex};
 
 /// A lock taken through [`Storage::lock`](crate::Storage::lock) or
 /// [`Storage::try_lock`](crate::Storage::try_lock), released when dropped.
-pub trait Held: Send + Sync {
+pub trait Held: Send + Sync + std::fmt::Debug {
     /// Whether the lock is still held: a database lock is lost with its connection (the
     /// database restarted, or the network between failed), and another process may take it.
     fn is_held(&self) -> bool {
@@ -42,6 +42,12 @@ struct Inner {
 struct LocalHeld {
     inner: Arc<Inner>,
     id: u64,
+}
+
+impl std::fmt::Debug for LocalHeld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "lock {} in memory", self.id)
+    }
 }
 
 impl Held for LocalHeld {}

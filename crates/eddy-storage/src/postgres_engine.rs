@@ -456,6 +456,12 @@ struct PooledLock {
     lock: i64,
 }
 
+impl std::fmt::Debug for PooledLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "advisory lock {:#x}", self.lock)
+    }
+}
+
 impl Held for PooledLock {
     fn is_held(&self) -> bool {
         self.client.as_ref().is_some_and(|c| !c.is_closed())
@@ -485,6 +491,7 @@ impl Drop for PooledLock {
 }
 
 /// A lock of [`Storage::try_lock`], held by a connection of its own until it closes.
+#[derive(Debug)]
 struct SessionLock {
     client: tokio_postgres::Client,
 }

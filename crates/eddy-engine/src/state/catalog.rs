@@ -43,7 +43,17 @@ pub struct Table {
     /// On shared storage: the catalog record `def` was last read from, so reading the same
     /// record again costs no decoding.
     seen_record: Mutex<Vec<u8>>,
+    /// Writers of this process waiting for the write lock.
+    waiting: std::sync::atomic::AtomicUsize,
+    /// On shared storage: the table's lock in the database, handed by a writer to the next
+    /// writer of this process waiting (and how many times in a row it was), so that one does
+    /// not release it and take it again: no other process can have written meanwhile.
+    handed_over: Mutex<Option<(HeldLock, u32)>>,
 }
+
+/// How many writers in a row of one process may pass the table's shared lock on, before it
+/// is released for other processes' writers.
+const MAX_HANDOVERS: u32 = 16;
 
 /// What a table status delay holds back.
 #[derive(Debug, Default)]
@@ -56,9 +66,25 @@ struct Settling {
 /// caller holds the lock" is checked by the compiler.
 pub(crate) struct TableWriteGuard<'a> {
     table: &'a Table,
-    /// On shared storage, the lock other processes take for the table, released first.
-    shared: Option<HeldLock>,
+    /// On shared storage, the lock other processes take for the table, released first (or
+    /// handed to this process's next writer), and how many writers had it in a row.
+    shared: Option<(HeldLock, u32)>,
     _lock: parking_lot::MutexGuard<'a, ()>,
+}
+
+impl Drop for TableWriteGuard<'_> {
+    fn drop(&mut self) {
+        // Runs before the fields drop: this process's lock is still held.
+        let waiting = self.table.waiting.load(Ordering::SeqCst) > 0;
+        let mut handed = self.table.handed_over.lock();
+        match self.shared.take() {
+            Some((held, times)) if waiting && times < MAX_HANDOVERS && held.is_held() => {
+                *handed = Some((held, times + 1));
+            }
+            _ if !waiting => *handed = None,
+            _ => {}
+        }
+    }
 }
 
 impl TableWriteGuard<'_> {
@@ -70,7 +96,14 @@ impl TableWriteGuard<'_> {
     /// Adds the lock that other processes on the same storage take for the table
     /// (`Engine::lock_table`).
     pub(crate) fn hold(&mut self, shared: HeldLock) {
-        self.shared = Some(shared);
+        self.shared = Some((shared, 0));
+    }
+
+    /// Takes the shared lock the previous writer of this process handed over, if it did:
+    /// then the table is as that writer left it, and nothing needs reading back.
+    pub(crate) fn take_handed_over(&mut self) -> bool {
+        self.shared = self.table.handed_over.lock().take();
+        self.shared.is_some()
     }
 }
 
@@ -78,8 +111,11 @@ impl Table {
     /// Takes the table's write lock in this process. Every write takes it through
     /// `Engine::lock_table`, which on shared storage also takes the lock of other processes.
     pub(crate) fn lock_writes(&self) -> TableWriteGuard<'_> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let lock = self.write_lock.lock();
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
         TableWriteGuard {
-            _lock: self.write_lock.lock(),
+            _lock: lock,
             shared: None,
             table: self,
         }
@@ -109,6 +145,8 @@ impl Table {
             dropped: AtomicBool::new(false),
             settling: Mutex::new(Settling::default()),
             seen_record: Mutex::new(Vec::new()),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            handed_over: Mutex::new(None),
         }
     }
 

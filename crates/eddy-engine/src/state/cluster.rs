@@ -5,7 +5,9 @@
 //! exact where exactness matters:
 //!
 //! - **Writes.** A table's writes serialise under a lock of the storage ([`table_lock`]),
-//!   taken after this process's own mutex of the table. Taking it reads, in the same round
+//!   taken after this process's own mutex of the table. A writer that finishes while another
+//!   writer of this process waits hands the lock over (up to 16 times in a row, then other
+//!   processes get their turn), sparing the release and the next take. Taking it reads, in the same round
 //!   trip, the table's catalog record, its stream's stored state and the clock: whatever
 //!   another process changed is applied before the write reads the old item. Each write's
 //!   batch carries its stream's shard map (`Stream::append`), so the next holder of the lock,
@@ -82,7 +84,7 @@ impl Engine {
     /// ResourceNotFoundException when another process deleted the table; storage errors.
     pub(crate) fn lock_table<'t>(&self, table: &'t Table) -> Result<TableWriteGuard<'t>> {
         let mut guard = table.lock_writes();
-        if !self.is_shared() {
+        if !self.is_shared() || guard.take_handed_over() {
             return Ok(guard);
         }
         let def = table.def();
