@@ -188,6 +188,20 @@ async fn create(cluster: &Cluster, table: &str, stream: bool) {
     request.send().await.expect("create table");
 }
 
+/// A strongly consistent GetItem of `pk` through a random node.
+async fn read(cluster: &Cluster, table: &str, pk: &str) -> Option<HashMap<String, AttributeValue>> {
+    cluster
+        .any()
+        .get_item()
+        .table_name(table)
+        .key("pk", s(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get")
+        .item
+}
+
 fn int(item: &HashMap<String, AttributeValue>, name: &str) -> i64 {
     item.get(name)
         .and_then(|v| v.as_n().ok())
@@ -230,16 +244,8 @@ async fn conditional_writes_racing_from_every_node_have_one_winner_per_round() {
             winners.extend(racer.await.expect("racer"));
         }
         assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
-        let item = cluster
-            .any()
-            .get_item()
-            .table_name("race")
-            .key("pk", s(&format!("round-{round}")))
-            .consistent_read(true)
-            .send()
+        let item = read(&cluster, "race", &format!("round-{round}"))
             .await
-            .expect("get")
-            .item
             .expect("the winner's item");
         assert_eq!(int(&item, "winner"), winners[0]);
     }
@@ -261,17 +267,7 @@ async fn conditional_writes_racing_from_every_node_have_one_winner_per_round() {
         workers.push(tokio::spawn(async move {
             let mut won = 0;
             for _ in 0..25 {
-                let item = cluster
-                    .any()
-                    .get_item()
-                    .table_name("race")
-                    .key("pk", s("counter"))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .expect("read")
-                    .item
-                    .expect("counter");
+                let item = read(&cluster, "race", "counter").await.expect("counter");
                 let version = int(&item, "version");
                 let update = cluster
                     .any()
@@ -296,17 +292,7 @@ async fn conditional_writes_racing_from_every_node_have_one_winner_per_round() {
     for worker in workers {
         successes += worker.await.expect("worker");
     }
-    let item = cluster
-        .any()
-        .get_item()
-        .table_name("race")
-        .key("pk", s("counter"))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("read")
-        .item
-        .expect("counter");
+    let item = read(&cluster, "race", "counter").await.expect("counter");
     assert!(successes > 0);
     assert_eq!(int(&item, "version"), successes);
 }
@@ -436,17 +422,7 @@ async fn transactions_across_nodes_stay_atomic() {
     let balance = |account: &'static str| {
         let cluster = Arc::clone(&cluster);
         async move {
-            let item = cluster
-                .any()
-                .get_item()
-                .table_name("bank")
-                .key("pk", s(account))
-                .consistent_read(true)
-                .send()
-                .await
-                .expect("get")
-                .item
-                .expect("account");
+            let item = read(&cluster, "bank", account).await.expect("account");
             int(&item, "balance")
         }
     };
@@ -667,16 +643,7 @@ async fn killing_a_node_or_the_leader_loses_nothing_and_duties_move() {
         write(&cluster, i).await;
     }
     for key in &acknowledged {
-        let item = cluster
-            .any()
-            .get_item()
-            .table_name("survive")
-            .key("pk", s(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("get")
-            .item;
+        let item = read(&cluster, "survive", key).await;
         assert!(item.is_some(), "{key} was acknowledged and is gone");
     }
 
