@@ -79,6 +79,13 @@ pub const NEXT_STREAM_ID: &[u8] = b"Mnext_stream_id";
 /// The clock's test-control offset and the last now it saved, so that time never runs
 /// backwards across a restart.
 pub const CLOCK: &[u8] = b"Mclock";
+/// Where values the host (the binary) keeps with the data start: triggers' checkpoints.
+pub const HOST_PREFIX: &[u8] = b"Mhost/";
+
+/// The key of the host's value `name`.
+pub fn host_key(name: &str) -> Vec<u8> {
+    [HOST_PREFIX, name.as_bytes()].concat()
+}
 
 /// Catalog key of a table.
 pub fn catalog_key(scope: &Scope, name: &str) -> Vec<u8> {

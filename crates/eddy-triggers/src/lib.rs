@@ -51,18 +51,45 @@ pub struct HostConfig {
     pub region: String,
     /// The account in function ARNs.
     pub account_id: String,
-    /// Where checkpoints are kept (`<dir>/<trigger>.json`); None keeps them in memory.
-    pub checkpoint_dir: Option<PathBuf>,
+    /// Where checkpoints are kept.
+    pub checkpoints: Checkpoints,
     /// How long the stream keeps records: failing records are retried until then.
     pub record_expiry: Duration,
     /// The access key pair the triggers sign with, also given to `command=` handlers.
     pub credentials: (String, String),
 }
 
+/// Where each trigger keeps its checkpoints, and when it first started (a trigger starting at
+/// LATEST skips, after a restart, only what came before its first start).
+#[derive(Clone, Debug)]
+pub enum Checkpoints {
+    /// In memory: a restart starts over.
+    Memory,
+    /// In files: `<dir>/<trigger>.json` and `<dir>/<trigger>.start`.
+    Directory(PathBuf),
+    /// Where the host keeps them: a database that every server sharing it reads, so a trigger
+    /// moved to another server goes on from where it was.
+    Host(Arc<dyn HostCheckpoints>),
+}
+
+/// Checkpoints a host keeps for its triggers ([`Checkpoints::Host`]).
+#[async_trait::async_trait]
+pub trait HostCheckpoints: Send + Sync + std::fmt::Debug {
+    /// The store of the trigger `trigger`'s checkpoints.
+    fn store(&self, trigger: &str) -> Arc<dyn CheckpointStore>;
+
+    /// When the trigger first started, epoch ms: the time kept, or `now_ms`, kept from now on.
+    ///
+    /// # Errors
+    /// The host's store failed.
+    async fn start_time(&self, trigger: &str, now_ms: u64) -> Result<u64, String>;
+}
+
 /// The running triggers of a server.
 #[derive(Clone)]
 pub struct Triggers {
     statuses: Vec<Arc<TriggerStatus>>,
+    runners: Vec<tokio::task::AbortHandle>,
 }
 
 impl Triggers {
@@ -77,6 +104,7 @@ impl Triggers {
         host: HostConfig,
     ) -> Result<Self, String> {
         let mut statuses = Vec::new();
+        let mut runners = Vec::new();
         for spec in specs {
             let source = match &spec.source {
                 Source::Table(t) => format!("table/{t}"),
@@ -97,8 +125,8 @@ impl Triggers {
             if !spec.enabled {
                 continue;
             }
-            let store: Arc<dyn CheckpointStore> = match &host.checkpoint_dir {
-                Some(dir) => {
+            let store: Arc<dyn CheckpointStore> = match &host.checkpoints {
+                Checkpoints::Directory(dir) => {
                     tokio::fs::create_dir_all(dir)
                         .await
                         .map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -109,7 +137,8 @@ impl Triggers {
                             .map_err(|e| e.to_string())?,
                     )
                 }
-                None => Arc::new(MemoryCheckpointStore::new()),
+                Checkpoints::Host(host) => host.store(&spec.name),
+                Checkpoints::Memory => Arc::new(MemoryCheckpointStore::new()),
             };
             let start_ms = match spec.starting_position {
                 Start::Latest => Some(start_time(&host, &spec.name, clock.now_ms()).await?),
@@ -124,9 +153,17 @@ impl Triggers {
                 &host,
                 start_ms,
             );
-            tokio::spawn(runner.run());
+            runners.push(tokio::spawn(runner.run()).abort_handle());
         }
-        Ok(Self { statuses })
+        Ok(Self { statuses, runners })
+    }
+
+    /// Stops every trigger where it is: a batch being delivered is delivered again by
+    /// whoever runs the trigger next, from its last checkpoint, as Lambda retries.
+    pub fn stop(&self) {
+        for runner in &self.runners {
+            runner.abort();
+        }
     }
 
     /// `GET /_eddy/triggers`: every trigger's status.
@@ -139,8 +176,10 @@ impl Triggers {
 /// When a `starting-position=latest` trigger first started (epoch ms): kept beside its
 /// checkpoints (`<name>.start`), so a restart skips only what came before the first start.
 async fn start_time(host: &HostConfig, name: &str, now_ms: u64) -> Result<u64, String> {
-    let Some(dir) = &host.checkpoint_dir else {
-        return Ok(now_ms);
+    let dir = match &host.checkpoints {
+        Checkpoints::Memory => return Ok(now_ms),
+        Checkpoints::Host(host) => return host.start_time(name, now_ms).await,
+        Checkpoints::Directory(dir) => dir,
     };
     let path = dir.join(format!("{name}.start"));
     match tokio::fs::read_to_string(&path).await {

@@ -426,28 +426,43 @@ fn serve(mut args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         state = state.with_tls(config);
     }
     let runtime = eddy_server::runtime_builder().build()?;
-    // Trigger checkpoints stay on the node's disk; with PostgreSQL only when a data directory
-    // is there to hold them.
-    let checkpoint_dir =
-        (!args.in_memory && args.storage.is_none()).then(|| args.data_dir.join("triggers"));
+    // Trigger checkpoints stay on the node's disk; on PostgreSQL in the database, where the
+    // next leader finds them.
+    let shared = engine.is_shared();
+    let checkpoints = if shared {
+        triggers::DatabaseCheckpoints::in_database(Arc::clone(&engine))
+    } else if args.in_memory {
+        eddy_triggers::Checkpoints::Memory
+    } else {
+        eddy_triggers::Checkpoints::Directory(args.data_dir.join("triggers"))
+    };
     let engine_for_triggers = Arc::clone(&engine);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
         let addr = listener.local_addr()?;
-        if !trigger_specs.is_empty() {
+        let connection = triggers::Connection {
+            endpoint: format!("{scheme}://{addr}"),
+            trust_pem: trigger_trust,
+            region: args.region,
+            account_id: args.account_id,
+            credentials: trigger_credentials,
+            checkpoints,
+            record_expiry: args.stream_retention,
+        };
+        if !trigger_specs.is_empty() && shared {
+            let page = triggers::run_on_leader(
+                trigger_specs,
+                engine_for_triggers,
+                state.clock_advances(),
+                connection,
+            );
+            state = state.with_triggers_status(page);
+        } else if !trigger_specs.is_empty() {
             let started = triggers::start(
                 trigger_specs,
                 engine_for_triggers,
                 state.clock_advances(),
-                triggers::Connection {
-                    endpoint: format!("{scheme}://{addr}"),
-                    trust_pem: trigger_trust,
-                    region: args.region,
-                    account_id: args.account_id,
-                    credentials: trigger_credentials,
-                    checkpoint_dir,
-                    record_expiry: args.stream_retention,
-                },
+                connection,
             )
             .await
             .map_err(std::io::Error::other)?;

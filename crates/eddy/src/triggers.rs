@@ -2,7 +2,7 @@
 //! one stops eddy from starting), and started once the server listens, reading its streams
 //! through its own endpoint on a clock that moves with the engine's test clock.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,9 +11,10 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls;
 use aws_types::region::Region;
+use eddy_client::{Checkpoint, CheckpointStore};
 use eddy_client::{Clock, Sleep, StreamsClient};
 use eddy_engine::Engine;
-use eddy_triggers::{HostConfig, TriggerSpec, Triggers};
+use eddy_triggers::{Checkpoints, HostCheckpoints, HostConfig, TriggerSpec, Triggers};
 use tokio::sync::watch;
 
 /// The triggers of `--trigger` flags and a `--triggers` file.
@@ -67,17 +68,69 @@ impl Clock for EngineClock {
 }
 
 /// Where the triggers connect, and as whom.
+#[derive(Clone)]
 pub struct Connection {
     pub endpoint: String,
     pub region: String,
     pub account_id: String,
     /// The access key pair to sign with: one eddy verifies, when it verifies signatures.
     pub credentials: Option<(String, String)>,
-    /// Checkpoints' directory; None keeps them in memory.
-    pub checkpoint_dir: Option<PathBuf>,
+    /// Where checkpoints are kept.
+    pub checkpoints: Checkpoints,
     pub record_expiry: Duration,
     /// With HTTPS: the server's certificate (PEM), which the triggers' client trusts.
     pub trust_pem: Option<Vec<u8>>,
+}
+
+/// Runs the triggers on the current runtime while this process leads the processes sharing
+/// its storage (so they run once, wherever the leader is): started once it leads, stopped if
+/// it stops leading. Their checkpoints are kept in the database (`conn.checkpoints`), so a new
+/// leader goes on from the old one's last checkpoint. Answers the triggers' status page.
+pub fn run_on_leader(
+    specs: Vec<TriggerSpec>,
+    engine: Arc<Engine>,
+    advanced: watch::Receiver<u64>,
+    conn: Connection,
+) -> eddy_server::StatusPage {
+    let running: Arc<std::sync::Mutex<Option<Triggers>>> = Arc::default();
+    let page = Arc::clone(&running);
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            interval.tick().await;
+            let leads = engine.is_leader();
+            let mut slot = running.lock().unwrap_or_else(|e| e.into_inner()).take();
+            match (&slot, leads) {
+                (None, true) => {
+                    let started = start(
+                        specs.clone(),
+                        Arc::clone(&engine),
+                        advanced.clone(),
+                        conn.clone(),
+                    )
+                    .await;
+                    match started {
+                        Ok(triggers) => slot = Some(triggers),
+                        Err(e) => tracing::error!(error = %e, "the triggers could not start"),
+                    }
+                }
+                (Some(triggers), false) => {
+                    tracing::warn!("this process no longer leads: its triggers stop");
+                    triggers.stop();
+                    slot = None;
+                }
+                _ => {}
+            }
+            *running.lock().unwrap_or_else(|e| e.into_inner()) = slot;
+        }
+    });
+    eddy_server::StatusPage(Arc::new(move || {
+        match page.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some(triggers) => triggers.status_json(),
+            // Another process leads and runs them.
+            None => br#"{"triggers": []}"#.to_vec(),
+        }
+    }))
 }
 
 /// Starts the triggers on the current runtime.
@@ -126,10 +179,109 @@ pub async fn start(
             endpoint: conn.endpoint,
             region: conn.region,
             account_id: conn.account_id,
-            checkpoint_dir: conn.checkpoint_dir,
+            checkpoints: conn.checkpoints,
             record_expiry: conn.record_expiry,
             credentials,
         },
     )
     .await
+}
+
+/// Triggers' checkpoints kept in the database the engine serves (`Engine::host_value`): on
+/// shared storage, the node that runs the triggers next goes on from them.
+#[derive(Debug)]
+pub struct DatabaseCheckpoints {
+    pub engine: Arc<Engine>,
+}
+
+impl DatabaseCheckpoints {
+    /// Checkpoints in the engine's database.
+    pub fn in_database(engine: Arc<Engine>) -> Checkpoints {
+        Checkpoints::Host(Arc::new(Self { engine }))
+    }
+}
+
+/// Runs a storage call of the engine off the async threads.
+async fn blocking<T: Send + 'static>(
+    engine: &Arc<Engine>,
+    call: impl FnOnce(&Engine) -> Result<T, eddy_engine::EngineError> + Send + 'static,
+) -> Result<T, String> {
+    let engine = Arc::clone(engine);
+    tokio::task::spawn_blocking(move || call(&engine))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+#[async_trait::async_trait]
+impl HostCheckpoints for DatabaseCheckpoints {
+    fn store(&self, trigger: &str) -> Arc<dyn CheckpointStore> {
+        Arc::new(DatabaseStore {
+            engine: Arc::clone(&self.engine),
+            trigger: trigger.to_owned(),
+        })
+    }
+
+    async fn start_time(&self, trigger: &str, now_ms: u64) -> Result<u64, String> {
+        let name = format!("trigger/{trigger}/start");
+        let kept = blocking(&self.engine, {
+            let name = name.clone();
+            move |engine| engine.host_value(&name)
+        })
+        .await?;
+        if let Some(bytes) = kept {
+            return String::from_utf8_lossy(&bytes)
+                .parse()
+                .map_err(|_| format!("{name}: not a start time"));
+        }
+        blocking(&self.engine, move |engine| {
+            engine.set_host_value(&name, now_ms.to_string().as_bytes())
+        })
+        .await?;
+        Ok(now_ms)
+    }
+}
+
+/// One trigger's checkpoints, a value per shard.
+#[derive(Debug)]
+struct DatabaseStore {
+    engine: Arc<Engine>,
+    trigger: String,
+}
+
+impl DatabaseStore {
+    fn name(&self, stream_arn: &str, shard_id: &str) -> String {
+        format!("trigger/{}/{stream_arn}/{shard_id}", self.trigger)
+    }
+}
+
+#[async_trait::async_trait]
+impl CheckpointStore for DatabaseStore {
+    async fn get(
+        &self,
+        stream_arn: &str,
+        shard_id: &str,
+    ) -> eddy_client::Result<Option<Checkpoint>> {
+        let name = self.name(stream_arn, shard_id);
+        let kept = blocking(&self.engine, move |engine| engine.host_value(&name))
+            .await
+            .map_err(eddy_client::Error::Checkpoint)?;
+        Ok(kept.and_then(|bytes| Checkpoint::parse(&String::from_utf8_lossy(&bytes))))
+    }
+
+    async fn put(
+        &self,
+        stream_arn: &str,
+        shard_id: &str,
+        _owner: &str,
+        checkpoint: &Checkpoint,
+    ) -> eddy_client::Result<()> {
+        let name = self.name(stream_arn, shard_id);
+        let text = checkpoint.as_str().to_owned();
+        blocking(&self.engine, move |engine| {
+            engine.set_host_value(&name, text.as_bytes())
+        })
+        .await
+        .map_err(eddy_client::Error::Checkpoint)
+    }
 }

@@ -72,8 +72,10 @@ pub(crate) enum Lead {
 }
 
 impl Engine {
-    /// Whether other processes may write to this engine's storage.
-    pub(crate) fn is_shared(&self) -> bool {
+    /// Whether other processes may write to this engine's storage (see [`Storage::shared`]).
+    ///
+    /// [`Storage::shared`]: eddy_storage::Storage::shared
+    pub fn is_shared(&self) -> bool {
         self.storage().shared()
     }
 

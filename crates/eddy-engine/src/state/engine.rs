@@ -205,6 +205,25 @@ impl Engine {
         Ok(self.shared.storage.commit(batch)?)
     }
 
+    /// A value the host keeps with the data under `name` (triggers' checkpoints): shared by
+    /// every process serving the same storage.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn host_value(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.storage().get(&crate::keys::host_key(name))?)
+    }
+
+    /// Keeps `value` under `name` (see [`Engine::host_value`]), durably.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn set_host_value(&self, name: &str, value: &[u8]) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        batch.put(crate::keys::host_key(name), value.to_vec());
+        Ok(self.storage().commit(batch)?)
+    }
+
     /// Settings.
     pub fn config(&self) -> &EngineConfig {
         &self.shared.config
