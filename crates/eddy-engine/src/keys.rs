@@ -79,6 +79,14 @@ pub const NEXT_STREAM_ID: &[u8] = b"Mnext_stream_id";
 /// The clock's test-control offset and the last now it saved, so that time never runs
 /// backwards across a restart.
 pub const CLOCK: &[u8] = b"Mclock";
+/// Where remembered ClientRequestTokens start, on storage several processes share.
+pub const TOKEN_PREFIX: &[u8] = b"Mtoken/";
+
+/// The key of a remembered ClientRequestToken.
+pub fn token_key(token: &str) -> Vec<u8> {
+    [TOKEN_PREFIX, token.as_bytes()].concat()
+}
+
 /// Where values the host (the binary) keeps with the data start: triggers' checkpoints.
 pub const HOST_PREFIX: &[u8] = b"Mhost/";
 

@@ -843,3 +843,48 @@ async fn a_trigger_given_to_every_node_runs_on_the_leader_and_moves_with_it() {
     let again = got.len() - before.len() - after.len();
     assert!(again <= 5, "{again} records delivered twice: {got:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_request_token_holds_across_nodes() {
+    let Some(cluster) = Cluster::start(2) else {
+        return;
+    };
+    create(&cluster, "tokens", false).await;
+    let bump = |amount: &str| {
+        TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name("tokens")
+                    .key("pk", s("counter"))
+                    .update_expression("ADD amount_sum :amount")
+                    .expression_attribute_values(":amount", n(amount))
+                    .build()
+                    .expect("update"),
+            )
+            .build()
+    };
+    // The first try reaches one node, its retry another: it runs once.
+    for client in &cluster.clients {
+        client
+            .transact_write_items()
+            .client_request_token("retried-token")
+            .transact_items(bump("1"))
+            .send()
+            .await
+            .expect("transaction");
+    }
+    let item = read(&cluster, "tokens", "counter").await.expect("counter");
+    assert_eq!(
+        int(&item, "amount_sum"),
+        1,
+        "the retry through another node ran again"
+    );
+    let other = cluster.clients[1]
+        .transact_write_items()
+        .client_request_token("retried-token")
+        .transact_items(bump("5"))
+        .send()
+        .await
+        .expect_err("another request with the same token");
+    assert_eq!(code(&other), "IdempotentParameterMismatchException");
+}

@@ -10,7 +10,7 @@ const WRITE_UNIT: usize = 1024;
 const READ_UNIT: usize = 4096;
 
 /// Read and write units one request consumed on one table and its indexes.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Consumed {
     /// Read capacity units of the table itself.
     pub read: f64,
@@ -21,7 +21,7 @@ pub struct Consumed {
 }
 
 /// Units one request consumed on one secondary index.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndexConsumed {
     /// IndexName.
     pub name: String,

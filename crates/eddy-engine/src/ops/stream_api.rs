@@ -463,6 +463,9 @@ impl Engine {
             }
             Lead::Elected | Lead::Leading => {}
         }
+        if self.is_shared() {
+            crate::state::tokens::Tokens::forget_stored(self.storage(), self.clock().now_ms())?;
+        }
         self.run_due_work(false)
     }
 }

@@ -123,10 +123,15 @@ impl Engine {
         }))?;
         let now = self.clock().now_ms();
         let claim = match &input.client_request_token {
-            Some(token) => match self.tokens().claim(token, input.request_digest, now)? {
-                Claimed::Before(consumed) => return Ok(consumed),
-                Claimed::Now(claim) => Some(claim),
-            },
+            Some(token) => {
+                match self
+                    .tokens()
+                    .claim(self.storage(), token, input.request_digest, now)?
+                {
+                    Claimed::Before(consumed) => return Ok(consumed),
+                    Claimed::Now(claim) => Some(claim),
+                }
+            }
             None => None,
         };
         let mut tables: HashMap<String, Arc<Table>> = HashMap::new();
@@ -278,7 +283,11 @@ impl Engine {
         drop(guards);
         self.durable(ticket)?;
         if let Some(claim) = claim {
-            claim.complete(self.clock().now_ms(), consumed.clone());
+            // The transaction committed: a failure to remember its token only means a retry
+            // with the token meets TransactionInProgressException until the token expires.
+            if let Err(e) = claim.complete(self.clock().now_ms(), consumed.clone()) {
+                tracing::warn!(error = %e, "a transaction's ClientRequestToken was not kept");
+            }
         }
         Ok(consumed)
     }

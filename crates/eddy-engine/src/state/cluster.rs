@@ -43,6 +43,8 @@ pub(crate) const CATALOG_LOCK: u64 = 1;
 pub(crate) const LEADER_LOCK: u64 = 2;
 /// Taken to move the clock forward.
 pub(crate) const CLOCK_LOCK: u64 = 3;
+/// Taken to claim a ClientRequestToken.
+pub(crate) const TOKEN_LOCK: u64 = 4;
 
 /// The lock of a table's writes (and of its streams' shard maps).
 pub(crate) fn table_lock(table_id: u64) -> u64 {
