@@ -888,3 +888,68 @@ async fn a_client_request_token_holds_across_nodes() {
         .expect_err("another request with the same token");
     assert_eq!(code(&other), "IdempotentParameterMismatchException");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_made_through_one_node_is_listed_and_restored_through_another() {
+    let Some(cluster) = Cluster::start(2) else {
+        return;
+    };
+    create(&cluster, "kept", false).await;
+    for i in 0..5 {
+        cluster.clients[0]
+            .put_item()
+            .table_name("kept")
+            .item("pk", s(&format!("item-{i}")))
+            .send()
+            .await
+            .expect("put");
+    }
+    let arn = cluster.clients[0]
+        .create_backup()
+        .table_name("kept")
+        .backup_name("nightly")
+        .send()
+        .await
+        .expect("backup")
+        .backup_details
+        .expect("details")
+        .backup_arn;
+    let listed = cluster.clients[1]
+        .list_backups()
+        .send()
+        .await
+        .expect("list")
+        .backup_summaries
+        .unwrap_or_default();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].backup_arn.as_deref(), Some(arn.as_str()));
+    cluster.clients[1]
+        .restore_table_from_backup()
+        .backup_arn(&arn)
+        .target_table_name("kept-again")
+        .send()
+        .await
+        .expect("restore through the other node");
+    let count = cluster.clients[0]
+        .scan()
+        .table_name("kept-again")
+        .select(aws_sdk_dynamodb::types::Select::Count)
+        .send()
+        .await
+        .expect("scan")
+        .count;
+    assert_eq!(count, 5);
+    cluster.clients[0]
+        .delete_backup()
+        .backup_arn(&arn)
+        .send()
+        .await
+        .expect("delete");
+    let gone = cluster.clients[1]
+        .describe_backup()
+        .backup_arn(&arn)
+        .send()
+        .await
+        .expect_err("deleted through the other node");
+    assert_eq!(code(&gone), "BackupNotFoundException");
+}

@@ -139,6 +139,9 @@ impl Engine {
 
     /// The backup with this ARN in this scope.
     fn backup(&self, arn: &str) -> Result<Arc<BackupRecord>> {
+        if self.is_shared() {
+            self.backups().reload(self.storage())?;
+        }
         self.backups()
             .by_arn(arn)
             .filter(|b| self.scope().owns_arn(&b.arn))
@@ -171,10 +174,16 @@ impl Engine {
     }
 
     /// ListBackups: this scope's backups, oldest first, and where the next page starts.
+    ///
+    /// # Errors
+    /// Storage errors (shared storage, where the backups are read again first).
     pub fn list_backups(
         &self,
         input: &ListBackupsInput,
-    ) -> (Vec<Arc<BackupRecord>>, Option<String>) {
+    ) -> Result<(Vec<Arc<BackupRecord>>, Option<String>)> {
+        if self.is_shared() {
+            self.backups().reload(self.storage())?;
+        }
         let mut all: Vec<Arc<BackupRecord>> = self
             .backups()
             .all()
@@ -204,7 +213,7 @@ impl Engine {
         let more = all.len() > limit;
         all.truncate(limit);
         let last = more.then(|| all.last().map(|b| b.arn.clone())).flatten();
-        (all, last)
+        Ok((all, last))
     }
 
     /// RestoreTableFromBackup: a new table with the backup's settings (but for the overrides)

@@ -46,6 +46,41 @@ impl Backups {
         })
     }
 
+    /// Reads the backup records again (shared storage: other processes make and delete
+    /// backups). Only records are read: past each one, the read skips its items.
+    ///
+    /// # Errors
+    /// A storage error or a corrupt record.
+    pub(crate) fn reload(&self, storage: &dyn Storage) -> Result<()> {
+        let snap = storage.snapshot();
+        let end = [keys::BACKUP + 1];
+        let mut from = vec![keys::BACKUP];
+        let mut records = BTreeMap::new();
+        loop {
+            let next = snap
+                .range(
+                    std::ops::Bound::Included(&from[..]),
+                    std::ops::Bound::Excluded(&end[..]),
+                    Direction::Forward,
+                )
+                .next()
+                .transpose()?;
+            let Some((key, value)) = next else { break };
+            // `B` + backup id (8 bytes) starts every key of a backup.
+            if key.len() < 9 {
+                return Err(EngineError::Corrupt("backup key".into()));
+            }
+            if key.get(9) == Some(&0) {
+                let record: BackupRecord = serde_json::from_slice(&value)
+                    .map_err(|e| EngineError::Corrupt(format!("backup record: {e}")))?;
+                records.insert(record.id, Arc::new(record));
+            }
+            from = keys::prefix_end(&key[..9]);
+        }
+        *self.records.write() = records;
+        Ok(())
+    }
+
     /// Every backup, oldest first.
     pub(crate) fn all(&self) -> Vec<Arc<BackupRecord>> {
         self.records.read().values().cloned().collect()

@@ -211,7 +211,7 @@ pub fn list_backups(engine: &Engine, input: &Input<'_>) -> Result<Reply, ApiErro
             before_ms,
             limit: limit.map(|l| l as usize),
             exclusive_start_arn: start.map(str::to_owned),
-        })
+        })?
     };
     let mut o = Out::default();
     o.set_objects("BackupSummaries", backups, |s, b| {
