@@ -118,7 +118,12 @@ impl Janitor {
 
     /// Stops the thread between two batches; what is left stays marked for the next start.
     pub(crate) fn stop(&self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
+        {
+            // Under the queue's lock: between the worker's look at the flag and its wait, a
+            // notification sent without it would be lost, and the join below would hang.
+            let _queue = self.shared.queue.lock().unwrap_or_else(|e| e.into_inner());
+            self.shared.stop.store(true, Ordering::SeqCst);
+        }
         self.shared.wake.notify_all();
         let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(thread) = thread {
