@@ -215,6 +215,21 @@ async fn read(cluster: &Cluster, table: &str, pk: &str) -> Option<HashMap<String
         .item
 }
 
+/// A table's latest stream ARN, asked of a random node.
+async fn stream_arn(cluster: &Cluster, table: &str) -> String {
+    cluster
+        .any()
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("describe")
+        .table
+        .expect("table")
+        .latest_stream_arn
+        .expect("stream arn")
+}
+
 fn int(item: &HashMap<String, AttributeValue>, name: &str) -> i64 {
     item.get(name)
         .and_then(|v| v.as_n().ok())
@@ -573,17 +588,7 @@ async fn a_consumer_through_any_node_sees_every_write_once_in_item_order() {
     for writer in writers {
         writer.await.expect("writer");
     }
-    let arn = cluster
-        .any()
-        .describe_table()
-        .table_name("feed")
-        .send()
-        .await
-        .expect("describe")
-        .table
-        .expect("table")
-        .latest_stream_arn
-        .expect("stream arn");
+    let arn = stream_arn(&cluster, "feed").await;
     let records = read_stream(&cluster, &arn).await;
     let shards: std::collections::BTreeSet<&String> = records.iter().map(|(s, _)| s).collect();
     assert!(
@@ -708,17 +713,7 @@ async fn killing_a_node_or_the_leader_loses_nothing_and_duties_move() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Deleted once: one REMOVE record, from the TTL service.
-    let arn = cluster
-        .any()
-        .describe_table()
-        .table_name("survive")
-        .send()
-        .await
-        .expect("describe")
-        .table
-        .expect("table")
-        .latest_stream_arn
-        .expect("arn");
+    let arn = stream_arn(&cluster, "survive").await;
     let records = read_stream(&cluster, &arn).await;
     let removes: Vec<_> = records
         .iter()
@@ -952,4 +947,56 @@ async fn a_backup_made_through_one_node_is_listed_and_restored_through_another()
         .await
         .expect_err("deleted through the other node");
     assert_eq!(code(&gone), "BackupNotFoundException");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_test_clock_moves_for_every_node() {
+    let Some(cluster) = Cluster::start(2) else {
+        return;
+    };
+    create(&cluster, "clocked", true).await;
+    cluster.clients[0]
+        .put_item()
+        .table_name("clocked")
+        .item("pk", s("a"))
+        .send()
+        .await
+        .expect("put");
+    let arn = stream_arn(&cluster, "clocked").await;
+    let shard = cluster.streams[1]
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .expect("describe stream")
+        .stream_description
+        .expect("description")
+        .shards
+        .unwrap_or_default()
+        .remove(0)
+        .shard_id
+        .expect("shard id");
+    let iterator = cluster.streams[0]
+        .get_shard_iterator()
+        .stream_arn(&arn)
+        .shard_id(&shard)
+        .shard_iterator_type(ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .expect("iterator")
+        .shard_iterator
+        .expect("iterator");
+    // Iterators live 15 minutes: 20 minutes later by the clock moved through node 0, node 1
+    // finds this one expired.
+    cluster.advance(0, 20 * 60);
+    let expired = cluster.streams[1]
+        .get_records()
+        .shard_iterator(iterator)
+        .send()
+        .await
+        .expect_err("an iterator older than its lifetime");
+    assert_eq!(
+        aws_sdk_dynamodbstreams::error::ProvideErrorMetadata::code(&expired),
+        Some("ExpiredIteratorException")
+    );
 }
