@@ -121,8 +121,7 @@ impl Table {
         }
     }
 
-    /// Makes the catalog record `bytes` (this table's, decoded as `def`) the definition, unless
-    /// it is the record already seen.
+    /// Makes the catalog record `bytes` (this table's, decoded as `def`) the definition.
     pub(crate) fn set_def_from_record(&self, bytes: Vec<u8>, def: TableDef) {
         *self.def.write() = Arc::new(def);
         *self.seen_record.lock() = bytes;

@@ -98,13 +98,15 @@ impl Engine {
         let mut wanted: Vec<&[u8]> = vec![&record_key, CLOCK];
         wanted.extend(stream_key.as_deref());
         let (held, values) = self.storage().lock(table_lock(def.id), &wanted)?;
-        guard.hold(held);
         let mut values = values.into_iter();
         let record = values.next().flatten();
         self.clock().catch_up(values.next().flatten().as_deref());
         let stream_state = values.next().flatten();
+        // Only a table brought up to date holds the lock: on an error (the table is gone)
+        // the lock is released here, never handed over to a writer that would trust it.
         self.adopt_record(table, record)?;
         self.follow_stream(table, stream, stream_state)?;
+        guard.hold(held);
         Ok(guard)
     }
 
