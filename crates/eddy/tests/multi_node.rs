@@ -1000,3 +1000,111 @@ async fn the_test_clock_moves_for_every_node() {
         Some("ExpiredIteratorException")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_follows_another_nodes_table_changes() {
+    let Some(cluster) = Cluster::start(2) else {
+        return;
+    };
+    let (a, b) = (&cluster.clients[0], &cluster.clients[1]);
+    create(&cluster, "changing", false).await;
+    // Node b knows the table from a write before the index exists.
+    b.put_item()
+        .table_name("changing")
+        .item("pk", s("before"))
+        .item("colour", s("red"))
+        .send()
+        .await
+        .expect("put");
+    a.update_table()
+        .table_name("changing")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("colour")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute"),
+        )
+        .global_secondary_index_updates(
+            aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by-colour")
+                        .key_schema(
+                            KeySchemaElement::builder()
+                                .attribute_name("colour")
+                                .key_type(KeyType::Hash)
+                                .build()
+                                .expect("key"),
+                        )
+                        .projection(
+                            aws_sdk_dynamodb::types::Projection::builder()
+                                .projection_type(aws_sdk_dynamodb::types::ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .expect("index"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("add an index through node a");
+    // A write through node b maintains the index node a added.
+    b.put_item()
+        .table_name("changing")
+        .item("pk", s("after"))
+        .item("colour", s("red"))
+        .send()
+        .await
+        .expect("put");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = b
+            .describe_table()
+            .table_name("changing")
+            .send()
+            .await
+            .expect("describe")
+            .table
+            .expect("table")
+            .global_secondary_indexes
+            .unwrap_or_default()
+            .first()
+            .and_then(|i| i.index_status.clone());
+        if status == Some(aws_sdk_dynamodb::types::IndexStatus::Active) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the index was never built");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let found = b
+        .query()
+        .table_name("changing")
+        .index_name("by-colour")
+        .key_condition_expression("colour = :c")
+        .expression_attribute_values(":c", s("red"))
+        .send()
+        .await
+        .expect("query the new index through node b")
+        .count;
+    assert_eq!(
+        found, 2,
+        "both items, the one node b wrote after the index included"
+    );
+
+    // Deleted through node a, the table is gone for node b's writes at once.
+    a.delete_table()
+        .table_name("changing")
+        .send()
+        .await
+        .expect("delete");
+    let gone = b
+        .put_item()
+        .table_name("changing")
+        .item("pk", s("late"))
+        .send()
+        .await
+        .expect_err("a write to a table deleted through another node");
+    assert_eq!(code(&gone), "ResourceNotFoundException");
+}
