@@ -68,7 +68,8 @@ struct ServeArgs {
     /// (`?sslmode=require` for TLS). eddy creates and migrates its schema there.
     #[arg(long, value_name = "postgres://…", value_parser = postgres_url)]
     storage: Option<String>,
-    /// Connections to PostgreSQL each eddy process opens at most.
+    /// Size of each of the PostgreSQL connection pools (commits, reads, table locks); a read
+    /// past its pool opens a connection of its own.
     #[arg(long, default_value_t = eddy_storage::POSTGRES_DEFAULT_POOL_SIZE,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     storage_pool_size: usize,
