@@ -23,16 +23,19 @@ const TOKEN_LIFETIME_MS: u64 = 10 * 60 * 1000;
 #[derive(Debug, Default)]
 pub(crate) struct Tokens(Mutex<HashMap<String, TokenEntry>>);
 
+/// What a finished transaction consumed, per table.
+type TableConsumption = Vec<(String, Consumed)>;
+
 /// A remembered transaction: its request digest, when it started or completed (ms), and what
 /// it consumed (None while it runs).
-type TokenEntry = (u64, u64, Option<Vec<(String, Consumed)>>);
+type TokenEntry = (u64, u64, Option<TableConsumption>);
 
 /// A token as storage keeps it.
 #[derive(Serialize, Deserialize)]
 struct StoredToken {
     digest: u64,
     at_ms: u64,
-    consumed: Option<Vec<(String, Consumed)>>,
+    consumed: Option<TableConsumption>,
 }
 
 impl StoredToken {
@@ -48,7 +51,7 @@ impl StoredToken {
 
 /// What a claim meets: the token's entry, if one lives.
 fn decide<'a>(
-    found: Option<(u64, Option<Vec<(String, Consumed)>>)>,
+    found: Option<(u64, Option<TableConsumption>)>,
     digest: u64,
     claim: impl FnOnce() -> Result<TokenClaim<'a>>,
 ) -> Result<Claimed<'a>> {
@@ -141,7 +144,7 @@ impl Tokens {
 /// What [`Tokens::claim`] found.
 pub(crate) enum Claimed<'a> {
     /// An identical request with the token completed: what it consumed.
-    Before(Vec<(String, Consumed)>),
+    Before(TableConsumption),
     /// The token is this transaction's now.
     Now(TokenClaim<'a>),
 }
@@ -163,7 +166,7 @@ impl TokenClaim<'_> {
     ///
     /// # Errors
     /// Storage errors (shared storage).
-    pub(crate) fn complete(mut self, now_ms: u64, consumed: Vec<(String, Consumed)>) -> Result<()> {
+    pub(crate) fn complete(mut self, now_ms: u64, consumed: TableConsumption) -> Result<()> {
         let Some(token) = self.token.take() else {
             return Ok(());
         };
