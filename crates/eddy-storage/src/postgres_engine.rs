@@ -51,6 +51,9 @@ const LOCK_SPACE: i64 = 0x6564 << 48;
 /// without its connection closing must not hold every writer of a table forever.
 const LOCK_WAIT: &str = "30s";
 
+/// How long a snapshot waits for a connection of its pool before it opens one of its own.
+const SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// What the storage and its snapshots share: the client's runtime, the pool, and what a
 /// connection of a snapshot's own is opened with.
 struct Inner {
@@ -275,13 +278,17 @@ impl Storage for PostgresStorage {
         let config = self.inner.config.clone();
         let tls = self.inner.tls.clone();
         let opened = self.inner.run(async move {
-            // A snapshot holds its connection as long as it lives, so snapshots kept past the
-            // pool's size each open a connection of their own rather than wait for one.
-            let now = deadpool_postgres::Timeouts {
-                wait: Some(std::time::Duration::ZERO),
+            // Under load a pooled connection comes free within a read's time, and waiting for
+            // it costs less than connecting, which starts a PostgreSQL backend (with a
+            // connection per read past the pool, Query's p99.9 reached seconds). But a snapshot
+            // holds its connection as long as it lives, so one still waiting after
+            // SNAPSHOT_WAIT, when snapshots are kept open past the pool's size, opens a
+            // connection of its own.
+            let briefly = deadpool_postgres::Timeouts {
+                wait: Some(SNAPSHOT_WAIT),
                 ..Default::default()
             };
-            let client = match pool.timeout_get(&now).await {
+            let client = match pool.timeout_get(&briefly).await {
                 Ok(pooled) => SnapshotConnection::Pooled(pooled),
                 Err(_) => {
                     let (client, connection) =
