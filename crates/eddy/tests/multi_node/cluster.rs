@@ -5,13 +5,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, StreamSpecification, StreamViewType,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, StreamViewType};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 
-use crate::common::{EddyProcess, client_for, http_request, s, streams_client_for};
+use crate::common::streams::create_stream_table;
+use crate::common::{EddyProcess, client_for, create_table, http_request, s, streams_client_for};
 
 /// Nodes on one fresh database, and a client for each.
 pub struct Cluster {
@@ -158,36 +156,14 @@ impl Cluster {
     }
 }
 
+/// An on-demand table keyed by string `pk`, with a NEW_AND_OLD_IMAGES stream if `stream`,
+/// created through a random node.
 pub async fn create(cluster: &Cluster, table: &str, stream: bool) {
-    let mut request = cluster
-        .any()
-        .create_table()
-        .table_name(table)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute"),
-        )
-        .billing_mode(BillingMode::PayPerRequest);
     if stream {
-        request = request.stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .expect("stream"),
-        );
+        create_stream_table(cluster.any(), table, StreamViewType::NewAndOldImages, false).await;
+    } else {
+        create_table(cluster.any(), table, None).await;
     }
-    request.send().await.expect("create table");
 }
 
 /// A strongly consistent GetItem of `pk` through a random node.
