@@ -51,8 +51,9 @@ const LOCK_SPACE: i64 = 0x6564 << 48;
 /// without its connection closing must not hold every writer of a table forever.
 const LOCK_WAIT: &str = "30s";
 
-/// How long a snapshot waits for a connection of its pool before it opens one of its own.
-const SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+/// How long a snapshot or a lock waits for a connection of its pool before it opens one of
+/// its own.
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// What the storage and its snapshots share: the client's runtime, the pool, and what a
 /// connection of a snapshot's own is opened with.
@@ -67,6 +68,8 @@ struct Inner {
     /// apart, so that writers holding locks always find a connection to commit on.
     locks: Pool,
     config: tokio_postgres::Config,
+    /// What a lock's connection of its own is opened with (the locks pool's settings).
+    lock_config: tokio_postgres::Config,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
 }
 
@@ -164,6 +167,7 @@ impl PostgresStorage {
             snapshots,
             locks,
             config,
+            lock_config: lock_waits,
             tls,
         });
         let pool = inner.pool.clone();
@@ -278,25 +282,7 @@ impl Storage for PostgresStorage {
         let config = self.inner.config.clone();
         let tls = self.inner.tls.clone();
         let opened = self.inner.run(async move {
-            // Under load a pooled connection comes free within a read's time, and waiting for
-            // it costs less than connecting, which starts a PostgreSQL backend (with a
-            // connection per read past the pool, Query's p99.9 reached seconds). But a snapshot
-            // holds its connection as long as it lives, so one still waiting after
-            // SNAPSHOT_WAIT, when snapshots are kept open past the pool's size, opens a
-            // connection of its own.
-            let briefly = deadpool_postgres::Timeouts {
-                wait: Some(SNAPSHOT_WAIT),
-                ..Default::default()
-            };
-            let client = match pool.timeout_get(&briefly).await {
-                Ok(pooled) => SnapshotConnection::Pooled(pooled),
-                Err(_) => {
-                    let (client, connection) =
-                        config.connect(tls).await.map_err(|e| pg_error(&e))?;
-                    tokio::spawn(connection);
-                    SnapshotConnection::Own(client)
-                }
-            };
+            let client = Session::open(&pool, &config, tls).await?;
             // The SELECT takes the transaction's snapshot now, not at the first read.
             client
                 .client()
@@ -394,37 +380,24 @@ impl Storage for PostgresStorage {
         let lock = lock_key(id)?;
         let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
         let pool = self.inner.locks.clone();
-        let (client, values) = self.inner.run(async move {
-            let client = connection(&pool).await?;
-            let take = client
-                .prepare_cached("SELECT pg_advisory_lock($1)")
-                .await
-                .map_err(|e| pg_error(&e))?;
-            let read = client
-                .prepare_cached("SELECT key, value FROM eddy_kv WHERE key = ANY($1::bytea[])")
-                .await
-                .map_err(|e| pg_error(&e))?;
-            // Sent together, in one round trip. PostgreSQL runs a session's statements in
-            // order, and the read's snapshot is taken when it starts, so once the lock is
-            // held: it sees every commit of the previous holder.
-            let (lock_params, read_params): ([&(dyn ToSql + Sync); 1], [&(dyn ToSql + Sync); 1]) =
-                ([&lock], [&keys]);
-            let (taken, rows) = tokio::join!(
-                client.query_one(&take, &lock_params),
-                client.query(&read, &read_params)
-            );
-            taken.map_err(|e| pg_error(&e))?;
-            let mut found: std::collections::HashMap<Vec<u8>, Vec<u8>> = rows
-                .map_err(|e| pg_error(&e))?
-                .into_iter()
-                .map(|row| (row.get(0), row.get(1)))
-                .collect();
-            let values = keys.iter().map(|key| found.remove(key)).collect();
-            Ok((client, values))
+        let (config, tls) = (self.inner.lock_config.clone(), self.inner.tls.clone());
+        let (session, values) = self.inner.run(async move {
+            // A transaction locks each of its tables at once, so the pool may be short of
+            // connections: past a short wait the lock gets a connection of its own.
+            let session = Session::open(&pool, &config, tls).await?;
+            match lock_and_read(&session, lock, &keys).await {
+                Ok(values) => Ok((session, values)),
+                Err(e) => {
+                    // Whether the lock was taken is unknown, and a session that may hold it
+                    // must never serve another lock or go back to the pool.
+                    session.discard();
+                    Err(e)
+                }
+            }
         })?;
-        let held = PooledLock {
+        let held = AdvisoryLock {
             inner: Arc::clone(&self.inner),
-            client: Some(client),
+            session: Some(session),
             lock,
         };
         Ok((Box::new(held), values))
@@ -456,28 +429,60 @@ fn lock_key(id: u64) -> Result<i64, StorageError> {
     Ok(LOCK_SPACE | id as i64)
 }
 
-/// A lock of [`Storage::lock`], held by a pooled connection's session.
-struct PooledLock {
+/// Takes the advisory lock `lock` and reads `keys` once it is held, in one round trip.
+async fn lock_and_read(
+    session: &Session,
+    lock: i64,
+    keys: &[Vec<u8>],
+) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+    let take = session.prepare("SELECT pg_advisory_lock($1)").await?;
+    let read = session
+        .prepare("SELECT key, value FROM eddy_kv WHERE key = ANY($1::bytea[])")
+        .await?;
+    let client = session.client();
+    // Sent together. PostgreSQL runs a session's statements in order, and the read's
+    // snapshot is taken when it starts, so once the lock is held: it sees every commit of the
+    // previous holder.
+    let (lock_params, read_params): ([&(dyn ToSql + Sync); 1], [&(dyn ToSql + Sync); 1]) =
+        ([&lock], [&keys]);
+    let (taken, rows) = tokio::join!(
+        client.query_one(&take, &lock_params),
+        client.query(&read, &read_params)
+    );
+    taken.map_err(|e| pg_error(&e))?;
+    let mut found: std::collections::HashMap<Vec<u8>, Vec<u8>> = rows
+        .map_err(|e| pg_error(&e))?
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    Ok(keys.iter().map(|key| found.remove(key)).collect())
+}
+
+/// A lock of [`Storage::lock`], held by a connection's session.
+struct AdvisoryLock {
     inner: Arc<Inner>,
-    client: Option<Object>,
+    session: Option<Session>,
     lock: i64,
 }
 
-impl std::fmt::Debug for PooledLock {
+impl std::fmt::Debug for AdvisoryLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "advisory lock {:#x}", self.lock)
     }
 }
 
-impl Held for PooledLock {
+impl Held for AdvisoryLock {
     fn is_held(&self) -> bool {
-        self.client.as_ref().is_some_and(|c| !c.is_closed())
+        self.session
+            .as_ref()
+            .is_some_and(|s| !s.client().is_closed())
     }
 }
 
-impl Drop for PooledLock {
+impl Drop for AdvisoryLock {
     fn drop(&mut self) {
-        let Some(client) = self.client.take() else {
+        // A connection of the lock's own releases it by closing.
+        let Some(Session::Pooled(client)) = self.session.take() else {
             return;
         };
         let lock = self.lock;
@@ -509,19 +514,58 @@ impl Held for SessionLock {
     }
 }
 
-/// Where a snapshot's transaction runs.
-enum SnapshotConnection {
-    /// A connection of the pool, back in it once the transaction is rolled back.
+/// The connection a snapshot's transaction or a lock holds as long as it lives.
+enum Session {
+    /// A connection of a pool, back in it once done with.
     Pooled(Object),
-    /// A connection opened for this snapshot alone, closed with it.
+    /// A connection opened for this use alone, closed with it.
     Own(tokio_postgres::Client),
 }
 
-impl SnapshotConnection {
+impl Session {
+    /// A connection of `pool`, or, if none comes free within [`POOL_WAIT`], a new one opened
+    /// with `config`. Under load a pooled connection comes free within a read's time, and
+    /// waiting for it costs less than connecting, which starts a PostgreSQL backend (with a
+    /// connection per read past the pool, Query's p99.9 reached seconds). But a session is
+    /// held as long as its snapshot or lock lives, and one thread may keep any number of
+    /// them, so past the wait the caller connects rather than wait on itself.
+    async fn open(
+        pool: &Pool,
+        config: &tokio_postgres::Config,
+        tls: tokio_postgres_rustls::MakeRustlsConnect,
+    ) -> Result<Self, StorageError> {
+        let briefly = deadpool_postgres::Timeouts {
+            wait: Some(POOL_WAIT),
+            ..Default::default()
+        };
+        if let Ok(pooled) = pool.timeout_get(&briefly).await {
+            return Ok(Self::Pooled(pooled));
+        }
+        let (client, connection) = config.connect(tls).await.map_err(|e| pg_error(&e))?;
+        tokio::spawn(connection);
+        Ok(Self::Own(client))
+    }
+
     fn client(&self) -> &tokio_postgres::Client {
         match self {
             Self::Pooled(object) => object,
             Self::Own(client) => client,
+        }
+    }
+
+    /// `sql` prepared: once per pooled connection, every time on one of its own.
+    async fn prepare(&self, sql: &str) -> Result<tokio_postgres::Statement, StorageError> {
+        match self {
+            Self::Pooled(object) => object.prepare_cached(sql).await,
+            Self::Own(client) => client.prepare(sql).await,
+        }
+        .map_err(|e| pg_error(&e))
+    }
+
+    /// Closes the connection rather than return it to its pool.
+    fn discard(self) {
+        if let Self::Pooled(object) = self {
+            drop(Object::take(object));
         }
     }
 }
@@ -530,11 +574,11 @@ impl SnapshotConnection {
 struct PgSnapshot {
     inner: Arc<Inner>,
     /// The connection, or why it could not be opened (every read then reports it).
-    client: Result<Arc<SnapshotConnection>, StorageError>,
+    client: Result<Arc<Session>, StorageError>,
 }
 
 impl PgSnapshot {
-    fn client(&self) -> Result<Arc<SnapshotConnection>, StorageError> {
+    fn client(&self) -> Result<Arc<Session>, StorageError> {
         match &self.client {
             Ok(client) => Ok(Arc::clone(client)),
             Err(e) => Err(StorageError::Engine(format!("snapshot unavailable: {e}"))),
@@ -588,7 +632,7 @@ impl Drop for PgSnapshot {
             // Back to the pool only once the transaction is over.
             self.inner.handle().spawn(async move {
                 let rolled_back = client.client().batch_execute("ROLLBACK").await.is_ok();
-                if let Ok(SnapshotConnection::Pooled(object)) = Arc::try_unwrap(client)
+                if let Ok(Session::Pooled(object)) = Arc::try_unwrap(client)
                     && !rolled_back
                 {
                     // A connection that cannot roll back is not reused.

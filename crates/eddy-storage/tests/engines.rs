@@ -273,7 +273,7 @@ fn close_gives_up_when_the_directory_is_gone() {
 }
 
 /// What a reconnect to the same PostgreSQL database finds; two stores on one database (two
-/// processes) sharing its locks; and the schema's migrations: from an empty database, from the current schema
+/// processes) sharing its locks, more of them than the lock pool holds; and the schema's migrations: from an empty database, from the current schema
 /// (nothing to do), and a schema newer than this eddy refused.
 #[test]
 fn postgres_reconnects_and_migrates() -> Result<(), StorageError> {
@@ -319,6 +319,34 @@ fn postgres_reconnects_and_migrates() -> Result<(), StorageError> {
         let first = PostgresStorage::connect(&url, 4)?;
         let second = PostgresStorage::connect(&url, 4)?;
         conformance::locks_hold_across_stores(&first, &second)?;
+    }
+    {
+        // One thread holding more locks than the lock pool has connections (a transaction
+        // across many tables) gets them all, and dropping them frees them for another store,
+        // whichever connection held each.
+        let small = PostgresStorage::connect(&url, 2)?;
+        let other = PostgresStorage::connect(&url, 2)?;
+        let held: Vec<_> = (0..5u64)
+            .map(|id| small.lock(900 + id, &[]).map(|(lock, _)| lock))
+            .collect::<Result<_, _>>()?;
+        for id in 0..5u64 {
+            assert!(
+                other.try_lock(900 + id)?.is_none(),
+                "lock {id} held by one store only"
+            );
+        }
+        drop(held);
+        for id in 0..5u64 {
+            // Released behind the dropping thread: wait for it.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while other.try_lock(900 + id)?.is_none() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "lock {id} never released"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
     }
     sql("UPDATE eddy_schema_version SET version = version + 1 RETURNING version");
     match PostgresStorage::connect(&url, 4) {
