@@ -458,7 +458,13 @@ impl Engine {
         match self.lead()? {
             Lead::Follower => return Ok(()),
             Lead::Elected if self.is_shared() => {
-                self.janitor().resume(self.storage())?;
+                if let Err(e) = self.janitor().resume(self.storage()) {
+                    // Without the takeover, leading would leave the previous leader's work
+                    // undone for good: give the leadership up, to be taken (and the takeover
+                    // tried) again.
+                    self.resign();
+                    return Err(e);
+                }
                 self.restart_backfills();
             }
             Lead::Elected | Lead::Leading => {}

@@ -78,7 +78,13 @@ impl Drop for TableWriteGuard<'_> {
         let waiting = self.table.waiting.load(Ordering::SeqCst) > 0;
         let mut handed = self.table.handed_over.lock();
         match self.shared.take() {
-            Some((held, times)) if waiting && times < MAX_HANDOVERS && held.is_held() => {
+            // A table this writer dropped is not handed on: the next writer must find it gone.
+            Some((held, times))
+                if waiting
+                    && times < MAX_HANDOVERS
+                    && held.is_held()
+                    && !self.table.is_dropped() =>
+            {
                 *handed = Some((held, times + 1));
             }
             _ if !waiting => *handed = None,
@@ -125,6 +131,19 @@ impl Table {
     pub(crate) fn set_def_from_record(&self, bytes: Vec<u8>, def: TableDef) {
         *self.def.write() = Arc::new(def);
         *self.seen_record.lock() = bytes;
+    }
+
+    /// Takes `def`, read from the catalog record `bytes`, if it is a newer revision than the
+    /// definition held: compared and set at once, so a record read outside the table's lock
+    /// never replaces a newer one a writer adopted meanwhile. Says whether it was taken.
+    pub(crate) fn set_def_if_newer(&self, bytes: Vec<u8>, def: TableDef) -> bool {
+        let mut held = self.def.write();
+        if def.revision <= held.revision {
+            return false;
+        }
+        *held = Arc::new(def);
+        *self.seen_record.lock() = bytes;
+        true
     }
 
     /// Whether `bytes` is the catalog record the definition was last read from.
@@ -468,8 +487,7 @@ impl Catalog {
                 .cloned();
             let table = match existing {
                 Some(table) => {
-                    if def.revision > table.def().revision {
-                        table.set_def_from_record(bytes, def.clone());
+                    if table.set_def_if_newer(bytes, def.clone()) {
                         table.set_stream(streams.for_def(&def));
                     }
                     table

@@ -260,9 +260,9 @@ impl Engine {
             Some(bytes) => {
                 let def = decode_def(&bytes)?;
                 if def.id == table.def().id {
-                    if def.revision > table.def().revision {
-                        table.set_stream(self.streams().for_def(&def));
-                        table.set_def_from_record(bytes, def);
+                    let stream = self.streams().for_def(&def);
+                    if table.set_def_if_newer(bytes, def) {
+                        table.set_stream(stream);
                     }
                     Ok(Some(table))
                 } else {
@@ -333,6 +333,11 @@ impl Engine {
         } else {
             Lead::Follower
         })
+    }
+
+    /// Gives the leadership up: another process, or this one at its next tick, takes it.
+    pub(crate) fn resign(&self) {
+        *self.leadership().held.lock() = None;
     }
 
     /// Whether this process runs the background duties (see [`Engine::lead`]).

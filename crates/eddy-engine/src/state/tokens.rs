@@ -117,6 +117,9 @@ impl Tokens {
     /// # Errors
     /// Storage errors, corrupt entries.
     pub(crate) fn forget_stored(storage: &dyn Storage, now_ms: u64) -> Result<()> {
+        // Under the claims' lock, and looking only after taking it: an expired token another
+        // process claims anew meanwhile must not be deleted with the expired entry.
+        let (_held, _) = storage.lock(TOKEN_LOCK, &[])?;
         let end = keys::prefix_end(keys::TOKEN_PREFIX);
         let snap = storage.snapshot();
         let mut batch = WriteBatch::new();
