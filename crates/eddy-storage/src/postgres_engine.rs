@@ -534,9 +534,10 @@ impl Session {
         config: &tokio_postgres::Config,
         tls: tokio_postgres_rustls::MakeRustlsConnect,
     ) -> Result<Self, StorageError> {
+        // The pool's own create and recycle timeouts still hold.
         let briefly = deadpool_postgres::Timeouts {
             wait: Some(POOL_WAIT),
-            ..Default::default()
+            ..pool.timeouts()
         };
         if let Ok(pooled) = pool.timeout_get(&briefly).await {
             return Ok(Self::Pooled(pooled));
