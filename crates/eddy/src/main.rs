@@ -69,7 +69,7 @@ struct ServeArgs {
     #[arg(long, value_name = "postgres://…", value_parser = postgres_url)]
     storage: Option<String>,
     /// Size of each of the PostgreSQL connection pools (commits, reads, table locks); a read
-    /// past its pool opens a connection of its own.
+    /// or a lock that finds its pool busy for 20 ms opens a connection of its own.
     #[arg(long, default_value_t = eddy_storage::POSTGRES_DEFAULT_POOL_SIZE,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     storage_pool_size: usize,
